@@ -1,0 +1,145 @@
+"""Lenient response models: unknown fields, step types and statuses pass through untouched."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
+
+TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "incomplete", "budget_exceeded"})
+RUNNING_STATUSES = frozenset({"queued", "in_progress", "created", "pending"})
+MEDIA_TYPES = frozenset({"image", "audio", "video", "document"})
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Content(_Lenient):
+    type: str = ""
+    text: str | None = None
+    mime_type: str | None = None
+    data: str | None = None
+    uri: str | None = None
+    annotations: list[dict[str, Any]] | None = None
+
+
+class Step(_Lenient):
+    type: str = ""
+    content: list[Content] | None = None
+    summary: list[Content] | None = None
+    id: str | None = None
+    name: str | None = None
+    call_id: str | None = None
+    arguments: Any = None
+
+
+class Usage(_Lenient):
+    total_input_tokens: int | None = None
+    total_output_tokens: int | None = None
+    total_thought_tokens: int | None = None
+    total_cached_tokens: int | None = None
+    total_tool_use_tokens: int | None = None
+    total_tokens: int | None = None
+
+
+class Interaction(_Lenient):
+    """An interaction as the server sent it; `raw` keeps the exact bytes for `--format json`."""
+
+    id: str = ""
+    status: str = ""
+    model: str | None = None
+    agent: str | None = None
+    steps: list[Step] | None = None
+    usage: Usage | None = None
+    continuation_token: str | None = None
+    previous_interaction_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+    _raw: str = PrivateAttr(default="")
+    _data: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, text: str) -> Interaction:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        return cls.from_dict(data, raw=text)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], raw: str | None = None) -> Interaction:
+        try:
+            obj = cls.model_validate(data)
+        except ValidationError:
+            # A shape we do not know (e.g. steps that are not objects): keep what we can.
+            obj = cls.model_construct(
+                **{k: v for k, v in data.items() if k in {"id", "status", "model", "agent"}}
+            )
+            obj.steps = _lenient_steps(data.get("steps"))
+        obj._data = data
+        obj._raw = raw if raw is not None else json.dumps(data)
+        return obj
+
+    @property
+    def raw(self) -> str:
+        return self._raw
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self._data
+
+    @property
+    def step_dicts(self) -> list[dict[str, Any]]:
+        steps = self._data.get("steps")
+        return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
+
+    @property
+    def output_text(self) -> str:
+        from gemini_cli.api.events import output_text
+
+        return output_text(self.step_dicts)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    def function_calls(self) -> list[dict[str, Any]]:
+        return [s for s in self.step_dicts if s.get("type") == "function_call"]
+
+    def output_media(self) -> list[tuple[int, int, dict[str, Any]]]:
+        """(step index, block index, block) for every media block in model output steps."""
+        found = []
+        for si, step in enumerate(self.step_dicts):
+            if step.get("type") != "model_output":
+                continue
+            for bi, block in enumerate(step.get("content") or []):
+                if isinstance(block, dict) and block.get("type") in MEDIA_TYPES:
+                    found.append((si, bi, block))
+        return found
+
+    def error_message(self) -> str | None:
+        """The reason a failed interaction gives, from `errors` or a model_output `error`."""
+        for err in self._data.get("errors") or []:
+            if isinstance(err, dict) and err.get("message"):
+                return str(err["message"])
+        for step in reversed(self.step_dicts):
+            err = step.get("error")
+            if isinstance(err, dict) and err.get("message"):
+                return str(err["message"])
+        return None
+
+
+def _lenient_steps(steps: Any) -> list[Step]:
+    out = []
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict):
+            try:
+                out.append(Step.model_validate(step))
+            except ValidationError:
+                out.append(Step.model_construct(type=str(step.get("type", ""))))
+    return out

@@ -1,0 +1,86 @@
+"""Retry policy: which failures are retried, how long to wait, and the overall deadline."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# A create (POST) is not idempotent: retry it only when the answer proves it was not processed.
+UNPROCESSED_STATUSES = frozenset({429, 503})
+
+
+@dataclass
+class Clock:
+    """Injectable time: tests pass fakes so backoff and deadlines never sleep for real."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    wall: Callable[[], float] = time.time
+    random: Callable[[], float] = random.random
+
+
+@dataclass
+class RetryPolicy:
+    max_retries: int = 4
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    clock: Clock = field(default_factory=Clock)
+
+    def backoff(self, attempt: int) -> float:
+        """Delay before retry number `attempt` (0-based): ~0.5 s doubling, capped, with jitter."""
+        base = min(self.initial_delay * (2**attempt), self.max_delay)
+        return base * (1 - 0.25 * self.clock.random())
+
+    def delay(self, attempt: int, headers: Mapping[str, str] | None) -> float:
+        hinted = retry_after_seconds(headers or {}, self.clock.wall)
+        return hinted if hinted is not None else self.backoff(attempt)
+
+
+def is_retryable_status(status: int, idempotent: bool) -> bool:
+    if idempotent:
+        return status in RETRYABLE_STATUSES or status >= 500
+    return status in UNPROCESSED_STATUSES
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float]) -> float | None:
+    """`retry-after-ms` wins over `Retry-After` (seconds or an HTTP date), as in the SDK."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    millis = lowered.get("retry-after-ms")
+    if millis is not None:
+        try:
+            value = float(millis) / 1000
+            if value >= 0:
+                return value
+        except ValueError:
+            pass
+    raw = lowered.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(float(raw), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(when.timestamp() - now(), 0.0)
+
+
+class Deadline:
+    """The total time budget of one operation, retries and backoff included."""
+
+    def __init__(self, seconds: float, clock: Clock) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.end = clock.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self.end - self.clock.monotonic()
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0

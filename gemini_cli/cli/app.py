@@ -1,0 +1,75 @@
+"""The root `gem` command: global options and the list of subcommands."""
+
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from gemini_cli import __version__
+from gemini_cli.cli.runtime import GLOBAL_OPTIONS
+
+
+class GemGroup(TyperGroup):
+    """Usage errors as one line (`gem: error: ...`, exit 2) instead of a help dump."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        from gemini_cli.cli.usage import run_group_main
+
+        return run_group_main(super().main, args, kwargs, standalone_mode)
+
+
+app = typer.Typer(
+    name="gem",
+    cls=GemGroup,
+    help="gem: the Gemini Interactions API from the shell.\n\n"
+    "stdout carries data only; progress, hints and errors go to stderr; the exit code "
+    "tells what happened (see the README's exit-code table).",
+    epilog="Examples:\n\n\b\n"
+    "  cat report.md | gem create \"Summarise this\" > summary.txt\n"
+    "  id=$(gem research --no-wait \"History of Google TPUs\"); gem poll \"$id\" > tpu.md\n"
+    "  gem --base-url emulator: create \"Hello\"     # offline, no key needed",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gem {__version__}")
+        raise typer.Exit()
+
+
+def _install_root_globals() -> None:
+    """The root accepts the global options too (`gem --debug create ...`)."""
+    import inspect
+    from typing import Annotated
+
+    version = Annotated[bool, typer.Option(
+        "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")]
+    params = [
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+        inspect.Parameter("version", inspect.Parameter.KEYWORD_ONLY, default=False,
+                          annotation=version),
+    ]
+    for key, (typ, option) in GLOBAL_OPTIONS.items():
+        params.append(inspect.Parameter(
+            key, inspect.Parameter.KEYWORD_ONLY,
+            default=False if typ is bool else None, annotation=Annotated[typ, option]))
+
+    def callback(ctx: typer.Context, version: bool = False, **globals_: Any) -> None:
+        if not isinstance(ctx.obj, dict):
+            ctx.obj = {}
+        ctx.obj["globals"] = globals_
+
+    callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    callback.__annotations__ = {p.name: p.annotation for p in params}
+    callback.__doc__ = "gem: the Gemini Interactions API from the shell."
+    app.callback()(callback)
+
+
+_install_root_globals()
+
+# Each command module registers itself on `app` when imported.
+from gemini_cli.cli import cancel, create, delete, get  # noqa: E402,F401

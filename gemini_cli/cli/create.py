@@ -1,0 +1,44 @@
+"""`gem create`: one interaction from arguments, stdin and files."""
+
+import typer
+
+from gemini_cli.cli.app import app
+from gemini_cli.cli.options import INPUT, REQUEST
+from gemini_cli.cli.prepare import dry_run, prepare_body
+from gemini_cli.cli.runtime import Runtime, gem_command
+from gemini_cli.inputs import InputOptions, RequestOptions
+
+HELP = """Create an interaction and print its output.
+
+The input is stdin (when it is a pipe or a file), then --attach files, then the PROMPT words.
+Text becomes a text block; recognised binary (PNG, JPEG, PDF, WAV, MP3, MP4...) a media block.
+
+Examples:
+
+\b
+  gem create "Tell me a joke"
+  cat report.md | gem create -m gemini-3-flash-preview "Summarise this" > summary.txt
+  gem create -a chart.png "What does this chart show?"
+  gem create --background --format id "Write a long essay" | gem poll -
+  gem create --dry-run --set generation_config.seed=7 "Hi"
+"""
+
+
+@gem_command(app, "create", groups=(INPUT, REQUEST), help=HELP)
+def create(
+    run: Runtime,
+    inputs: InputOptions,
+    request: RequestOptions,
+    dry: bool = typer.Option(False, "--dry-run",
+                             help="Print the request as JSON (key redacted); send nothing."),
+    usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
+) -> None:
+    from gemini_cli.render.output import render_interaction
+
+    body = prepare_body(run, inputs, request)
+    if dry:
+        dry_run(run, "POST", body=body)
+        return
+    interaction = run.client().create(body)
+    run.created(interaction, body)
+    render_interaction(run, interaction, usage=usage)

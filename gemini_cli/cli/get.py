@@ -1,0 +1,37 @@
+"""`gem get ID`: fetch an interaction and print it like `create` does."""
+
+import typer
+
+from gemini_cli.cli.app import app
+from gemini_cli.cli.prepare import dry_run
+from gemini_cli.cli.runtime import Runtime, gem_command
+
+HELP = """Fetch an interaction and print it; the exit code follows its status.
+
+Examples:
+
+\b
+  gem get v1_ChdKSDJx...
+  gem get "$id" --json | jq .status
+  gem get "$id" --include-input --format yaml
+"""
+
+
+@gem_command(app, "get", help=HELP)
+def get(
+    run: Runtime,
+    interaction_id: str = typer.Argument(..., metavar="ID", help="The interaction id."),
+    include_input: bool = typer.Option(False, "--include-input",
+                                       help="Include the request input in the response."),
+    dry: bool = typer.Option(False, "--dry-run", help="Print the request; send nothing."),
+    usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
+) -> None:
+    from gemini_cli.render.output import render_interaction
+
+    interaction_id = run.resolve_id(interaction_id)
+    if dry:
+        params = {"include_input": "true"} if include_input else {}
+        dry_run(run, "GET", interaction_id, params={**params, "stream": "false"})
+        return
+    interaction = run.client().get(interaction_id, include_input=include_input)
+    render_interaction(run, interaction, usage=usage)

@@ -1,0 +1,71 @@
+"""From parsed options to a request body (and the `--dry-run` view of it)."""
+
+import json
+from typing import Any
+
+from gemini_cli.api.errors import UsageError
+from gemini_cli.inputs import InputOptions, RequestOptions, build_body, build_input_blocks
+
+
+def prepare_body(run: Any, inputs: InputOptions, request: RequestOptions,
+                 *, require_input: bool = True) -> dict[str, Any]:
+    """stdin + files + words + flags -> body; exit 2 when there is nothing to send."""
+    settings = run.settings
+    resolve_previous(run, request)
+    blocks = build_input_blocks(
+        inputs, run.io.stdin, run.io.stdin_isatty, stdin_taken=request.body == "-"
+    )
+    body = build_body(request, blocks, default_model=settings.model,
+                      resolve_model=settings.resolve_model, stdin=run.io.stdin)
+    if require_input and "input" not in body and "continuation_token" not in body:
+        raise UsageError(
+            "no input: give a prompt, pipe text or a file on stdin, or use --attach",
+            hint='e.g. gem create "Tell me a joke"',
+        )
+    substitute_deprecated_model(run, body)
+    return body
+
+
+def resolve_previous(run: Any, request: RequestOptions) -> None:
+    """`-c` and `--previous last` both mean the last interaction gem created."""
+    if request.continue_last:
+        if request.previous:
+            raise UsageError("--continue and --previous cannot be combined")
+        request.previous = "last"
+    if request.previous:
+        request.previous = run.resolve_id(request.previous)
+
+
+def substitute_deprecated_model(run: Any, body: dict[str, Any]) -> None:
+    from gemini_cli.config import substitute_deprecated
+
+    model = body.get("model")
+    if isinstance(model, str):
+        replacement = substitute_deprecated(model)
+        if replacement:
+            run.warn(f"model {model} is deprecated; using {replacement} instead")
+            body["model"] = replacement
+
+
+def dry_run(run: Any, method: str, *parts: str, body: Any = None,
+            params: dict[str, str] | None = None, stream: bool = False) -> None:
+    """Print the request that would be sent (key redacted) as JSON on stdout; send nothing."""
+    from urllib.parse import urlencode
+
+    from gemini_cli.api.wire import build_url, check_transport_security, request_headers
+
+    settings = run.settings
+    base = settings.base_url
+    if not settings.embedded:
+        check_transport_security(base)
+    url = build_url(base, settings.api_version, *parts)
+    if params:
+        url += "?" + urlencode(params)
+    has_key = settings.embedded or settings.has_key_source()
+    headers = request_headers("<redacted>" if has_key else None, stream=stream)
+    if not has_key:
+        run.hint("no API key is configured: the real request would fail (exit 4)")
+    request = {"method": method, "url": url, "headers": headers}
+    if body is not None:
+        request["body"] = body
+    run.io.out(json.dumps(request, indent=2, ensure_ascii=False), "\n")

@@ -1,0 +1,49 @@
+"""Click-level failures (unknown option, missing argument) as one line and exit 2."""
+
+import json
+import sys
+from typing import Any
+
+from typer._click import exceptions as click_exceptions
+
+from gemini_cli.api.errors import EXIT_INTERRUPTED, EXIT_USAGE
+
+
+def run_group_main(main: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+                   standalone_mode: bool) -> Any:
+    try:
+        result = main(*args, standalone_mode=False, **kwargs)
+    except click_exceptions.ClickException as exc:
+        code = _report(exc, kwargs.get("args") if "args" in kwargs else (args[0] if args else None))
+    except click_exceptions.Abort:
+        sys.stderr.write("gem: interrupted\n")
+        code = EXIT_INTERRUPTED
+    else:
+        code = result if isinstance(result, int) else 0
+    if standalone_mode:
+        sys.exit(code)
+    return code
+
+
+def _report(exc: Any, argv: Any) -> int:
+    argv = list(argv if argv is not None else sys.argv[1:])
+    message = exc.format_message()
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    if "--json" in argv or any(a in ("json", "ndjson") for a in _format_values(argv)):
+        error = {"exit_code": exc.exit_code, "type": "usage", "message": message,
+                 "http_status": None, "interaction_id": None}
+        sys.stderr.write(json.dumps({"error": error}) + "\n")
+    else:
+        sys.stderr.write(f"gem: error: {message}{where}\n")
+    return exc.exit_code if exc.exit_code else EXIT_USAGE
+
+
+def _format_values(argv: list[str]) -> list[str]:
+    values = []
+    for i, arg in enumerate(argv):
+        if arg in ("--format", "-f") and i + 1 < len(argv):
+            values.append(argv[i + 1])
+        elif arg.startswith("--format="):
+            values.append(arg.split("=", 1)[1])
+    return values

@@ -1,0 +1,207 @@
+"""Effective settings: flag > environment > config file > built-in default, with provenance."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gemini_cli.api.errors import AuthError, UsageError
+from gemini_cli.state import config_path
+
+DEFAULT_MODEL = "gemini-3-flash-preview"
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
+DEFAULT_API_VERSION = "v1"
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_MAX_RETRIES = 4
+DEPRECATED_MODEL_PREFIXES = ("gemini-1.5-", "gemini-2.0-")
+CONFIG_KEYS = {
+    "model", "base_url", "api_version", "api_key", "api_key_command", "timeout",
+    "max_retries", "aliases", "format",
+}
+
+# Environment variables per setting, first match wins.
+ENV_VARS: dict[str, tuple[str, ...]] = {
+    "model": ("GEM_MODEL",),
+    "base_url": ("GEM_BASE_URL", "GOOGLE_GEMINI_BASE_URL"),
+    "api_version": ("GOOGLE_GENAI_API_VERSION",),
+    "timeout": ("GEM_TIMEOUT",),
+    "max_retries": ("GEM_MAX_RETRIES",),
+    "format": ("GEM_FORMAT",),
+}
+DEFAULTS: dict[str, Any] = {
+    "model": DEFAULT_MODEL,
+    "base_url": DEFAULT_BASE_URL,
+    "api_version": DEFAULT_API_VERSION,
+    "timeout": DEFAULT_TIMEOUT,
+    "max_retries": DEFAULT_MAX_RETRIES,
+    "format": None,
+}
+
+
+@dataclass
+class Settings:
+    model: str = DEFAULT_MODEL
+    base_url: str = DEFAULT_BASE_URL
+    api_version: str = DEFAULT_API_VERSION
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    format: str | None = None
+    aliases: dict[str, str] = field(default_factory=dict)
+    config_file: Path | None = None
+    file_values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    _api_key: str | None = None
+    _key_resolved: bool = False
+
+    @property
+    def embedded(self) -> bool:
+        return self.base_url.strip().lower().startswith("emulator:")
+
+    def api_key(self, required: bool = True) -> str | None:
+        """The key, resolved on first use (an `api_key_command` runs only when needed)."""
+        if not self._key_resolved:
+            self._api_key, self.sources["api_key"] = resolve_api_key(self.file_values)
+            self._key_resolved = True
+        if required and not self._api_key:
+            raise AuthError(
+                "no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or api_key in "
+                f"{self.config_file or config_path()}",
+                hint="or try it offline with --base-url emulator:",
+            )
+        return self._api_key
+
+    def has_key_source(self) -> bool:
+        return bool(env_value(("GOOGLE_API_KEY", "GEMINI_API_KEY"))) or bool(
+            self.file_values.get("api_key") or self.file_values.get("api_key_command")
+        )
+
+    def resolve_model(self, name: str) -> str:
+        return self.aliases.get(name, name)
+
+
+def env_value(names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+def resolve_api_key(file_values: dict[str, Any]) -> tuple[str | None, str]:
+    for name in ("GOOGLE_API_KEY", "GEMINI_API_KEY"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value, f"env {name}"
+    key = str(file_values.get("api_key") or "").strip()
+    if key:
+        return key, "config api_key"
+    command = str(file_values.get("api_key_command") or "").strip()
+    if command:
+        return run_key_command(command), "config api_key_command"
+    return None, "unset"
+
+
+def run_key_command(command: str) -> str:
+    try:
+        done = subprocess.run(
+            command, shell=True, capture_output=True, text=True, timeout=30, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise AuthError("api_key_command timed out after 30s") from exc
+    key = done.stdout.strip()
+    if done.returncode != 0 or not key:
+        why = f"exited {done.returncode}" if done.returncode else "printed nothing"
+        raise AuthError(f"api_key_command {shlex.quote(command)} {why}")
+    return key
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Parse the YAML config; a broken file is exit 2 naming the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise UsageError(f"cannot read config file {path}: {exc.strerror}") from exc
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UsageError(f"broken config file {path}{where}: {problem}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UsageError(f"broken config file {path}: expected a mapping of settings")
+    return data
+
+
+def _coerce(key: str, value: Any, origin: str) -> Any:
+    try:
+        if key == "timeout":
+            number = float(value)
+            if number <= 0:
+                raise ValueError
+            return number
+        if key == "max_retries":
+            number = int(value)
+            if number < 0:
+                raise ValueError
+            return number
+    except (TypeError, ValueError) as exc:
+        kind = "a positive number of seconds" if key == "timeout" else "a whole number >= 0"
+        raise UsageError(f"{key} from {origin} must be {kind}, got {value!r}") from exc
+    if key == "aliases":
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise UsageError(f"aliases in {origin} must map names to model ids")
+        return value
+    if not isinstance(value, str):
+        raise UsageError(f"{key} from {origin} must be a string, got {value!r}")
+    return value.strip()
+
+
+def load_settings(flags: dict[str, Any], warn: Any = None) -> Settings:
+    """Resolve every setting; `flags` holds the command-line values (None = not given)."""
+    path = config_path()
+    file_values = load_config_file(path)
+    unknown = sorted(set(file_values) - CONFIG_KEYS)
+    if unknown and warn:
+        warn(f"ignoring unknown key(s) in {path}: {', '.join(unknown)}")
+    settings = Settings(config_file=path, file_values=file_values)
+    for key, default in DEFAULTS.items():
+        value, source = _pick(key, flags.get(key), file_values, path)
+        if value is None:
+            value, source = default, "default"
+        setattr(settings, key, value)
+        settings.sources[key] = source
+    if "aliases" in file_values:
+        settings.aliases = _coerce("aliases", file_values["aliases"], str(path))
+    return settings
+
+
+def _pick(key: str, flag: Any, file_values: dict[str, Any], path: Path) -> tuple[Any, str]:
+    if flag is not None:
+        return _coerce(key, flag, f"--{key.replace('_', '-')}"), "flag"
+    for name in ENV_VARS.get(key, ()):
+        raw = os.environ.get(name, "").strip()
+        if raw:
+            return _coerce(key, raw, name), f"env {name}"
+    if file_values.get(key) is not None:
+        return _coerce(key, file_values[key], str(path)), f"config {path}"
+    return None, ""
+
+
+def substitute_deprecated(model: str) -> str | None:
+    """The replacement for a deprecated model id, or None if the id is current."""
+    if model.startswith(DEPRECATED_MODEL_PREFIXES):
+        return DEFAULT_MODEL
+    return None

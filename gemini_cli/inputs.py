@@ -1,0 +1,289 @@
+"""Arguments, stdin and files -> the create-request body (strict on everything the user gives)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gemini_cli import mime
+from gemini_cli.api.errors import UsageError
+
+THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
+LABEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+LABEL_VALUE_RE = re.compile(r"^[a-z0-9_-]{0,63}$")
+
+
+@dataclass
+class InputOptions:
+    """Where the turn's input comes from."""
+
+    words: list[str] = field(default_factory=list)
+    no_stdin: bool = False
+    mime_type: str | None = None
+    attach: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class RequestOptions:
+    """Request flags shared by create, stream and research."""
+
+    model: str | None = None
+    agent: str | None = None
+    system: str | None = None
+    system_file: Path | None = None
+    previous: str | None = None
+    continue_last: bool = False
+    background: bool = False
+    no_store: bool = False
+    labels: list[str] = field(default_factory=list)
+    thinking: str | None = None
+    thinking_summaries: bool = False
+    max_tokens: int | None = None
+    seed: int | None = None
+    stop: list[str] = field(default_factory=list)
+    temperature: float | None = None
+    top_p: float | None = None
+    body: str | None = None
+    sets: list[str] = field(default_factory=list)
+
+
+# -- input -------------------------------------------------------------------------------
+
+
+def read_stdin(stdin: Any, is_tty: bool) -> bytes | None:
+    """All of stdin when it is a pipe or file; None for a TTY or a closed stdin (never waits)."""
+    if stdin is None or is_tty:
+        return None
+    source = getattr(stdin, "buffer", stdin)
+    try:
+        data = source.read()
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return data or None
+
+
+def block_from_bytes(data: bytes, *, name: str, mime_type: str | None = None) -> dict[str, Any]:
+    """A content block for raw bytes: text when it is text, media when its type is known."""
+    detected = mime_type or mime.sniff(data)
+    if detected is None:
+        if mime.looks_like_text(data):
+            return {"type": "text", "text": data.decode("utf-8")}
+        guessed = mime.from_name(name) if name != "stdin" else None
+        if not (guessed and mime.block_type(guessed)):
+            raise UsageError(
+                f"{name}: binary data of unknown type",
+                hint="say what it is with --mime-type TYPE (e.g. --mime-type image/png)",
+            )
+        detected = guessed
+    if detected.startswith("text/") and detected != "text/csv":
+        return {"type": "text", "text": data.decode("utf-8", "replace")}
+    kind = mime.block_type(detected)
+    if kind is None:
+        raise UsageError(f"{name}: MIME type {detected} cannot be sent as input")
+    return {"type": kind, "mime_type": detected, "data": base64.b64encode(data).decode("ascii")}
+
+
+def read_attachment(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise UsageError(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise UsageError(f"{path}: is a directory") from exc
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror}") from exc
+
+
+def build_input_blocks(
+    opts: InputOptions, stdin: Any, stdin_is_tty: bool, stdin_taken: bool = False
+) -> list[dict[str, Any]]:
+    """stdin first (unless --no-stdin), then attachments, then the prompt words."""
+    words = list(opts.words)
+    explicit = "-" in words
+    blocks: list[dict[str, Any]] = []
+    if explicit or not (opts.no_stdin or stdin_taken):
+        data = read_stdin(stdin, stdin_is_tty and not explicit)
+        if data is not None:
+            blocks.append(block_from_bytes(data, name="stdin", mime_type=opts.mime_type))
+    words = [w for w in words if w != "-"]
+    for path in opts.attach:
+        blocks.append(block_from_bytes(read_attachment(path), name=str(path)))
+    prompt = " ".join(words).strip()
+    if prompt:
+        blocks.append({"type": "text", "text": prompt})
+    return blocks
+
+
+def input_value(blocks: list[dict[str, Any]]) -> Any:
+    """A lone text block is sent as a plain string; anything else as one user_input step."""
+    if len(blocks) == 1 and blocks[0]["type"] == "text":
+        return blocks[0]["text"]
+    return [{"type": "user_input", "content": blocks}]
+
+
+# -- body --------------------------------------------------------------------------------
+
+
+def load_body(spec: str, stdin: Any) -> dict[str, Any]:
+    """`--body FILE|-`: a whole JSON or YAML request body."""
+    if spec == "-":
+        source = getattr(stdin, "buffer", stdin) if stdin is not None else None
+        text = source.read() if source is not None else b""
+        text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        name = "stdin"
+    else:
+        text = read_attachment(Path(spec)).decode("utf-8", "replace")
+        name = spec
+    return parse_document(text, name, "request body")
+
+
+def parse_document(text: str, name: str, what: str) -> Any:
+    """JSON, else YAML; errors name the file and line."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark is not None else ""
+            raise UsageError(f"{name}{where}: not valid JSON or YAML for the {what}") from exc
+    if what == "request body" and not isinstance(data, dict):
+        raise UsageError(f"{name}: the {what} must be a JSON/YAML object")
+    return data
+
+
+def apply_set(body: dict[str, Any], assignment: str) -> None:
+    """`--set a.b.c=value`: the value is JSON when it parses, else a string."""
+    path, sep, raw = assignment.partition("=")
+    keys = [k for k in path.strip().split(".")]
+    if not sep or not all(keys):
+        raise UsageError(f"--set {assignment!r}: expected KEY.PATH=VALUE")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    target: Any = body
+    for key in keys[:-1]:
+        target = _descend(target, key, assignment)
+    _assign(target, keys[-1], value, assignment)
+
+
+def _descend(target: Any, key: str, assignment: str) -> Any:
+    if isinstance(target, list):
+        return target[_index(target, key, assignment)]
+    if not isinstance(target, dict):
+        raise UsageError(f"--set {assignment!r}: {key!r} is inside a value that is not an object")
+    if not isinstance(target.get(key), (dict, list)):
+        target[key] = {}
+    return target[key]
+
+
+def _assign(target: Any, key: str, value: Any, assignment: str) -> None:
+    if isinstance(target, list):
+        target[_index(target, key, assignment)] = value
+    elif isinstance(target, dict):
+        target[key] = value
+    else:
+        raise UsageError(f"--set {assignment!r}: cannot set {key!r} on a non-object")
+
+
+def _index(target: list[Any], key: str, assignment: str) -> int:
+    if not key.lstrip("-").isdigit() or not -len(target) <= int(key) < len(target):
+        raise UsageError(f"--set {assignment!r}: {key!r} is not an index of the list")
+    return int(key)
+
+
+def parse_labels(labels: list[str]) -> dict[str, str]:
+    out = {}
+    for item in labels:
+        key, sep, value = item.partition("=")
+        if not sep or not LABEL_RE.match(key) or not LABEL_VALUE_RE.match(value):
+            raise UsageError(
+                f"--label {item!r}: expected key=value, lowercase letters, digits, _ or -, "
+                "the key starting with a letter, at most 63 characters each"
+            )
+        out[key] = value
+    return out
+
+
+def generation_config(opts: RequestOptions) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    if opts.thinking is not None:
+        if opts.thinking not in THINKING_LEVELS:
+            raise UsageError(
+                f"--thinking {opts.thinking!r}: choose one of {', '.join(THINKING_LEVELS)}"
+            )
+        config["thinking_level"] = opts.thinking
+    if opts.thinking_summaries:
+        config["thinking_summaries"] = "auto"
+    pairs = {
+        "max_output_tokens": opts.max_tokens, "seed": opts.seed,
+        "temperature": opts.temperature, "top_p": opts.top_p,
+    }
+    config.update({k: v for k, v in pairs.items() if v is not None})
+    if opts.stop:
+        config["stop_sequences"] = list(opts.stop)
+    return config
+
+
+def build_body(
+    opts: RequestOptions,
+    input_blocks: list[dict[str, Any]],
+    *,
+    default_model: str,
+    resolve_model: Callable[[str], str],
+    stdin: Any = None,
+) -> dict[str, Any]:
+    """The request body: --body, then flags, then --set; a model only if nothing names one."""
+    body = load_body(opts.body, stdin) if opts.body else {}
+    if opts.model and opts.agent:
+        raise UsageError("--model and --agent cannot be combined: an interaction uses one")
+    if opts.model:
+        body.pop("agent", None)
+        body.pop("agent_config", None)
+        body["model"] = resolve_model(opts.model)
+    if opts.agent:
+        body.pop("model", None)
+        body["agent"] = opts.agent
+    if input_blocks:
+        body["input"] = input_value(input_blocks)
+    _apply_flags(body, opts)
+    for assignment in opts.sets:
+        apply_set(body, assignment)
+    if "model" not in body and "agent" not in body:
+        body["model"] = resolve_model(default_model)
+    if "agent" in body and body.get("generation_config"):
+        raise UsageError("generation flags (--thinking, --max-tokens, ...) apply to models, "
+                         "not agents")
+    return body
+
+
+def _apply_flags(body: dict[str, Any], opts: RequestOptions) -> None:
+    if opts.system_file:
+        body["system_instruction"] = read_attachment(opts.system_file).decode("utf-8", "replace")
+    if opts.system:
+        body["system_instruction"] = opts.system
+    if opts.previous:
+        body["previous_interaction_id"] = opts.previous
+    if opts.background:
+        body["background"] = True
+    if opts.no_store:
+        if opts.background or opts.previous:
+            raise UsageError("--no-store cannot be combined with --background or --previous: "
+                             "the server keeps nothing to come back to")
+        body["store"] = False
+    if opts.labels:
+        body["labels"] = {**body.get("labels", {}), **parse_labels(opts.labels)}
+    config = generation_config(opts)
+    if config:
+        body["generation_config"] = {**body.get("generation_config", {}), **config}
