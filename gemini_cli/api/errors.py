@@ -125,6 +125,13 @@ class RequiresActionError(InteractionError):
     error_type = "requires_action"
 
 
+class Interrupted(GemError):
+    """Ctrl-C: the message says how to pick the work up again."""
+
+    exit_code = EXIT_INTERRUPTED
+    error_type = "interrupted"
+
+
 class StreamError(InteractionError):
     """An `error` event arrived on the stream."""
 

@@ -16,6 +16,7 @@ from gemini_cli.api.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     GemError,
+    Interrupted,
     UsageError,
 )
 from gemini_cli.termio import IO, silence_stdout
@@ -204,6 +205,8 @@ def error_boundary(run: Runtime) -> Iterator[None]:
         if run.debug:
             run.io.err(run._redact(traceback.format_exc().rstrip()))
         code = run.report(exc)
+        if isinstance(exc, Interrupted):
+            code = EXIT_INTERRUPTED
     except KeyboardInterrupt:
         run.io.err("gem: interrupted")
         code = EXIT_INTERRUPTED

@@ -1,0 +1,1 @@
+"""Wire-level helpers for the Interactions API: SSE decoding and event assembly."""

@@ -1,0 +1,1 @@
+"""Tests for gemini_cli.api."""
