@@ -176,6 +176,8 @@ def load_settings(flags: dict[str, Any], warn: Any = None) -> Settings:
     unknown = sorted(set(file_values) - CONFIG_KEYS)
     if unknown and warn:
         warn(f"ignoring unknown key(s) in {path}: {', '.join(unknown)}")
+    if warn and file_values.get("api_key"):
+        warn_if_readable(path, warn)
     settings = Settings(config_file=path, file_values=file_values)
     for key, default in DEFAULTS.items():
         value, source = _pick(key, flags.get(key), file_values, path)
@@ -186,6 +188,19 @@ def load_settings(flags: dict[str, Any], warn: Any = None) -> Settings:
     if "aliases" in file_values:
         settings.aliases = _coerce("aliases", file_values["aliases"], str(path))
     return settings
+
+
+def warn_if_readable(path: Path, warn: Any) -> None:
+    """An API key in a file the group or others can read deserves a warning (like ssh's)."""
+    if os.name == "nt":
+        return
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return
+    if mode & 0o044:
+        warn(f"{path} holds api_key and is readable by others (mode {mode:04o}); "
+             f"fix it with: chmod 600 {path}")
 
 
 def _pick(key: str, flag: Any, file_values: dict[str, Any], path: Path) -> tuple[Any, str]:

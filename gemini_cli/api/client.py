@@ -144,7 +144,7 @@ class InteractionsClient:
                 timeout=self._timeout(deadline.remaining()),
             )
             try:
-                resp = self._send_once(request)
+                resp = self._send_once(request, deadline)
             except httpx.TransportError as exc:
                 if attempt < self.retry.max_retries and self._retryable_transport(exc, idempotent):
                     self._pause(self.retry.delay(attempt, None), deadline, ident, exc)
@@ -216,9 +216,21 @@ class InteractionsClient:
                     continue
             raise error_from_response(resp.status_code, resp.content, ident)
 
-    def _send_once(self, request: httpx.Request) -> httpx.Response:
+    def _send_once(self, request: httpx.Request, deadline: Deadline) -> httpx.Response:
+        """Send and read the whole answer within the deadline: httpx's read timeout bounds
+        each read, so a server trickling bytes could otherwise hold gem forever."""
         self._trace_request(request)
-        resp = self._http.send(request)
+        resp = self._http.send(request, stream=True)
+        try:
+            chunks = []
+            for chunk in resp.iter_bytes():
+                chunks.append(chunk)
+                if deadline.expired():
+                    raise httpx.ReadTimeout("the deadline passed while reading the answer",
+                                            request=request)
+            resp._content = b"".join(chunks)  # what Response.read() does
+        finally:
+            resp.close()
         self._trace_response(resp, body=True)
         return resp
 

@@ -172,7 +172,8 @@ def _error_message(status: int, body: bytes) -> tuple[str, Any]:
         error = parsed[0].get("error")  # some front-ends wrap the error in a list
     if isinstance(error, dict):
         message = str(error.get("message") or "").strip()
-        label = error.get("status") or (error.get("code") if isinstance(error.get("code"), str) else None)
+        code = error.get("code")
+        label = error.get("status") or (code if isinstance(code, str) else None)
         if label and message:
             return f"{message} ({label})", parsed
         return message or str(label or text), parsed
@@ -189,7 +190,9 @@ def _first_line(text: str, limit: int = 300) -> str:
     return line[:limit]
 
 
-STOPPED_STATUSES = frozenset({"cancelled", "incomplete", "budget_exceeded", "requires_continuation"})
+STOPPED_STATUSES = frozenset(
+    {"cancelled", "incomplete", "budget_exceeded", "requires_continuation"}
+)
 
 
 def status_error(

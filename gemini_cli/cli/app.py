@@ -17,6 +17,21 @@ class GemGroup(TyperGroup):
 
         return run_group_main(super().main, args, kwargs, standalone_mode)
 
+    # Plain options skip Typer's pydantic coercion: no pydantic import just to parse flags.
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from gemini_cli.cli.coercion import install
+
+        install(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        from gemini_cli.cli.coercion import install_tree
+
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if cmd is not None:
+            install_tree(cmd, ctx)
+        return name, cmd, rest
+
 
 app = typer.Typer(
     name="gem",
@@ -72,4 +87,15 @@ def _install_root_globals() -> None:
 _install_root_globals()
 
 # Each command module registers itself on `app` when imported.
-from gemini_cli.cli import cancel, create, delete, get  # noqa: E402,F401
+from gemini_cli.cli import (  # noqa: E402,F401
+    cancel,
+    config,
+    create,
+    delete,
+    emulator,
+    get,
+    history,
+    poll,
+    research,
+    stream,
+)

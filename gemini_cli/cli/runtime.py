@@ -6,7 +6,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Annotated, Any
 
 import typer
@@ -25,7 +25,10 @@ GLOBAL_PANEL = "Global options"
 
 
 def _complete_format(ctx: Any, incomplete: str) -> list[str]:
-    formats = getattr(ctx.command, "gem_formats", ("text", "json", "yaml", "id"))
+    # Typer's callback wrapper copies the function's attributes, gem_formats among them.
+    command = ctx.command
+    formats = getattr(command.callback, "gem_formats", None) or getattr(
+        command, "gem_formats", ("text", "json", "yaml", "id"))
     return [f for f in formats if f.startswith(incomplete)]
 
 
@@ -56,8 +59,12 @@ GLOBAL_OPTIONS: dict[str, tuple[Any, Any]] = {
         help="Trace requests and responses on stderr (API key redacted) [env: GEM_DEBUG=1].")),
     "quiet": (bool, typer.Option(
         "--quiet", "-q", rich_help_panel=GLOBAL_PANEL, help="No hints, warnings or progress.")),
+    "no_log": (bool, typer.Option(
+        "--no-log", rich_help_panel=GLOBAL_PANEL,
+        help="Keep this run out of the local history ('gem history', -c, last) "
+             "[env: GEM_NO_LOG=1].")),
 }
-_DEFAULTS = {"json_": False, "debug": False, "quiet": False}
+_DEFAULTS = {"json_": False, "debug": False, "quiet": False, "no_log": False}
 
 
 class Runtime:
@@ -70,8 +77,8 @@ class Runtime:
         self.io = io
         self.options = options
         self.hooks = test_hooks or {}
-        self.debug = bool(options.get("debug")) or os.environ.get("GEM_DEBUG", "") not in (
-            "", "0", "false")
+        self.debug = bool(options.get("debug")) or os.environ.get(
+            "GEM_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off")
         self.quiet = bool(options.get("quiet"))
         self.formats = formats
         self._format = options.get("format")
@@ -114,7 +121,7 @@ class Runtime:
             settings = self.settings
             transport, key = None, None
             if settings.embedded:
-                transport, key = self._embedded_transport(), "emulator"
+                transport, key = self._embedded_transport(), None
             else:
                 key = settings.api_key(required=True)
             self._client = InteractionsClient(
@@ -142,13 +149,51 @@ class Runtime:
         """Accept `last` (and `-` for an id on stdin) wherever an id is expected."""
         from gemini_cli.history import resolve_id
 
-        return resolve_id(interaction_id.strip())
+        interaction_id = interaction_id.strip()
+        if interaction_id == "-":
+            interaction_id = self._id_from_stdin()
+        if not interaction_id:
+            raise UsageError("the interaction id is empty")
+        return resolve_id(interaction_id)
+
+    def _id_from_stdin(self) -> str:
+        """`-`: the first non-empty line of stdin (`gem create --format id ... | gem get -`)."""
+        if self.io.stdin is None or self.io.stdin_isatty:
+            raise UsageError("ID '-' reads the id from stdin, but stdin is a terminal")
+        for line in self.io.stdin:
+            line = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+            if line.strip():
+                return line.strip()
+        raise UsageError("ID '-': stdin held no interaction id")
 
     def created(self, interaction, body: dict[str, Any] | None = None) -> None:
-        """Record an interaction this run created (history, `-c`, `last`)."""
-        from gemini_cli.history import record
+        """Record an interaction this run created (history, `-c`, `last`); never fails."""
+        from gemini_cli import history
 
-        record(interaction, body)
+        if not self._history_off(history):
+            self._best_effort(history.record, interaction, body)
+
+    def observed(self, interaction) -> None:
+        """Refresh the history row of a known interaction (get/poll saw a new status)."""
+        from gemini_cli import history
+
+        if not self._history_off(history):
+            self._best_effort(history.update_status, getattr(interaction, "id", ""),
+                              getattr(interaction, "status", ""),
+                              getattr(interaction, "usage", None))
+
+    def _history_off(self, history: Any) -> bool:
+        return bool(self.options.get("no_log")) or history.logging_disabled()
+
+    def _best_effort(self, write: Callable[..., Any], *args: Any) -> None:
+        """History is a convenience: a failure to write it is a warning, not an exit code."""
+        try:
+            write(*args)
+        except Exception as exc:  # noqa: BLE001 - any failure here must not fail the command
+            if self.debug:
+                self.io.err(traceback.format_exc().rstrip())
+            self.warn(f"could not write the history ({type(exc).__name__}: {exc}); "
+                      "run with --debug for details")
 
     def close(self) -> None:
         if self._client is not None:
@@ -178,12 +223,13 @@ class Runtime:
     # -- errors -------------------------------------------------------------------------
 
     def report(self, exc: GemError) -> int:
+        message = one_line(self._redact(exc.message))
         if self._format_for_errors() == "json":
-            self.io.err(json.dumps({"error": exc.to_dict()}))
+            self.io.err(json.dumps({"error": {**exc.to_dict(), "message": message}}))
         else:
-            line = f"gem: error: {self._redact(exc.message)}"
+            line = f"gem: error: {message}"
             if exc.hint and not self.quiet:
-                line += f" ({exc.hint})"
+                line += f" ({one_line(exc.hint)})"
             self.io.err(line)
         return exc.exit_code
 
@@ -191,6 +237,8 @@ class Runtime:
         if self.options.get("json_"):
             return "json"
         fmt = self.options.get("format")
+        if fmt is None and self._settings is not None:  # GEM_FORMAT or the config file
+            fmt = self._settings.format
         return "json" if fmt in ("json", "ndjson") else None
 
 
@@ -208,7 +256,10 @@ def error_boundary(run: Runtime) -> Iterator[None]:
         if isinstance(exc, Interrupted):
             code = EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        run.io.err("gem: interrupted")
+        if run._format_for_errors() == "json":
+            run.report(Interrupted("interrupted"))
+        else:
+            run.io.err("gem: interrupted")
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
         silence_stdout()
@@ -218,16 +269,19 @@ def error_boundary(run: Runtime) -> Iterator[None]:
     except Exception as exc:  # noqa: BLE001 - the last resort: a bug, reported as exit 70
         if run.debug:
             run.io.err(run._redact(traceback.format_exc().rstrip()))
-        detail = run._redact(f"{type(exc).__name__}: {exc}")
+        detail = one_line(run._redact(f"{type(exc).__name__}: {exc}"))
         run.io.err(f"gem: internal error: {detail} (run with --debug for details)")
         code = EXIT_INTERNAL
     finally:
-        try:
+        with suppress(Exception):  # closing must never mask the real outcome
             run.close()
-        except Exception:  # noqa: BLE001 - closing must never mask the real outcome
-            pass
     if code:
         raise typer.Exit(code)
+
+
+def one_line(text: str) -> str:
+    """Errors are one line on stderr: a server message with newlines is folded."""
+    return " ".join(text.split())
 
 
 def merged_options(ctx: Any, local: dict[str, Any]) -> dict[str, Any]:
@@ -235,7 +289,7 @@ def merged_options(ctx: Any, local: dict[str, Any]) -> dict[str, Any]:
     root = dict((ctx.obj or {}).get("globals", {})) if isinstance(ctx.obj, dict) else {}
     merged = dict(root)
     for key, value in local.items():
-        if value is not None and value != _DEFAULTS.get(key, None):
+        if value is not None and value != _DEFAULTS.get(key):
             merged[key] = value
         else:
             merged.setdefault(key, value)

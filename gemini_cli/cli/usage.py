@@ -5,19 +5,23 @@ import sys
 from typing import Any
 
 from typer._click import exceptions as click_exceptions
+from typer.exceptions import Abort
 
-from gemini_cli.api.errors import EXIT_INTERRUPTED, EXIT_USAGE
+from gemini_cli.api.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
 
 def run_group_main(main: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
                    standalone_mode: bool) -> Any:
+    argv = kwargs.get("args") if "args" in kwargs else (args[0] if args else None)
     try:
         result = main(*args, standalone_mode=False, **kwargs)
     except click_exceptions.ClickException as exc:
-        code = _report(exc, kwargs.get("args") if "args" in kwargs else (args[0] if args else None))
-    except click_exceptions.Abort:
+        code = _report(exc, argv)
+    except Abort:
         sys.stderr.write("gem: interrupted\n")
         code = EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - a bug outside a command's boundary: still no traceback
+        code = _internal(exc, argv)
     else:
         code = result if isinstance(result, int) else 0
     if standalone_mode:
@@ -25,9 +29,24 @@ def run_group_main(main: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
     return code
 
 
+def _internal(exc: Exception, argv: Any) -> int:
+    import os
+    import traceback
+
+    argv = list(argv if argv is not None else sys.argv[1:])
+    if "--debug" in argv or os.environ.get("GEM_DEBUG", "") not in ("", "0", "false"):
+        sys.stderr.write(traceback.format_exc())
+    detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+    sys.stderr.write(f"gem: internal error: {detail} (run with --debug for details)\n")
+    return EXIT_INTERNAL
+
+
 def _report(exc: Any, argv: Any) -> int:
     argv = list(argv if argv is not None else sys.argv[1:])
     message = exc.format_message()
+    if type(exc).__name__ == "NoArgsIsHelpError":  # bare `gem`: the help, on stderr
+        sys.stderr.write(message.rstrip("\n") + "\n")
+        return EXIT_USAGE
     ctx = getattr(exc, "ctx", None)
     where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
     if "--json" in argv or any(a in ("json", "ndjson") for a in _format_values(argv)):

@@ -1,0 +1,202 @@
+"""Follow an interaction's event stream across dropped connections, with no loss or duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+
+from gemini_cli.api.errors import NetworkError
+from gemini_cli.api.events import ResumeCursor, is_unparseable, parse_event
+from gemini_cli.api.retry import Clock, RetryPolicy
+from gemini_cli.api.sse import ServerSentEvent, iter_sse
+
+__all__ = ["Follow", "ReconnectCallback", "follow"]
+
+# (attempt number, delay in seconds before it, why the previous connection ended)
+ReconnectCallback = Callable[[int, float, str], None]
+TERMINAL_EVENTS = frozenset({"interaction.completed", "error"})
+
+
+def follow(
+    client: Any,
+    *,
+    body: dict[str, Any] | None = None,
+    interaction_id: str | None = None,
+    last_event_id: str | None = None,
+    idle_timeout: float = 60.0,
+    max_retries: int = 4,
+    clock: Clock | None = None,
+    on_garbage: Callable[[str], None] | None = None,
+    on_reconnect: ReconnectCallback | None = None,
+) -> Follow:
+    """Stream a new interaction (`body`) or attach to one (`interaction_id`); see `Follow`."""
+    return Follow(
+        client, body=body, interaction_id=interaction_id, last_event_id=last_event_id,
+        idle_timeout=idle_timeout, max_retries=max_retries, clock=clock,
+        on_garbage=on_garbage, on_reconnect=on_reconnect,
+    )
+
+
+class Follow:
+    """An iterator of event dicts that re-attaches by itself until the interaction ends.
+
+    The first connection is a streaming create (`body`) or an attach (`interaction_id`, from
+    just after `last_event_id` when given). When a connection breaks (transport error), stalls
+    (no byte for `idle_timeout` seconds) or ends before `interaction.completed` / `error`, it
+    re-attaches with `GET /interactions/{id}?stream=true&last_event_id=...` after a backoff and
+    drops the replayed events already yielded. It gives up with NetworkError after
+    `max_retries` consecutive re-attaches without a new event, or at once if the interaction id
+    is not known yet. Iteration ends after the terminal event (`finished`), or at a `[DONE]`
+    without one (`done_early`: e.g. an attach after the last event; re-attaching would only
+    repeat it). `[DONE]` is never yielded, nor is non-JSON data (that goes to `on_garbage`,
+    with non-SSE lines).
+
+    While iterating (and after a Ctrl-C), `interaction_id` and `last_event_id` say how to
+    re-attach; `last_data` is the exact `data` payload of the last event yielded.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        body: dict[str, Any] | None = None,
+        interaction_id: str | None = None,
+        last_event_id: str | None = None,
+        idle_timeout: float = 60.0,
+        max_retries: int = 4,
+        clock: Clock | None = None,
+        on_garbage: Callable[[str], None] | None = None,
+        on_reconnect: ReconnectCallback | None = None,
+    ) -> None:
+        if (body is None) == (interaction_id is None):
+            raise ValueError("give exactly one of body and interaction_id")
+        self.client = client
+        self.body = body
+        self.interaction_id = interaction_id
+        self.cursor = ResumeCursor()
+        self.cursor.last_event_id = last_event_id or None
+        self.idle_timeout = idle_timeout
+        clock = clock or getattr(client, "clock", None) or Clock()
+        self.retry = RetryPolicy(max_retries=max(0, max_retries), clock=clock)
+        self.on_garbage = on_garbage
+        self.on_reconnect = on_reconnect
+        self.finished = False
+        self.done_early = False
+        self.last_data: str | None = None
+        self.reconnects = 0
+        self._progressed = False
+        self._events = self._run()
+
+    @property
+    def last_event_id(self) -> str | None:
+        return self.cursor.last_event_id
+
+    def __iter__(self) -> Follow:
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        return next(self._events)
+
+    def close(self) -> None:
+        """Close the open connection, if any (also done when iteration ends)."""
+        self._events.close()
+
+    # -- the reconnect loop -------------------------------------------------------------
+
+    def _run(self) -> Iterator[dict[str, Any]]:
+        creating = self.body is not None
+        streak = 0  # re-attach attempts since the last new event
+        while True:
+            self._progressed = False
+            try:
+                yield from self._connection(creating)
+                reason = "the stream ended before the interaction finished"
+            except httpx.TransportError as exc:
+                reason = self._describe(exc)
+            except NetworkError as exc:
+                if creating:  # the create itself failed: the client already retried it
+                    raise
+                reason = exc.message
+            if self.finished or self.done_early:
+                return
+            creating = False
+            streak = 1 if self._progressed else streak + 1
+            self._pause(streak, reason)
+
+    def _pause(self, attempt: int, reason: str) -> None:
+        """Give up, or wait before re-attach number `attempt`."""
+        if self.interaction_id is None:
+            raise NetworkError(
+                f"the stream broke before the interaction id was known, so it cannot be "
+                f"re-attached: {reason}"
+            )
+        if attempt > self.retry.max_retries:
+            raise NetworkError(
+                f"gave up re-attaching to interaction {self.interaction_id} after "
+                f"{attempt - 1} attempt(s) without progress: {reason}",
+                interaction_id=self.interaction_id,
+            )
+        delay = self.retry.backoff(attempt - 1)
+        if self.on_reconnect is not None:
+            self.on_reconnect(attempt, delay, reason)
+        self.retry.clock.sleep(delay)
+        self.reconnects += 1
+
+    def _describe(self, exc: httpx.TransportError) -> str:
+        if isinstance(exc, httpx.TimeoutException):
+            return f"no data for {self.idle_timeout:g}s ({type(exc).__name__})"
+        detail = str(exc)
+        return f"connection lost ({type(exc).__name__}{': ' + detail if detail else ''})"
+
+    # -- one connection -----------------------------------------------------------------
+
+    def _open(self, creating: bool) -> Any:
+        if creating:
+            return self.client.stream_create(self.body, self.idle_timeout)
+        return self.client.stream_get(
+            self.interaction_id, self.idle_timeout, self.cursor.last_event_id
+        )
+
+    def _connection(self, creating: bool) -> Iterator[dict[str, Any]]:
+        """Yield the new events of one connection; return at its end or after the last event."""
+        with self._open(creating) as resp:
+            self.cursor.reattached()
+            # iter_sse uses a fresh decoder and flushes only on a clean EOF, so a block cut by
+            # a broken connection is never mistaken for a complete event.
+            for sse in iter_sse(resp.iter_bytes(), self.on_garbage):
+                event = parse_event(sse)
+                if event is None:  # [DONE]: the server has nothing more to send
+                    self.done_early = True
+                    return
+                if self._accept(sse, event):
+                    yield event
+                    if self.finished:
+                        return
+
+    def _accept(self, sse: ServerSentEvent, event: dict[str, Any]) -> bool:
+        """Whether `event` is new; records what it tells about the interaction."""
+        if is_unparseable(event):
+            # Not counted by the cursor: a replay would not contain it either.
+            if self.on_garbage is not None:
+                self.on_garbage(sse.data)
+            return False
+        if self.cursor.should_skip(event):
+            return False
+        self._progressed = True
+        self.last_data = sse.data
+        self._observe(event)
+        return True
+
+    def _observe(self, event: dict[str, Any]) -> None:
+        kind = event.get("event_type")
+        if self.interaction_id is None:
+            found = event.get("interaction_id")
+            payload = event.get("interaction")
+            if isinstance(payload, dict):
+                found = payload.get("id") or found
+            if isinstance(found, str) and found:
+                self.interaction_id = found
+        if kind in TERMINAL_EVENTS:
+            self.finished = True

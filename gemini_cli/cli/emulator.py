@@ -1,0 +1,51 @@
+"""`gem emulator`: run the local Interactions API emulator in the foreground."""
+
+from pathlib import Path
+
+import typer
+
+from gemini_cli.cli.app import app
+from gemini_cli.cli.runtime import Runtime, gem_command
+
+HELP = """Serve a local, deterministic Interactions API (for offline use, CI and tests).
+
+Prints its base URL as the first line on stdout, then serves until Ctrl-C or SIGTERM.
+Any client works against it: gem (--base-url URL), or the official SDK (base_url=URL).
+Requests need a non-empty x-goog-api-key (any value). Faults: see --fault.
+
+Examples:
+
+\b
+  gem emulator --port 8765 &
+  GEM_BASE_URL=http://127.0.0.1:8765 GEMINI_API_KEY=test gem create "Hello"
+  gem emulator --port 0 --url-file /tmp/emu.url --work-seconds 1 &
+  gem emulator --fault 429:2 --fault drop:3
+"""
+
+
+@gem_command(app, "emulator", formats=("text",), help=HELP)
+def emulator(
+    run: Runtime,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)."),
+    port: int = typer.Option(0, "--port", help="Port to listen on; 0 picks a free one."),
+    url_file: Path | None = typer.Option(None, "--url-file", metavar="PATH",
+                                         help="Also write the base URL to this file."),
+    work_seconds: float = typer.Option(3.0, "--work-seconds", metavar="SECONDS",
+                                       help="How long background work and agents take."),
+    faults: list[str] | None = typer.Option(
+        None, "--fault", metavar="SPEC",
+        help="Inject a fault: 429:N, 503:N, 502-html:N, drop:N, stall:SECONDS, malformed-sse "
+             "(repeatable; per request: header x-gem-emulator-fault)."),
+) -> None:
+    from gemini_cli.emulator.server import serve
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        run.warn(f"binding to {host}: the emulator is reachable beyond this machine")
+    try:
+        code = serve(host=host, port=port, url_file=url_file, work_seconds=work_seconds,
+                     faults=list(faults or []), out=run.io.stdout)
+    except OSError as exc:
+        from gemini_cli.api.errors import UsageError
+
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    run.exit_code = code

@@ -1,0 +1,104 @@
+"""`gem poll ID`: wait for a background interaction to finish, then print it like `gem get`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from gemini_cli.api.errors import Interrupted, StillRunningError, UsageError
+from gemini_cli.cli.app import app
+from gemini_cli.cli.runtime import Runtime, gem_command
+
+HELP = """Wait until an interaction finishes, then print it; the exit code follows its status.
+
+Follows the interaction's event stream (live thought summaries on a terminal) and falls back to
+polling with backoff (1 s growing to --max-interval). Waits without limit unless --timeout is
+given: then it exits 8 with the id on stdout, and the work goes on server-side. Ctrl-C stops
+waiting (exit 130) and cancels nothing. ID may be 'last', or '-' to read it from stdin.
+
+Examples:
+
+\b
+  gem poll v1_ChdKSDJx... > report.md
+  gem create --background --format id "Write a long essay" | gem poll -
+  gem poll last --timeout 300 || echo "not done yet"
+"""
+
+MAX_INTERVAL_OPTION = typer.Option(
+    15.0, "--max-interval", metavar="SECONDS", min=0.1,
+    help="Longest pause between two polls (they start at 1 s and back off).")
+
+
+@gem_command(app, "poll", help=HELP)
+def poll(
+    run: Runtime,
+    interaction_id: str = typer.Argument(
+        ..., metavar="ID", help="The interaction id, 'last', or '-' to read it from stdin."),
+    max_interval: float = MAX_INTERVAL_OPTION,
+    usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
+) -> None:
+    from gemini_cli.render.output import render_interaction
+
+    interaction_id = run.resolve_id(id_from_stdin(run) if interaction_id == "-" else interaction_id)
+    interaction = wait_for(run, interaction_id, max_interval=max_interval,
+                           timeout=wait_budget(run))
+    run.observed(interaction)
+    render_interaction(run, interaction, usage=usage)
+
+
+def id_from_stdin(run: Runtime) -> str:
+    """`-`: the first non-empty line of stdin (so `gem create --format id ... | gem poll -`)."""
+    if run.io.stdin is None or run.io.stdin_isatty:
+        raise UsageError("ID '-' reads the id from stdin, but stdin is a terminal",
+                         hint="pipe it in: gem create --background --format id ... | gem poll -")
+    for line in run.io.stdin:
+        line = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+        if line.strip():
+            return line.strip()
+    raise UsageError("ID '-': stdin held no interaction id")
+
+
+def wait_budget(run: Runtime, started: float | None = None) -> float | None:
+    """--timeout (flag, GEM_TIMEOUT or config) bounds the whole wait; by default there is none."""
+    settings = run.settings
+    if settings.sources.get("timeout") == "default":
+        return None
+    spent = 0.0 if started is None else run.clock.monotonic() - started
+    return max(settings.timeout - spent, 0.0)
+
+
+def wait_for(run: Runtime, interaction_id: str, *, max_interval: float, timeout: float | None,
+             cancel_on_interrupt: bool = False, label: str = "") -> Any:
+    """Wait with a status line on stderr; turn Ctrl-C and the timeout into their exit codes."""
+    from gemini_cli.api.waiting import wait_until_done
+    from gemini_cli.render.progress import WaitDisplay
+
+    client = run.client()
+    try:
+        with WaitDisplay(run.io, quiet=run.quiet, label=label) as display:
+            return wait_until_done(client, interaction_id, timeout=timeout,
+                                   max_interval=max_interval, clock=run.clock,
+                                   on_update=display.update)
+    except StillRunningError:
+        run.io.out(interaction_id, "\n")  # on stdout, so a script can resume with it
+        raise
+    except KeyboardInterrupt:
+        raise interrupted(run, interaction_id, cancel_on_interrupt) from None
+
+
+def interrupted(run: Runtime, interaction_id: str, cancel: bool) -> Interrupted:
+    """Ctrl-C: say how to resume, or cancel the interaction when asked to."""
+    if not cancel:
+        # The resume command is in the message, not a hint, so --quiet keeps it.
+        return Interrupted(f"stopped waiting; interaction {interaction_id} is still running "
+                           f"(resume with: gem poll {interaction_id})",
+                           interaction_id=interaction_id)
+    try:
+        status = run.client().cancel(interaction_id).status or "cancelled"
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the user must learn of it
+        return Interrupted(f"interrupted; could not cancel interaction {interaction_id}: {exc}",
+                           interaction_id=interaction_id,
+                           hint=f"cancel it with: gem cancel {interaction_id}")
+    return Interrupted(f"interrupted; interaction {interaction_id} is {status}",
+                       interaction_id=interaction_id)

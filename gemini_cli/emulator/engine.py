@@ -1,0 +1,291 @@
+"""The emulator's deterministic core: an HTTP-shaped request in, a response out, no sockets.
+
+The server (server.py) and the in-process httpx transport (embedded.py) both call
+`Engine.handle`; fault injection wraps it from the outside.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from . import replies, timeline
+from .store import MemoryStore, Record, Store
+from .validation import ApiError, validate_create
+
+DEFAULT_WORK_SECONDS = 3.0
+# Any version segment (v1, v1beta, v1alpha, Vertex's v1beta1/projects/p/locations/l), optionally
+# after a path prefix such as a proxy's `/gl`.
+_ROUTE = re.compile(
+    r"^(?:/.*?)?/v\d+[a-z0-9]*(?:/projects/[^/]+/locations/[^/]+)?/interactions"
+    r"(?:/(?P<id>[^/]+?)(?P<cancel>/cancel|:cancel)?)?/?$"
+)
+JSON_HEADERS = {"content-type": "application/json; charset=UTF-8"}
+SSE_HEADERS = {"content-type": "text/event-stream", "cache-control": "no-cache"}
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+    # For SSE: one framed event per item, ending with the `data: [DONE]` frame.
+    events: Iterator[bytes] | None = None
+
+
+@dataclass
+class Route:
+    operation: str  # create | get | cancel | delete
+    interaction_id: str | None = None
+    streaming: bool = False
+    query: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    return Response(status, {**JSON_HEADERS, **(headers or {})}, body)
+
+
+def error_response(error: ApiError) -> Response:
+    return json_response(error.code, error.body())
+
+
+def route(method: str, path: str, query: str, body: bytes) -> Route:
+    """Map a request line onto an operation, or raise ApiError (404/405)."""
+    match = _ROUTE.match(path)
+    if match is None:
+        raise ApiError(404, f"The requested URL {path} was not found on this server.")
+    params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    ident = unquote(match["id"]) if match["id"] else None
+    wanted = {
+        (None, False, "POST"): "create",
+        (True, False, "GET"): "get",
+        (True, False, "DELETE"): "delete",
+        (True, True, "POST"): "cancel",
+    }.get((True if ident else None, bool(match["cancel"]), method.upper()))
+    if wanted is None:
+        raise ApiError(405, f"Method {method} is not allowed on {path}.")
+    streaming = _is_true(params.get("stream")) if wanted == "get" else False
+    if wanted == "create":
+        streaming = _body_wants_stream(body)
+    return Route(wanted, ident, streaming, params)
+
+
+def _is_true(value: str | None) -> bool:
+    return (value or "").lower() in ("true", "1")
+
+
+def _body_wants_stream(body: bytes) -> bool:
+    try:
+        parsed = json.loads(body or b"{}")
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("stream") is True
+
+
+class Engine:
+    """Answers Interactions API requests from a store, a clock and a source of randomness."""
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        work_seconds: float = DEFAULT_WORK_SECONDS,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        token_bytes: Callable[[int], bytes] = secrets.token_bytes,
+        require_api_key: bool = True,
+        poll_seconds: float = 0.25,
+    ) -> None:
+        self.store = store if store is not None else MemoryStore()
+        self.work_seconds = work_seconds
+        self.clock = clock
+        self.sleep = sleep
+        self.token_bytes = token_bytes
+        self.require_api_key = require_api_key
+        self.poll_seconds = poll_seconds
+
+    def handle(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> Response:
+        """Serve one request; `headers` keys must be lower-case."""
+        try:
+            found = route(method, path, query, body)
+            self._authenticate(headers, found.query)
+            return self._dispatch(found, body)
+        except ApiError as error:
+            return error_response(error)
+
+    def _authenticate(self, headers: Mapping[str, str], query: Mapping[str, str]) -> None:
+        if not self.require_api_key:
+            return
+        key = headers.get("x-goog-api-key", "").strip() or query.get("key", "").strip()
+        bearer = headers.get("authorization", "").lower().startswith("bearer ")
+        if not key and not bearer:
+            raise ApiError(
+                401,
+                "Method doesn't allow unregistered callers. "
+                "Please use an API key (x-goog-api-key header).",
+            )
+
+    def _dispatch(self, found: Route, body: bytes) -> Response:
+        if found.operation == "create":
+            return self.create(_parse_json(body))
+        assert found.interaction_id is not None
+        if found.operation == "get":
+            return self.get(found.interaction_id, found.query)
+        if found.operation == "cancel":
+            return self.cancel(found.interaction_id)
+        return self.delete(found.interaction_id)
+
+    # -- operations -------------------------------------------------------------------------
+
+    def create(self, body: Any) -> Response:
+        validate_create(body)
+        previous = self._previous(body.get("previous_interaction_id"))
+        record = self._new_record(body, previous)
+        if body.get("store") is not False:
+            self.store.put(record)
+        if body.get("stream"):
+            return self._stream(record, 0)
+        return json_response(200, timeline.resource(record, self.clock(), timeline=False))
+
+    def get(self, interaction_id: str, query: Mapping[str, str]) -> Response:
+        record = self._load(interaction_id)
+        if _is_true(query.get("stream")):
+            return self._stream(record, _resume_position(record, query.get("last_event_id")))
+        include = _is_true(query.get("include_input"))
+        view = timeline.resource(record, self.clock(), timeline=True, include_input=include)
+        return json_response(200, view)
+
+    def cancel(self, interaction_id: str) -> Response:
+        """Cancel a running interaction; a finished one is returned unchanged (idempotent)."""
+        now = self.clock()
+
+        def mark(record: Record) -> Record:
+            if timeline.status_at(record, now) == "in_progress":
+                record["cancelled_at"] = now
+            return record
+
+        record = self.store.update(interaction_id, mark)
+        if record is None:
+            raise _not_found(interaction_id)
+        return json_response(200, timeline.resource(record, now, timeline=True))
+
+    def delete(self, interaction_id: str) -> Response:
+        if not self.store.delete(interaction_id):
+            raise _not_found(interaction_id)
+        return json_response(200, {})
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _load(self, interaction_id: str) -> Record:
+        record = self.store.get(interaction_id)
+        if record is None:
+            raise _not_found(interaction_id)
+        return record
+
+    def _previous(self, previous_id: str | None) -> Record | None:
+        if not previous_id:
+            return None
+        record = self._load(previous_id)
+        if timeline.status_at(record, self.clock()) == "in_progress":
+            raise ApiError(
+                400, f"Interaction {previous_id} is still in progress.", "FAILED_PRECONDITION"
+            )
+        return record
+
+    def new_id(self) -> str:
+        return "v1_" + base64.urlsafe_b64encode(self.token_bytes(48)).decode().rstrip("=")
+
+    def _new_record(self, body: dict[str, Any], previous: Record | None) -> Record:
+        steps_in = replies.input_steps(body.get("input"))
+        turn = (previous["turn"] if previous else 0) + replies.count_turns(steps_in)
+        history = _history_tokens(previous)
+        background = bool(body.get("background"))
+        phases = 4 if background else 1
+        reply = replies.compose(body, steps_in, turn, history, phases)
+        record: Record = {
+            "id": self.new_id(),
+            "created_at": self.clock(),
+            "duration": self.work_seconds if background else 0.0,
+            "turn": turn,
+            "request": body,
+            "input_steps": steps_in,
+            "output_steps": reply.steps,
+            "final_status": reply.status,
+            "usage": reply.usage,
+            "input_usage": replies.make_usage(replies.input_usage(steps_in), history, 0, 0),
+            "cancelled_at": None,
+        }
+        if reply.extra:
+            record["extra"] = reply.extra  # e.g. continuation_token, shown once finished
+        if body.get("environment") is not None:
+            record["environment_id"] = replies.short_id("env_", record["id"])
+        return record
+
+    def _stream(self, record: Record, position: int) -> Response:
+        return Response(200, dict(SSE_HEADERS), events=self._events_from(record, position))
+
+    def _events_from(self, record: Record, position: int) -> Iterator[bytes]:
+        """Yield due events at once, then wait (injectable sleep) for the ones still to come."""
+        while True:
+            planned = timeline.events(record)
+            if position >= len(planned):
+                break
+            offset, event = planned[position]
+            if self.clock() < record["created_at"] + offset:
+                refreshed = self._wait(record, record["created_at"] + offset)
+                if refreshed is None:
+                    yield timeline.frame(_deleted_event(record["id"]))
+                    break
+                record = refreshed
+                continue
+            yield timeline.frame(event)
+            position += 1
+        yield timeline.DONE_FRAME
+
+    def _wait(self, record: Record, due: float) -> Record | None:
+        """Sleep a slice towards `due`, then reload the record to notice a cancel or delete."""
+        self.sleep(max(0.0, min(due - self.clock(), self.poll_seconds)))
+        return self.store.get(record["id"])
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8")) if body.strip() else None
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "Invalid JSON payload received.") from None
+
+
+def _history_tokens(previous: Record | None) -> int:
+    """The conversation so far is input again on the next turn (as for the real service)."""
+    if previous is None:
+        return 0
+    usage = previous["usage"]
+    return usage["total_input_tokens"] + usage["total_output_tokens"]
+
+
+def _resume_position(record: Record, last_event_id: str | None) -> int:
+    if not last_event_id:
+        return 0
+    for position, (_, event) in enumerate(timeline.events(record)):
+        if event.get("event_id") == last_event_id:
+            return position + 1
+    raise ApiError(400, f"Unknown last_event_id {last_event_id!r} for this interaction.")
+
+
+def _not_found(interaction_id: str) -> ApiError:
+    return ApiError(404, f"Interaction {interaction_id} was not found.")
+
+
+def _deleted_event(interaction_id: str) -> dict[str, Any]:
+    error = {"code": "not_found", "message": f"Interaction {interaction_id} was deleted."}
+    return {"error": error, "event_type": "error"}

@@ -1,0 +1,316 @@
+"""Deterministic answers: the output steps, status and usage the emulator derives from a request."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import tools_replies
+from .validation import CONTENT_TYPES
+
+# Flat token prices for media blocks: the real service counts by size or duration; constants
+# keep usage predictable in tests.
+MEDIA_TOKENS = {"image": 258, "audio": 96, "video": 300, "document": 258}
+THOUGHT_OVERHEAD_TOKENS = 16
+SEARCH_TOOL_TOKENS = 120
+CITATION_URL = "https://example.com/emulated-source"
+CITATION_TITLE = "Emulated source"
+
+
+@dataclass
+class Reply:
+    steps: list[dict[str, Any]]
+    status: str
+    usage: dict[str, Any]
+    summaries: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # top-level fields, e.g. a token
+
+
+def digest(*parts: str, size: int = 24) -> bytes:
+    return hashlib.sha256("\x1f".join(parts).encode()).digest()[:size]
+
+
+def short_id(prefix: str, *parts: str) -> str:
+    return prefix + base64.urlsafe_b64encode(digest(*parts, size=6)).decode().rstrip("=")
+
+
+def input_steps(value: Any) -> list[dict[str, Any]]:
+    """Normalise any accepted `input` shape into the step list the timeline shows."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [{"type": "user_input", "content": [{"type": "text", "text": value}]}]
+    if isinstance(value, dict):
+        return [{"type": "user_input", "content": [value]}]
+    if value and value[0].get("type") in CONTENT_TYPES:
+        return [{"type": "user_input", "content": list(value)}]
+    return list(value)
+
+
+def describe_block(block: dict[str, Any]) -> str:
+    """A text block's text, or a short tag acknowledging a media block."""
+    if block.get("type") == "text":
+        return str(block.get("text", ""))
+    mime = block.get("mime_type") or block.get("type")
+    if block.get("uri"):
+        return f"[{mime} {block['uri']}]"
+    return f"[{mime} {_decoded_size(str(block.get('data', '')))} bytes]"
+
+
+def _decoded_size(data: str) -> int:
+    try:
+        return len(base64.b64decode(data, validate=False))
+    except (binascii.Error, ValueError):
+        return len(data)
+
+
+def user_text(steps: list[dict[str, Any]]) -> str:
+    """The text of the last user_input step, blocks joined with a space."""
+    for step in reversed(steps):
+        if step.get("type") == "user_input":
+            return " ".join(describe_block(b) for b in step.get("content", []))
+    return ""
+
+
+def count_turns(steps: list[dict[str, Any]]) -> int:
+    return max(1, sum(1 for step in steps if step.get("type") == "user_input"))
+
+
+def input_usage(steps: list[dict[str, Any]]) -> dict[str, int]:
+    """Tokens per modality of this turn's input (words for text)."""
+    tokens: dict[str, int] = {}
+    for step in steps:
+        blocks = step.get("content")
+        if not isinstance(blocks, list):
+            result = step.get("result")
+            blocks = [] if result is None else [{"type": "text", "text": json.dumps(result)}]
+        for block in blocks:
+            kind = block.get("type", "text")
+            text = str(block.get("text", ""))
+            cost = len(text.split()) if kind == "text" else MEDIA_TOKENS.get(kind, 0)
+            tokens[kind] = tokens.get(kind, 0) + cost
+    return tokens
+
+
+def make_usage(
+    by_modality: dict[str, int], history: int, output: int, thought: int, tool_use: int = 0
+) -> dict[str, Any]:
+    total_input = history + sum(by_modality.values())
+    usage: dict[str, Any] = {
+        "total_input_tokens": total_input,
+        "total_output_tokens": output,
+        "total_thought_tokens": thought,
+        "total_cached_tokens": 0,
+        "total_tool_use_tokens": tool_use,
+        "total_tokens": total_input + output + thought + tool_use,
+        "input_tokens_by_modality": [{"modality": m, "tokens": t} for m, t in by_modality.items()],
+    }
+    if output:
+        usage["output_tokens_by_modality"] = [{"modality": "text", "tokens": output}]
+    return usage
+
+
+def summaries_enabled(body: dict[str, Any]) -> bool:
+    if body.get("agent"):
+        return (body.get("agent_config") or {}).get("thinking_summaries") != "none"
+    return (body.get("generation_config") or {}).get("thinking_summaries") == "auto"
+
+
+def is_deep_research(body: dict[str, Any]) -> bool:
+    return str(body.get("agent", "")).startswith("deep-research")
+
+
+def thought_step(seed: str, summaries: list[str]) -> dict[str, Any]:
+    step: dict[str, Any] = {"type": "thought", "signature": base64.b64encode(digest(seed)).decode()}
+    if summaries:
+        step["summary"] = [{"type": "text", "text": text} for text in summaries]
+    return step
+
+
+def text_step(text: str, annotations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "text", "text": text}
+    if annotations:
+        block["annotations"] = annotations
+    return {"type": "model_output", "content": [block]}
+
+
+def compose(
+    body: dict[str, Any], steps_in: list[dict[str, Any]], turn: int, history: int, phases: int
+) -> Reply:
+    """Build the reply; `phases` > 1 spreads thought summaries over a background run."""
+    if is_deep_research(body):
+        return _research_reply(body, steps_in, turn, history, phases)
+    return _model_reply(body, steps_in, turn, history, phases)
+
+
+def _model_reply(
+    body: dict[str, Any], steps_in: list[dict[str, Any]], turn: int, history: int, phases: int
+) -> Reply:
+    text = user_text(steps_in)
+    summaries = _model_summaries(text, phases) if summaries_enabled(body) else []
+    thought = thought_step(f"{text}|{turn}", summaries)
+    call = _function_call(body, steps_in, text)
+    if call is not None:
+        output, status = call, "requires_action"
+        words = len(json.dumps(call["arguments"]).split()) + 1
+    else:
+        answer, status = _truncate(_answer_text(body, steps_in, text, turn), body)
+        output, words = text_step(answer), len(answer.split())
+    output, status, extra = tools_replies.decorate(body, text, output, status)
+    thinking = THOUGHT_OVERHEAD_TOKENS + sum(len(s.split()) for s in summaries)
+    usage = make_usage(input_usage(steps_in), history, words, thinking)
+    return Reply([thought, output], status, usage, summaries, extra)
+
+
+def _model_summaries(text: str, phases: int) -> list[str]:
+    words = len(text.split())
+    if phases <= 1:
+        return [f"**Reading the request**\n\nThe user wrote {words} words; I will echo them."]
+    return [
+        f"**Working, phase {n} of {phases}**\n\nStill thinking about the request."
+        for n in range(1, phases + 1)
+    ]
+
+
+def _answer_text(body: dict[str, Any], steps_in: list[dict[str, Any]], text: str, turn: int) -> str:
+    results = [s for s in steps_in if s.get("type") == "function_result"]
+    if results:
+        said = "; ".join(
+            f"function {r.get('name') or r.get('call_id')} returned "
+            f"{json.dumps(r.get('result'), sort_keys=True)}"
+            for r in results
+        )
+        text = said
+    if _wants_json(body):
+        return tools_replies.json_answer(body, text, turn)
+    prefix = ""
+    instruction = body.get("system_instruction")
+    if instruction:
+        shown = instruction if len(instruction) <= 60 else instruction[:57] + "..."
+        prefix = f"[system: {shown}] "
+    return f"{prefix}Echo: {text} (turn {turn})"
+
+
+def _wants_json(body: dict[str, Any]) -> bool:
+    formats = body.get("response_format")
+    entries = formats if isinstance(formats, list) else [formats] if formats else []
+    json_format = any(
+        isinstance(e, dict) and e.get("mime_type") == "application/json" for e in entries
+    )
+    return json_format or body.get("response_mime_type") == "application/json"
+
+
+def _truncate(text: str, body: dict[str, Any]) -> tuple[str, str]:
+    """Cut the answer to `max_output_tokens` words (status `incomplete`)."""
+    limit = (body.get("generation_config") or {}).get("max_output_tokens")
+    words = text.split()
+    if isinstance(limit, int) and 0 <= limit < len(words):
+        return " ".join(words[:limit]), "incomplete"
+    return text, "completed"
+
+
+def _function_call(
+    body: dict[str, Any], steps_in: list[dict[str, Any]], text: str
+) -> dict[str, Any] | None:
+    """Call a declared function when the prompt names it (or tool_choice is "any")."""
+    if any(s.get("type") == "function_result" for s in steps_in):
+        return None
+    functions = [t for t in body.get("tools", []) if t.get("type") == "function" and t.get("name")]
+    choice = (body.get("generation_config") or {}).get("tool_choice")
+    chosen = [f for f in functions if f["name"] in text] or (functions if choice == "any" else [])
+    if not chosen:
+        return None
+    function = chosen[0]
+    required = (function.get("parameters") or {}).get("required") or []
+    arguments = {name: text for name in required}
+    call_id = short_id("call_", function["name"], text)
+    return {
+        "type": "function_call",
+        "id": call_id,
+        "name": function["name"],
+        "arguments": arguments,
+    }
+
+
+def _research_reply(
+    body: dict[str, Any], steps_in: list[dict[str, Any]], turn: int, history: int, phases: int
+) -> Reply:
+    text = user_text(steps_in)
+    planning = bool((body.get("agent_config") or {}).get("collaborative_planning"))
+    summaries = _research_summaries(text, phases) if summaries_enabled(body) else []
+    steps: list[dict[str, Any]] = [thought_step(f"{text}|{turn}|research", summaries)]
+    if planning:
+        report = _plan_text(text, turn)
+        steps.append(text_step(report))
+    else:
+        steps.extend(_search_steps(text))
+        report, annotation = _report_text(text, turn)
+        steps.append(text_step(report, [annotation]))
+    thinking = THOUGHT_OVERHEAD_TOKENS + sum(len(s.split()) for s in summaries)
+    tools = 0 if planning else SEARCH_TOOL_TOKENS
+    usage = make_usage(input_usage(steps_in), history, len(report.split()), thinking, tools)
+    if not planning:
+        usage["grounding_tool_count"] = [{"type": "google_search", "count": 1}]
+    return Reply(steps, "completed", usage, summaries)
+
+
+def _research_summaries(text: str, phases: int) -> list[str]:
+    titles = ["Planning the research", "Searching the web", "Reading sources", "Writing the report"]
+    count = max(1, phases)
+    return [
+        f"**{titles[min(n, len(titles) - 1)]}**\n\nResearch question: {text}" for n in range(count)
+    ]
+
+
+def _search_steps(text: str) -> list[dict[str, Any]]:
+    search_id, url_id = short_id("gs_", text), short_id("uc_", text)
+    chips = '<div class="container"><!-- emulated search suggestions --></div>'
+    return [
+        {
+            "type": "google_search_call",
+            "id": search_id,
+            "arguments": {"queries": [text]},
+            "search_type": "web_search",
+        },
+        {
+            "type": "google_search_result",
+            "call_id": search_id,
+            "result": [{"search_suggestions": chips}],
+        },
+        {"type": "url_context_call", "id": url_id, "arguments": {"urls": [CITATION_URL]}},
+        {
+            "type": "url_context_result",
+            "call_id": url_id,
+            "result": [{"url": CITATION_URL, "status": "success"}],
+        },
+    ]
+
+
+def _report_text(text: str, turn: int) -> tuple[str, dict[str, Any]]:
+    """A markdown report whose cited sentence is covered by a url_citation (byte offsets)."""
+    head = f"# Research report\n\nEcho: {text} (turn {turn})\n\n## Findings\n\n"
+    cited = "The emulator consulted one source for this question."
+    report = f"{head}{cited}\n\n## Sources\n\n1. [{CITATION_TITLE}]({CITATION_URL})\n"
+    start = len(head.encode())
+    annotation = {
+        "type": "url_citation",
+        "url": CITATION_URL,
+        "title": CITATION_TITLE,
+        "start_index": start,
+        "end_index": start + len(cited.encode()),
+    }
+    return report, annotation
+
+
+def _plan_text(text: str, turn: int) -> str:
+    return (
+        f"Research plan for: {text}\n\n"
+        "1. Search the web for recent, authoritative sources.\n"
+        "2. Read the most relevant pages.\n"
+        "3. Write a cited report.\n\n"
+        f"Reply to approve or edit this plan. (turn {turn})"
+    )

@@ -1,0 +1,140 @@
+"""Printing a stream as it arrives: text deltas, NDJSON events, or the final interaction."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gemini_cli.api.events import text_delta_of, thought_text_of
+from gemini_cli.api.models import Interaction
+from gemini_cli.render.output import print_json, print_yaml
+
+DIM, RESET = "\x1b[2m", "\x1b[0m"
+
+
+class Sink:
+    """What a format does with the stream; every method defaults to doing nothing."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+
+    def on_id(self, interaction_id: str) -> None:
+        """The interaction id became known."""
+
+    def on_event(self, event: dict[str, Any], raw: str | None) -> None:
+        """A new event (`raw`: its exact `data` payload)."""
+
+    def before_notice(self) -> None:
+        """A message is about to go to stderr (e.g. a reconnect)."""
+
+    def end_line(self) -> None:
+        """The stream stops early: leave the terminal tidy."""
+
+    def finish(self, interaction: Interaction) -> None:
+        """The stream ended with this (rebuilt) interaction."""
+
+
+class TextSink(Sink):
+    """Text deltas on stdout the moment they arrive; thought summaries on stderr if asked."""
+
+    def __init__(self, run: Any, thoughts: bool = False) -> None:
+        super().__init__(run)
+        self.thoughts = thoughts
+        self.last_char = ""  # of stdout, to end the output with exactly one newline
+        self.thought_char = ""  # of the thought text on stderr, same reason
+
+    def on_event(self, event: dict[str, Any], raw: str | None) -> None:
+        text = text_delta_of(event)
+        if text:
+            self._end_thought()
+            self.run.io.out(text)
+            self.last_char = text[-1]
+            return
+        thought = thought_text_of(event) if self.thoughts else None
+        if thought:
+            self._thought(thought)
+        elif event.get("event_type") == "step.stop":
+            self._end_thought()
+
+    def _thought(self, text: str) -> None:
+        shown = f"{DIM}{text}{RESET}" if self.run.io.color else text
+        write_err(self.run.io, shown)
+        self.thought_char = text[-1]
+
+    def _end_thought(self) -> None:
+        if self.thought_char not in ("", "\n"):
+            write_err(self.run.io, "\n")
+        self.thought_char = ""
+
+    def before_notice(self) -> None:
+        self._end_thought()
+        # On a terminal stdout and stderr share the screen: start the notice on its own line.
+        if self.run.io.stdout_isatty and self.last_char not in ("", "\n"):
+            write_err(self.run.io, "\n")
+
+    def end_line(self) -> None:
+        self._end_thought()
+        if self.last_char not in ("", "\n"):
+            self.run.io.out("\n")
+            self.last_char = "\n"
+
+    def finish(self, interaction: Interaction) -> None:
+        self.end_line()
+        if interaction.status == "requires_action":
+            for call in interaction.function_calls():
+                self.run.io.out(json.dumps(call, ensure_ascii=False), "\n")
+            return
+        if not self.last_char and interaction.status == "completed":
+            self.run.info(f"gem: interaction {interaction.id} completed with no output text")
+        media = interaction.output_media()
+        if media:
+            self.run.info(f"gem: {len(media)} media block(s) not shown in text output "
+                          "(use --format json to get them)")
+
+
+class NdjsonSink(Sink):
+    """Every event as one JSON line, flushed at once (so `| jq` sees it live)."""
+
+    def on_event(self, event: dict[str, Any], raw: str | None) -> None:
+        # The payload exactly as sent, unless it spans lines (multi-line `data:` is legal SSE).
+        if raw is None or "\n" in raw or "\r" in raw:
+            raw = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        self.run.io.out(raw.strip(), "\n")
+
+
+class FinalSink(Sink):
+    """The interaction rebuilt from the events, printed once at the end (json, yaml)."""
+
+    def finish(self, interaction: Interaction) -> None:
+        if self.run.format == "yaml":
+            print_yaml(self.run, interaction.data)
+        else:
+            print_json(self.run, interaction.data,
+                       json.dumps(interaction.data, ensure_ascii=False))
+
+
+class IdSink(Sink):
+    """Just the id, as soon as it is known (a script can re-attach with it)."""
+
+    def on_id(self, interaction_id: str) -> None:
+        self.run.io.out(interaction_id, "\n")
+
+
+def make_sink(run: Any, thoughts: bool = False) -> Sink:
+    fmt = run.format
+    if fmt == "ndjson":
+        return NdjsonSink(run)
+    if fmt in ("json", "yaml"):
+        return FinalSink(run)
+    if fmt == "id":
+        return IdSink(run)
+    return TextSink(run, thoughts)
+
+
+def write_err(io: Any, text: str) -> None:
+    """Raw text on stderr (no newline added); a closed stderr is not an error."""
+    try:
+        io.stderr.write(text)
+        io.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass

@@ -1,0 +1,99 @@
+"""What only a real process shows: broken pipes, `python -m gemini_cli`, exit statuses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gemini_cli import __version__
+
+NOISE = ("Traceback", "BrokenPipe", "Exception ignored", "Error")
+
+
+def gem(*args: str) -> list[str]:
+    return [sys.executable, "-m", "gemini_cli", *args]
+
+
+def env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "GEMINI_API_KEY": "test-key-123", **extra}
+
+
+def test_python_m_gemini_cli_version():
+    done = subprocess.run(gem("--version"), capture_output=True, text=True, timeout=60,
+                          env=env(), stdin=subprocess.DEVNULL)
+    assert done.returncode == 0
+    assert done.stdout == f"gem {__version__}\n" and done.stderr == ""
+
+
+def test_dry_run_into_a_pipe_closed_early_ends_quietly(tmp_path: Path):
+    big = tmp_path / "big.txt"
+    big.write_text("a" * 2_000_000)  # far more than a pipe buffer holds
+    with big.open("rb") as stdin:
+        proc = subprocess.Popen(gem("create", "--dry-run", "-"), stdin=stdin,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+        assert proc.stdout is not None
+        assert proc.stdout.read(10) == b'{\n  "metho'
+        proc.stdout.close()  # like `| head -c 10`
+        _, err = proc.communicate(timeout=60)
+    text = err.decode()
+    assert not any(word in text for word in NOISE), text
+    assert proc.returncode in (0, 141)
+
+
+@pytest.mark.parametrize("args", [("--help",), ("create", "--dry-run", "hi")])
+def test_pipe_closed_before_any_output_ends_quietly(args):
+    proc = subprocess.Popen(gem(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env())
+    assert proc.stdout is not None
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    text = err.decode()
+    assert not any(word in text for word in NOISE), text
+
+
+def test_exit_status_reaches_the_shell():
+    done = subprocess.run(gem("create"), capture_output=True, text=True, timeout=60,
+                          env=env(), stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert done.stderr.startswith("gem: error: no input")
+    assert done.stdout == ""
+
+
+def test_missing_key_reaches_the_shell_as_4():
+    clean = {k: v for k, v in env().items() if k != "GEMINI_API_KEY"}
+    done = subprocess.run(gem("create", "hi"), capture_output=True, text=True, timeout=60,
+                          env=clean, stdin=subprocess.DEVNULL)
+    assert done.returncode == 4
+    assert len(done.stderr.splitlines()) == 1
+
+
+IMPORTED = """
+import contextlib, io, json, sys
+from gemini_cli.cli.main import main
+with contextlib.redirect_stdout(io.StringIO()):
+    main(sys.argv[1:])
+print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))
+"""
+
+
+def imported_by(*args: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", IMPORTED, *args], capture_output=True,
+                          text=True, timeout=60, env=env(), stdin=subprocess.DEVNULL, check=True)
+    return set(json.loads(done.stdout))
+
+
+def test_version_imports_nothing_heavy():
+    assert not imported_by("--version") & {"typer", "rich", "httpx", "pydantic", "yaml"}
+
+
+def test_dry_run_imports_no_http_client_models_or_rich():
+    assert not imported_by("create", "--dry-run", "hi") & {"httpx", "pydantic", "rich"}
+
+
+def test_help_imports_no_http_client_or_models():
+    assert not imported_by("--help") & {"httpx", "pydantic"}

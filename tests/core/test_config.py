@@ -1,0 +1,200 @@
+"""Settings: flag > env > config file > default, the key sources, and broken config files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gemini_cli.api.errors import AuthError, UsageError
+from gemini_cli.config import load_settings, substitute_deprecated
+
+
+def settings(**flags):
+    return load_settings(flags)
+
+
+# -- the API key --------------------------------------------------------------------------
+
+
+def test_google_api_key_wins_over_gemini_api_key(monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", "gemini-key")
+    monkeypatch.setenv("GOOGLE_API_KEY", "google-key")
+    assert settings().api_key() == "google-key"
+
+
+def test_empty_google_api_key_counts_as_unset(monkeypatch):
+    monkeypatch.setenv("GOOGLE_API_KEY", "   ")
+    monkeypatch.setenv("GEMINI_API_KEY", "gemini-key")
+    assert settings().api_key() == "gemini-key"
+
+
+def test_key_is_stripped(monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", "  spaced-key\n")
+    assert settings().api_key() == "spaced-key"
+
+
+def test_key_from_config_file(config_file: Path):
+    config_file.write_text("api_key: file-key\n")
+    assert settings().api_key() == "file-key"
+
+
+def test_env_key_beats_config_key(config_file: Path, monkeypatch):
+    config_file.write_text("api_key: file-key\n")
+    monkeypatch.setenv("GEMINI_API_KEY", "env-key")
+    assert settings().api_key() == "env-key"
+
+
+def test_key_from_api_key_command(config_file: Path):
+    config_file.write_text("api_key_command: echo '  command-key  '\n")
+    assert settings().api_key() == "command-key"
+
+
+def test_api_key_command_not_run_until_the_key_is_needed(config_file: Path, tmp_path: Path):
+    marker = tmp_path / "ran"
+    config_file.write_text(f"api_key_command: touch {marker}; echo k\n")
+    loaded = settings()
+    assert not marker.exists()
+    loaded.api_key()
+    assert marker.exists()
+
+
+def test_failing_api_key_command_is_an_auth_error(config_file: Path):
+    config_file.write_text("api_key_command: exit 3\n")
+    with pytest.raises(AuthError, match="exited 3"):
+        settings().api_key()
+
+
+def test_silent_api_key_command_is_an_auth_error(config_file: Path):
+    config_file.write_text("api_key_command: 'true'\n")
+    with pytest.raises(AuthError, match="printed nothing"):
+        settings().api_key()
+
+
+def test_no_key_is_an_auth_error_with_exit_4():
+    with pytest.raises(AuthError) as caught:
+        settings().api_key()
+    assert caught.value.exit_code == 4
+    assert "GEMINI_API_KEY" in caught.value.message
+
+
+def test_optional_key_lookup_returns_none():
+    assert settings().api_key(required=False) is None
+
+
+# -- base URL, version, model, numbers ----------------------------------------------------
+
+
+def test_defaults():
+    loaded = settings()
+    assert loaded.base_url == "https://generativelanguage.googleapis.com"
+    assert loaded.api_version == "v1"
+    assert loaded.model == "gemini-3-flash-preview"
+    assert loaded.timeout == 600
+    assert loaded.max_retries == 4
+
+
+def test_gem_base_url_beats_google_gemini_base_url(monkeypatch):
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "https://google.example")
+    monkeypatch.setenv("GEM_BASE_URL", "https://gem.example")
+    assert settings().base_url == "https://gem.example"
+
+
+def test_google_gemini_base_url_beats_config(config_file: Path, monkeypatch):
+    config_file.write_text("base_url: https://config.example\n")
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "https://google.example")
+    assert settings().base_url == "https://google.example"
+
+
+def test_base_url_flag_beats_env(monkeypatch):
+    monkeypatch.setenv("GEM_BASE_URL", "https://gem.example")
+    assert settings(base_url="https://flag.example").base_url == "https://flag.example"
+
+
+def test_api_version_flag_beats_env_beats_default(monkeypatch):
+    monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", "v1beta")
+    assert settings().api_version == "v1beta"
+    assert settings(api_version="v1alpha").api_version == "v1alpha"
+
+
+@pytest.mark.parametrize(("key", "env", "flag", "file_value", "expected"), [
+    ("model", "GEM_MODEL", "flag-model", "file-model", "flag-model"),
+    ("timeout", "GEM_TIMEOUT", 5.0, 30, 5.0),
+    ("max_retries", "GEM_MAX_RETRIES", 1, 2, 1),
+])
+def test_precedence_flag_env_config_default(config_file, monkeypatch, key, env, flag,
+                                            file_value, expected):
+    config_file.write_text(f"{key}: {file_value}\n")
+    assert getattr(settings(), key) == file_value
+    monkeypatch.setenv(env, "7")
+    assert str(getattr(settings(), key)) in ("7", "7.0")
+    assert getattr(settings(**{key: flag}), key) == expected
+
+
+def test_gem_config_names_the_config_file(tmp_path: Path, monkeypatch, config_file: Path):
+    config_file.write_text("model: xdg-model\n")
+    other = tmp_path / "elsewhere.yaml"
+    other.write_text("model: explicit-model\n")
+    monkeypatch.setenv("GEM_CONFIG", str(other))
+    assert settings().model == "explicit-model"
+
+
+def test_aliases_resolve(config_file: Path):
+    config_file.write_text("aliases:\n  fast: gemini-3.1-flash-lite-preview\n")
+    assert settings().resolve_model("fast") == "gemini-3.1-flash-lite-preview"
+    assert settings().resolve_model("other") == "other"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_bad_timeout_is_a_usage_error_naming_its_source(monkeypatch, value):
+    monkeypatch.setenv("GEM_TIMEOUT", value)
+    with pytest.raises(UsageError, match="GEM_TIMEOUT"):
+        settings()
+
+
+def test_bad_max_retries_in_config_names_the_file(config_file: Path):
+    config_file.write_text("max_retries: many\n")
+    with pytest.raises(UsageError, match=str(config_file)):
+        settings()
+
+
+# -- broken config files ------------------------------------------------------------------
+
+
+def test_broken_yaml_names_file_and_line(config_file: Path):
+    config_file.write_text("model: gemini-3-flash-preview\ntimeout: 30\n  max_retries: 2\n")
+    with pytest.raises(UsageError) as caught:
+        settings()
+    assert caught.value.exit_code == 2
+    assert f"{config_file}:3:" in caught.value.message
+
+
+def test_config_that_is_not_a_mapping_is_refused(config_file: Path):
+    config_file.write_text("- just\n- a list\n")
+    with pytest.raises(UsageError, match="mapping"):
+        settings()
+
+
+def test_unknown_config_keys_are_warned_about(config_file: Path):
+    config_file.write_text("modle: typo\n")
+    warnings: list[str] = []
+    load_settings({}, warn=warnings.append)
+    assert warnings and "modle" in warnings[0]
+
+
+def test_empty_config_file_is_fine(config_file: Path):
+    config_file.write_text("")
+    assert settings().model == "gemini-3-flash-preview"
+
+
+# -- deprecated models --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["gemini-1.5-pro", "gemini-1.5-flash-002", "gemini-2.0-flash"])
+def test_deprecated_models_are_replaced(model):
+    assert substitute_deprecated(model) == "gemini-3-flash-preview"
+
+
+@pytest.mark.parametrize("model", ["gemini-2.5-pro", "gemini-3.1-pro-preview", "gemini-10.0-x"])
+def test_current_models_are_kept(model):
+    assert substitute_deprecated(model) is None

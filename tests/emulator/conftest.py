@@ -1,0 +1,102 @@
+"""Fixtures for the emulator tests: a fake clock, an engine, a loopback server, an SSE parser."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from gemini_cli.emulator import Engine, start_background
+
+START = 1_790_000_000.0  # 2026-09-21T..., any fixed instant will do
+
+
+class FakeClock:
+    """time.time + time.sleep stand-in: sleeping advances the clock instantly."""
+
+    def __init__(self, start: float = START) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Sequential:
+    """Deterministic replacement for secrets.token_bytes."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, size: int) -> bytes:
+        self.count += 1
+        return self.count.to_bytes(size, "big")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def engine(clock: FakeClock) -> Engine:
+    return Engine(
+        work_seconds=4.0,
+        clock=clock,
+        sleep=clock.sleep,
+        token_bytes=Sequential(),
+        require_api_key=False,
+    )
+
+
+@pytest.fixture
+def server() -> Iterator[Any]:
+    with start_background(work_seconds=0.4) as handle:
+        yield handle
+
+
+def call(engine: Engine, method: str, path: str, body: Any = None, query: str = "") -> Any:
+    """Run a request through the engine; returns (status, parsed JSON or raw SSE bytes)."""
+    raw = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
+    reply = engine.handle(method, path, query, {}, raw)
+    if reply.events is not None:
+        return reply.status, b"".join(reply.events)
+    return reply.status, json.loads(reply.body)
+
+
+def parse_sse(raw: bytes) -> list[dict[str, Any] | str]:
+    """Tiny strict SSE parser: `event: X\\ndata: {json}` blocks, `[DONE]` returned as a string."""
+    text = raw.decode("utf-8")
+    assert text.endswith("\n\n"), "a stream ends with a blank line"
+    items: list[dict[str, Any] | str] = []
+    for block in text[:-2].split("\n\n"):
+        lines = block.split("\n")
+        if lines == ["data: [DONE]"]:
+            items.append("[DONE]")
+            continue
+        assert len(lines) == 2 and lines[0].startswith("event: ") and lines[1].startswith("data: ")
+        event = json.loads(lines[1][len("data: ") :])
+        assert event["event_type"] == lines[0][len("event: ") :]
+        items.append(event)
+    return items
+
+
+def events_only(items: list[dict[str, Any] | str]) -> list[dict[str, Any]]:
+    return [item for item in items if isinstance(item, dict)]
+
+
+def stream_text(events: list[dict[str, Any]]) -> str:
+    return "".join(
+        e["delta"]["text"]
+        for e in events
+        if e["event_type"] == "step.delta" and e["delta"]["type"] == "text"
+    )

@@ -1,0 +1,26 @@
+"""docs/cli.md is generated from the app: every command's --help, never stale."""
+
+from __future__ import annotations
+
+from tests.shell.conftest import ROOT, load_script
+
+
+def test_cli_reference_is_fresh() -> None:
+    fresh = load_script("gen_docs").render()
+    checked_in = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert checked_in == fresh, "docs/cli.md is stale: run python scripts/gen_docs.py"
+
+
+def test_every_command_is_documented() -> None:
+    import typer
+
+    from gemini_cli.cli.app import app
+
+    gen = load_script("gen_docs")
+    text = gen.render()
+    root = typer.main.get_command(app)
+    for name, command in root.commands.items():
+        if not command.hidden:
+            assert f"\n## gem {name}\n" in text
+    assert "\n## gem config set\n" in text
+    assert "Usage: gem config set [OPTIONS]" in text

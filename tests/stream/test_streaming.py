@@ -1,0 +1,231 @@
+"""`follow`: re-attaching after drops, stalls and early ends, with nothing lost or repeated."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from gemini_cli.api.client import InteractionsClient
+from gemini_cli.api.errors import NetworkError, NotFoundError
+from gemini_cli.api.streaming import follow
+from tests.conftest import FakeClock
+from tests.stream.fakes import (
+    CALL_SSE,
+    TEXT_ID,
+    TEXT_SSE,
+    Body,
+    blocks,
+    dropped,
+    payloads,
+    replay_after,
+    sse_response,
+)
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class FakeServer:
+    """POST answers with `first`; GET ?stream=true replays the transcript after last_event_id."""
+
+    def __init__(self, raw: bytes, first: httpx.Response | None = None,
+                 gets: list[httpx.Response] | None = None) -> None:
+        self.raw = raw
+        self.first = first or sse_response(raw)
+        self.gets = list(gets or [])
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if request.method == "POST":
+            assert json.loads(request.content)["stream"] is True
+            return self.first
+        assert request.url.params["stream"] == "true"
+        if self.gets:
+            return self.gets.pop(0)
+        return sse_response(replay_after(self.raw, request.url.params.get("last_event_id")))
+
+    def get_params(self) -> list[dict[str, str]]:
+        return [dict(r.url.params) for r in self.requests if r.method == "GET"]
+
+
+def client_for(handler: Handler, clock: FakeClock) -> InteractionsClient:
+    return InteractionsClient(api_key="k", transport=httpx.MockTransport(handler), clock=clock)
+
+
+def events_of(server: FakeServer, clock: FakeClock, **kwargs) -> list[dict]:
+    kwargs.setdefault("body", {"input": "hi"})
+    with client_for(server, clock) as client:
+        return list(follow(client, **kwargs))
+
+
+EXPECTED_TEXT = [json.loads(p) for p in payloads(TEXT_SSE)]
+FIRST_BLOCK = len(blocks(TEXT_SSE)[0])
+
+
+def test_uninterrupted_stream_yields_every_event_once(fake_clock):
+    server = FakeServer(TEXT_SSE)
+    assert events_of(server, fake_clock) == EXPECTED_TEXT
+    assert server.get_params() == []
+    assert fake_clock.sleeps == []
+
+
+def test_a_drop_at_any_byte_after_the_id_loses_and_repeats_nothing(fake_clock):
+    for cut in range(FIRST_BLOCK, len(TEXT_SSE)):
+        server = FakeServer(TEXT_SSE, first=dropped(TEXT_SSE, cut))
+        assert events_of(server, fake_clock) == EXPECTED_TEXT, f"cut at byte {cut}"
+
+
+def test_a_stream_without_event_ids_replays_from_the_start(fake_clock):
+    # The function-call transcript has no event_id at all: every re-attach starts over.
+    expected = [json.loads(p) for p in payloads(CALL_SSE)]
+    for cut in range(len(blocks(CALL_SSE)[0]), len(CALL_SSE)):
+        server = FakeServer(CALL_SSE, first=dropped(CALL_SSE, cut))
+        assert events_of(server, fake_clock) == expected, f"cut at byte {cut}"
+        assert all(p == {"stream": "true"} for p in server.get_params())
+
+
+def test_a_drop_inside_the_first_event_cannot_reattach(fake_clock):
+    for cut in range(0, len(blocks(CALL_SSE)[0])):
+        server = FakeServer(CALL_SSE, first=dropped(CALL_SSE, cut))
+        with pytest.raises(NetworkError, match="before the interaction id was known"):
+            events_of(server, fake_clock)
+
+
+def test_the_reattach_carries_the_last_event_id_seen(fake_clock):
+    third_text = TEXT_SSE.index(b"6, 7, 8")
+    server = FakeServer(TEXT_SSE, first=dropped(TEXT_SSE, third_text))
+    events_of(server, fake_clock)
+    assert server.get_params() == [{"stream": "true", "last_event_id": "v1_MV90ZXh0XzE"}]
+    assert server.requests[1].url.path == f"/v1/interactions/{TEXT_ID}"
+
+
+def test_a_stall_reattaches(fake_clock):
+    stall = sse_response(TEXT_SSE, cut=TEXT_SSE.index(b"6, 7, 8"),
+                         fail=httpx.ReadTimeout("timed out"))
+    reasons = []
+    server = FakeServer(TEXT_SSE, first=stall)
+    events = events_of(server, fake_clock, idle_timeout=5,
+                       on_reconnect=lambda n, d, why: reasons.append((n, d, why)))
+    assert events == EXPECTED_TEXT
+    assert reasons == [(1, 0.5, "no data for 5s (ReadTimeout)")]
+    assert fake_clock.sleeps == [0.5]
+
+
+def test_an_eof_before_completed_reattaches(fake_clock):
+    clean_end = b"".join(blocks(TEXT_SSE)[:7])  # through the first text delta, no error
+    server = FakeServer(TEXT_SSE, first=sse_response(clean_end))
+    assert events_of(server, fake_clock) == EXPECTED_TEXT
+    assert server.get_params() == [{"stream": "true", "last_event_id": "v1_MV90ZXh0XzE"}]
+
+
+def test_done_without_completed_ends_without_reattaching(fake_clock):
+    # The server says it has nothing more: re-attaching would only get the same [DONE].
+    early = b"".join(blocks(TEXT_SSE)[:7]) + b"data: [DONE]\n\n"
+    server = FakeServer(TEXT_SSE, first=sse_response(early))
+    with client_for(server, fake_clock) as client:
+        stream = follow(client, body={"input": "hi"})
+        assert list(stream) == EXPECTED_TEXT[:7]
+    assert (stream.done_early, stream.finished) == (True, False)
+    assert server.get_params() == []
+
+
+def test_attach_after_the_last_event_ends_at_once(fake_clock):
+    server = FakeServer(TEXT_SSE)
+    with client_for(server, fake_clock) as client:
+        stream = follow(client, interaction_id=TEXT_ID, last_event_id="v1_Ml9jb21wbGV0ZWQ")
+        assert list(stream) == []
+    assert stream.done_early and fake_clock.sleeps == []
+
+
+def test_gives_up_after_max_retries_without_progress(fake_clock):
+    dead = [sse_response(b"", fail=httpx.ReadError("reset")) for _ in range(5)]
+    server = FakeServer(TEXT_SSE, first=dropped(TEXT_SSE, FIRST_BLOCK), gets=dead)
+    with pytest.raises(NetworkError, match="after 3 attempt.s. without progress") as caught:
+        events_of(server, fake_clock, max_retries=3)
+    assert caught.value.interaction_id == TEXT_ID
+    assert len(server.get_params()) == 3
+    assert fake_clock.sleeps == [0.5, 1.0, 2.0]
+
+
+def test_progress_resets_the_retry_budget(fake_clock):
+    # Each connection delivers one new event then breaks: more drops than max_retries, yet fine.
+    parts = blocks(TEXT_SSE)
+    calls: dict[str | None, int] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return dropped(parts[0], len(parts[0]))
+        since = request.url.params.get("last_event_id")
+        calls[since] = calls.get(since, 0) + 1  # replays repeat the events without an id
+        rest = replay_after(TEXT_SSE, since)
+        return dropped(rest, len(b"".join(blocks(rest)[:calls[since]])))
+
+    with client_for(handler, fake_clock) as client:
+        events = list(follow(client, body={"input": "hi"}, max_retries=1))
+    assert events == EXPECTED_TEXT
+
+
+def test_a_drop_before_the_id_is_known_fails_clearly(fake_clock):
+    server = FakeServer(TEXT_SSE, first=dropped(TEXT_SSE, 40))
+    with pytest.raises(NetworkError, match="cannot be re-attached") as caught:
+        events_of(server, fake_clock)
+    assert caught.value.exit_code == 6
+
+
+def test_an_api_error_on_reattach_is_not_retried(fake_clock):
+    gone = httpx.Response(404, json={"error": {"code": 404, "message": "gone"}})
+    server = FakeServer(TEXT_SSE, first=dropped(TEXT_SSE, FIRST_BLOCK), gets=[gone])
+    with pytest.raises(NotFoundError):
+        events_of(server, fake_clock)
+
+
+def test_attach_from_an_event_id(fake_clock):
+    server = FakeServer(TEXT_SSE)
+    events = events_of(server, fake_clock, body=None, interaction_id=TEXT_ID,
+                       last_event_id="v1_MV90ZXh0XzI")
+    assert [e["event_type"] for e in events] == ["step.stop", "interaction.completed"]
+    assert server.get_params() == [{"stream": "true", "last_event_id": "v1_MV90ZXh0XzI"}]
+
+
+def test_garbage_goes_to_the_callback_and_is_not_counted(fake_clock):
+    junk = b'[{"error":{"code":503,"status":"UNAVAILABLE"}}]\n\ndata: not json\n\n'
+    parts = blocks(TEXT_SSE)
+    # Garbage, then a drop right after an event without an id: the replay must not skip more.
+    first = b"".join(parts[:3]) + junk + parts[3]
+    server = FakeServer(TEXT_SSE, first=dropped(first, len(first)))
+    garbage: list[str] = []
+    assert events_of(server, fake_clock, on_garbage=garbage.append) == EXPECTED_TEXT
+    assert garbage == ['[{"error":{"code":503,"status":"UNAVAILABLE"}}]', "not json"]
+
+
+def test_stops_at_the_terminal_event_without_waiting_for_eof(fake_clock):
+    # The body would raise if read past interaction.completed: it must not be read further.
+    upto = TEXT_SSE.index(b"data: [DONE]")
+    server = FakeServer(TEXT_SSE, first=sse_response(TEXT_SSE, cut=upto,
+                                                     fail=AssertionError("read too far")))
+    assert events_of(server, fake_clock) == EXPECTED_TEXT
+
+
+def test_exposes_where_to_reattach(fake_clock):
+    with client_for(FakeServer(TEXT_SSE), fake_clock) as client:
+        stream = follow(client, body={"input": "hi"})
+        seen = [next(stream) for _ in range(7)]
+        assert stream.interaction_id == TEXT_ID
+        assert stream.last_event_id == "v1_MV90ZXh0XzE"
+        assert stream.last_data == payloads(TEXT_SSE)[6]
+        assert seen[-1]["event_id"] == "v1_MV90ZXh0XzE"
+        stream.close()
+
+
+def test_needs_exactly_one_target():
+    with pytest.raises(ValueError):
+        follow(object())
+
+
+def test_chunked_one_byte_at_a_time(fake_clock):
+    server = FakeServer(TEXT_SSE, first=httpx.Response(
+        200, headers={"content-type": "text/event-stream"}, stream=Body(TEXT_SSE, size=1)))
+    assert events_of(server, fake_clock) == EXPECTED_TEXT
