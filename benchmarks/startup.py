@@ -1,6 +1,6 @@
 """Start-up time of `gem` against a bare interpreter, and the heavy modules each path imports.
 
-Usage: python benchmarks/startup.py [--runs 15] [--check]
+Usage: python benchmarks/startup.py [--runs 15] [--check] [--no-bytecode]
 
 Runs `python -m gemini_cli --version`, `--help` and `create --dry-run "hi"` (stdin from
 /dev/null, a throw-away HOME, no network) with the interpreter running this script, and prints
@@ -46,18 +46,24 @@ print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))
 """
 
 
-def environment(home: str) -> dict[str, str]:
+def environment(home: str, bytecode: bool) -> dict[str, str]:
+    """A throw-away HOME; with `bytecode`, .pyc files cached under it (as an installed package
+    has them) even when PYTHONDONTWRITEBYTECODE is set, without writing into the source tree."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GEM_", "GOOGLE_", "GEMINI_"))}
+           if not k.startswith(("GEM_", "GOOGLE_", "GEMINI_", "PYTHONDONTWRITEBYTECODE"))}
     env.update(HOME=home, XDG_CONFIG_HOME=f"{home}/.config", XDG_STATE_HOME=f"{home}/.state",
                GEMINI_API_KEY="benchmark-key")
+    if bytecode:
+        env["PYTHONPYCACHEPREFIX"] = f"{home}/pycache"
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 
 def timed(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, env=env, check=False)
+                   stderr=subprocess.DEVNULL, env=env, cwd=env["HOME"], check=False)
     return (time.perf_counter() - start) * 1000
 
 
@@ -68,7 +74,7 @@ def median_ms(argv: list[str], env: dict[str, str], runs: int) -> float:
 
 def imported(args: list[str], env: dict[str, str]) -> set[str]:
     done = subprocess.run([sys.executable, "-c", PROBE, *args], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, env=env, check=True)
+                          capture_output=True, text=True, env=env, cwd=env["HOME"], check=True)
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -77,7 +83,7 @@ def slowest_imports(args: list[str], env: dict[str, str], top: int = 6) -> list[
     from `python -X importtime`: the line of a package's own import includes its submodules."""
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "gemini_cli", *args],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
-                          check=False)
+                          cwd=env["HOME"], check=False)
     wanted = (*HEAVY, "gemini_cli.cli.app")
     totals: dict[str, int] = {}
     for line in done.stderr.splitlines():
@@ -94,11 +100,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when a path imports a forbidden module")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="compile every module from source on each run (no .pyc cache)")
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
-        env = environment(home)
+        env = environment(home, bytecode=not opts.no_bytecode)
         bare = median_ms([sys.executable, "-c", "pass"], env, opts.runs)
-        print(f"python {sys.version.split()[0]}, median of {opts.runs} runs\n")
+        cache = "without" if opts.no_bytecode else "with"
+        print(f"python {sys.version.split()[0]}, {cache} .pyc cache, median of {opts.runs} runs\n")
         print(f"{'command':<28} {'ms':>8} {'x python':>9} {'+ms':>8}")
         print(f"{'python -c pass':<28} {bare:8.1f} {1.0:9.2f} {0.0:8.1f}")
         for label, args in PATHS.items():

@@ -37,6 +37,8 @@ def emulator(
         help="Inject a fault: 429:N, 503:N, 502-html:N, drop:N, stall:SECONDS, malformed-sse "
              "(repeatable; per request: header x-gem-emulator-fault)."),
 ) -> None:
+    from gemini_cli.api.errors import UsageError
+    from gemini_cli.emulator.faults import FaultSpecError
     from gemini_cli.emulator.server import serve
 
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -44,8 +46,8 @@ def emulator(
     try:
         code = serve(host=host, port=port, url_file=url_file, work_seconds=work_seconds,
                      faults=list(faults or []), out=run.io.stdout)
+    except FaultSpecError as exc:
+        raise UsageError(f"--fault: {exc}") from exc
     except OSError as exc:
-        from gemini_cli.api.errors import UsageError
-
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     run.exit_code = code

@@ -34,4 +34,5 @@ def get(
         dry_run(run, "GET", interaction_id, params={**params, "stream": "false"})
         return
     interaction = run.client().get(interaction_id, include_input=include_input)
+    run.observed(interaction)
     render_interaction(run, interaction, usage=usage)

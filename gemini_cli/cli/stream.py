@@ -31,7 +31,7 @@ Examples:
   gem stream "Write a haiku about pipes"
   gem stream --thoughts --thinking-summaries "Why is the sky blue?"
   gem stream --format ndjson "Count to 10" | jq -c 'select(.event_type=="step.delta")'
-  gem stream --follow "$id" --last-event-id "$event"
+  gem stream --attach "$id" --last-event-id "$event"    # re-attach (same as --follow)
 """
 
 FORMATS = ("text", "ndjson", "json", "yaml", "id")
@@ -61,7 +61,8 @@ def stream(
         help="Re-attach when no data arrives for this long."),
     follow_id: str | None = typer.Option(
         None, "--follow", metavar="ID",
-        help="Stream an existing interaction (e.g. a --background one) instead of creating one."),
+        help="Stream an existing interaction (e.g. a --background one) instead of creating one; "
+             "'--attach ID' works too when ID is not a file."),
     last_event_id: str | None = typer.Option(
         None, "--last-event-id", metavar="EVENT_ID",
         help="With --follow: start after this event (from a Ctrl-C hint or NDJSON event_id)."),
@@ -91,9 +92,11 @@ def make_plan(run: Runtime, inputs: InputOptions, request: RequestOptions,
               tools: ToolOptions | None = None) -> Plan:
     if not idle_timeout > 0:
         raise UsageError("--idle-timeout must be a positive number of seconds")
+    if follow_id is None and attach_names_an_interaction(inputs):
+        follow_id = str(inputs.attach.pop())
     if follow_id is None:
         if last_event_id:
-            raise UsageError("--last-event-id needs --follow ID")
+            raise UsageError("--last-event-id needs --attach ID (or --follow ID)")
         if tools is not None:
             from gemini_cli.cli.turns import prepare_tool_body
 
@@ -103,6 +106,14 @@ def make_plan(run: Runtime, inputs: InputOptions, request: RequestOptions,
         raise UsageError("--follow streams an existing interaction: give no prompt, "
                          "files or request flags")
     return Plan(None, run.resolve_id(follow_id), last_event_id or None, idle_timeout)
+
+
+def attach_names_an_interaction(inputs: InputOptions) -> bool:
+    """`gem stream --attach ID`: a lone --attach that is no file, with no prompt, is an id.
+
+    --attach adds files everywhere else (as in create); this keeps the spelling people use
+    for re-attaching working too. --follow ID says the same without any guessing."""
+    return len(inputs.attach) == 1 and not inputs.words and not inputs.attach[0].exists()
 
 
 def show_dry_run(run: Runtime, plan: Plan) -> None:
@@ -216,7 +227,7 @@ def interrupted(run: Runtime, events: Any, cancel: bool) -> Interrupted:
 
 
 def reattach_command(events: Any) -> str:
-    words = ["gem", "stream", "--follow", events.interaction_id]
+    words = ["gem", "stream", "--attach", events.interaction_id]
     if events.last_event_id:
         words += ["--last-event-id", events.last_event_id]
     return shlex.join(words)

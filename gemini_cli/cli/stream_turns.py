@@ -43,6 +43,7 @@ def stream_turns(run: Any, plan: Any, opts: ToolOptions, sink: Any,
                                 cancel_on_interrupt)
 
     final = execute(run, plan.body, opts, send=send)
+    sink.media_handled = opts.save is not None or opts.output is not None
     sink.finish(final)
     save_media(run, final, opts, to_stdout=False)
     if opts.expect_json and run.format == "text" and final.status == "completed":

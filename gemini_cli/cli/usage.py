@@ -34,7 +34,8 @@ def _internal(exc: Exception, argv: Any) -> int:
     import traceback
 
     argv = list(argv if argv is not None else sys.argv[1:])
-    if "--debug" in argv or os.environ.get("GEM_DEBUG", "") not in ("", "0", "false"):
+    debug_env = os.environ.get("GEM_DEBUG", "").strip().lower()
+    if "--debug" in argv or debug_env not in ("", "0", "false", "no", "off"):
         sys.stderr.write(traceback.format_exc())
     detail = " ".join(f"{type(exc).__name__}: {exc}".split())
     sys.stderr.write(f"gem: internal error: {detail} (run with --debug for details)\n")

@@ -294,7 +294,8 @@ def _report_text(text: str, turn: int) -> tuple[str, dict[str, Any]]:
     """A markdown report whose cited sentence is covered by a url_citation (byte offsets)."""
     head = f"# Research report\n\nEcho: {text} (turn {turn})\n\n## Findings\n\n"
     cited = "The emulator consulted one source for this question."
-    report = f"{head}{cited}\n\n## Sources\n\n1. [{CITATION_TITLE}]({CITATION_URL})\n"
+    # Like the real agent, sources are only in the annotations: clients list them.
+    report = f"{head}{cited}\n"
     start = len(head.encode())
     annotation = {
         "type": "url_citation",

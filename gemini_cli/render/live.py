@@ -87,7 +87,7 @@ class TextSink(Sink):
         if not self.last_char and interaction.status == "completed":
             self.run.info(f"gem: interaction {interaction.id} completed with no output text")
         media = interaction.output_media()
-        if media:
+        if media and not getattr(self, "media_handled", False):  # --save/-o reports its files
             self.run.info(f"gem: {len(media)} media block(s) not shown in text output "
                           "(use --format json to get them)")
 

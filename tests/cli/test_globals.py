@@ -198,3 +198,27 @@ def test_gem_debug_off_values(invoke, api, api_key, monkeypatch, value):
     monkeypatch.setenv("GEM_DEBUG", value)
     api.get(f"/interactions/{IID}").mock(return_value=ok())
     assert invoke(["get", IID]).stderr == ""
+
+
+def _command_paths() -> list[list[str]]:
+    """Every command and subcommand gem registers (other engineers' ones included)."""
+    import typer.main
+
+    from gemini_cli.cli.app import app
+
+    paths: list[list[str]] = []
+
+    def walk(command, prefix):
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            paths.append([*prefix, name])
+            walk(sub, [*prefix, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=" ".join)
+def test_every_registered_command_has_a_help_example(invoke, path):
+    result = invoke([*path, "--help"])
+    assert result.exit_code == 0
+    assert "Examples:" in result.stdout, f"gem {' '.join(path)} --help has no example"

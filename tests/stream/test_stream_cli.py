@@ -227,7 +227,7 @@ def test_max_retries_exhausted_exits_6_with_a_reattach_hint(invoke, post, api):
     assert dead.call_count == 2
     assert result.stdout == "1, 2, 3, 4, 5, \n"
     assert "gave up re-attaching" in result.stderr
-    assert f"gem stream --follow {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" in result.stderr
+    assert f"gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" in result.stderr
 
 
 def test_a_drop_before_the_id_exits_6(invoke, post):
@@ -259,7 +259,7 @@ def test_ctrl_c_prints_how_to_reattach_and_exits_130(invoke, post, api):
     result = invoke(["stream", "hi"])
     assert result.exit_code == 130
     assert result.stdout == "1, 2, 3, 4, 5, \n"
-    assert f"re-attach with: gem stream --follow {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" \
+    assert f"re-attach with: gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" \
         in result.stderr
     assert cancel.call_count == 0
 
@@ -299,6 +299,23 @@ def test_follow_streams_an_existing_interaction_from_the_start(invoke, attach):
     result = invoke(["stream", "--follow", TEXT_ID])
     assert result.stdout == TEXT_OUT
     assert dict(attach.calls[0].request.url.params) == {"stream": "true"}
+
+
+def test_attach_with_an_id_streams_that_interaction(invoke, attach):
+    result = invoke(["stream", "--attach", TEXT_ID, "--last-event-id", "v1_MV90ZXh0XzE"])
+    assert result.exit_code == 0
+    assert dict(attach.calls[0].request.url.params) == {
+        "last_event_id": "v1_MV90ZXh0XzE", "stream": "true"}
+
+
+def test_attach_with_a_file_and_a_prompt_still_adds_the_file(invoke, post, tmp_path):
+    note = tmp_path / "note.txt"
+    note.write_text("file text")
+    post.mock(return_value=sse_response(TEXT_SSE))
+    result = invoke(["stream", "--attach", str(note), "summarise"])
+    assert result.exit_code == 0
+    sent = json.loads(post.calls[0].request.content)
+    assert sent["input"][0]["content"][0] == {"type": "text", "text": "file text"}
 
 
 def test_follow_from_an_event_id(invoke, attach):

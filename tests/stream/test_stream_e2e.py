@@ -110,7 +110,7 @@ def test_ctrl_c_then_the_hint_resumes_the_rest(server):
     error = json.loads(err)["error"]  # --format ndjson: errors are JSON on stderr too
     assert error["exit_code"] == 130 and error["type"] == "interrupted"
     hint = error["message"].split("re-attach with: ")[1].split()
-    assert hint[:3] == ["gem", "stream", "--follow"]
+    assert hint[:3] == ["gem", "stream", "--attach"]
     assert hint[4:] == ["--last-event-id", json.loads(first)["event_id"]]
     resumed = run(server, *hint[2:])
     assert (resumed.returncode, resumed.stdout) == (0, EXPECTED)
