@@ -11,7 +11,9 @@ from gemini_cli.cli.runtime import Runtime, gem_command
 config_app = typer.Typer(
     name="config",
     help="Show and change gem's settings (the YAML config file).\n\n"
-    "Precedence: flag > environment > config file > built-in default.",
+    "Precedence: flag > environment > config file > built-in default.\n\n"
+    "Examples:\n\n\b\n  gem config path\n  gem config show\n"
+    "  gem config set model gemini-3.1-pro-preview",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -50,8 +52,14 @@ def _complete_key(incomplete: str) -> list[str]:
     return [key for key in (*SETTABLE, "aliases.") if key.startswith(incomplete)]
 
 
-@gem_command(config_app, "path", formats=("text", "json"),
-             help="Print the config file's path (it may not exist yet).")
+@gem_command(config_app, "path", formats=("text", "json"), help="""Print the config file's path (it may not exist yet).
+
+Examples:
+
+\b
+  gem config path
+  $EDITOR "$(gem config path)"
+""")
 def path(run: Runtime) -> None:
     from gemini_cli.state import config_path
 
@@ -88,8 +96,14 @@ def set_(
     run.info(f"{key} = {shown} (in {where})")
 
 
-@gem_command(config_app, "unset", formats=("text",),
-             help="Remove KEY (or aliases.NAME) from the config file.")
+@gem_command(config_app, "unset", formats=("text",), help="""Remove KEY (or aliases.NAME) from the config file.
+
+Examples:
+
+\b
+  gem config unset api_key
+  gem config unset aliases.fast
+""")
 def unset(
     run: Runtime,
     key: str = typer.Argument(..., metavar="KEY", autocompletion=_complete_key),

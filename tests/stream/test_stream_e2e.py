@@ -84,13 +84,21 @@ def test_a_stalled_create_fails_instead_of_hanging(server):
 # the tests below can act (close the pipe, press Ctrl-C) while the stream is under way.
 
 
+@pytest.fixture(scope="module")
+def slow_server() -> Iterator[str]:
+    """Long enough background work that a loaded machine still acts mid-stream."""
+    with start_background(work_seconds=4.0) as handle:
+        yield handle.url
+
+
 def start(url: str, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(gem(url, "stream", "--background", *args), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env_with())
 
 
 @pytest.mark.parametrize("fmt", ["text", "ndjson"])
-def test_a_closed_pipe_stops_quietly(server, fmt):
+def test_a_closed_pipe_stops_quietly(slow_server, fmt):
+    server = slow_server
     proc = start(server, "-f", fmt, PROMPT)
     assert proc.stdout is not None and proc.stderr is not None
     if fmt == "ndjson":
@@ -100,7 +108,8 @@ def test_a_closed_pipe_stops_quietly(server, fmt):
     assert proc.stderr.read() == b""
 
 
-def test_ctrl_c_then_the_hint_resumes_the_rest(server):
+def test_ctrl_c_then_the_hint_resumes_the_rest(slow_server):
+    server = slow_server
     proc = start(server, "-f", "ndjson", PROMPT)
     assert proc.stdout is not None
     first = proc.stdout.readline()  # interaction.created: the stream is under way
