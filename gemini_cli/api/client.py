@@ -136,33 +136,15 @@ class InteractionsClient:
     ) -> httpx.Response:
         deadline = Deadline(self.timeout, self.clock)
         content = json.dumps(json_body).encode() if json_body is not None else None
-        attempt = 0
-        while True:
-            self._check_deadline(deadline, ident)
+
+        def attempt() -> httpx.Response:
             request = self._http.build_request(
                 method, url, params=params, content=content, headers=self._headers(),
                 timeout=self._timeout(deadline.remaining()),
             )
-            try:
-                resp = self._send_once(request, deadline)
-            except httpx.TransportError as exc:
-                if attempt < self.retry.max_retries and self._retryable_transport(exc, idempotent):
-                    self._pause(self.retry.delay(attempt, None), deadline, ident, exc)
-                    attempt += 1
-                    continue
-                raise self._transport_error(exc, ident) from exc
-            if resp.is_success:
-                return resp
-            if attempt < self.retry.max_retries and is_retryable_status(
-                resp.status_code, idempotent
-            ):
-                delay = self.retry.delay(attempt, resp.headers)
-                if delay <= deadline.remaining():
-                    self._note(f"retrying after HTTP {resp.status_code} in {delay:.2f}s")
-                    self.clock.sleep(delay)
-                    attempt += 1
-                    continue
-            raise error_from_response(resp.status_code, resp.content, ident)
+            return self._send_once(request, deadline)
+
+        return self._with_retries(attempt, deadline, idempotent, ident)
 
     @contextmanager
     def _stream(
@@ -176,43 +158,57 @@ class InteractionsClient:
         ident: str | None = None,
     ) -> Iterator[httpx.Response]:
         """Open an SSE response; retries apply to the initial status only, never mid-stream."""
-        idempotent = method == "GET"
         deadline = Deadline(self.timeout, self.clock)
         content = json.dumps(json_body).encode() if json_body is not None else None
-        attempt = 0
-        while True:
-            self._check_deadline(deadline, ident)
-            timeout = httpx.Timeout(idle_timeout, connect=min(CONNECT_TIMEOUT, idle_timeout))
+        timeout = httpx.Timeout(idle_timeout, connect=min(CONNECT_TIMEOUT, idle_timeout))
+
+        def attempt() -> httpx.Response:
             request = self._http.build_request(
                 method, url, params=params, content=content,
                 headers=self._headers(stream=True), timeout=timeout,
             )
             self._trace_request(request)
+            resp = self._http.send(request, stream=True)
+            self._trace_response(resp, body=False)
+            if not resp.is_success:
+                resp.read()  # the error body, for the message
+                resp.close()
+            return resp
+
+        resp = self._with_retries(attempt, deadline, method == "GET", ident)
+        try:
+            yield resp
+        finally:
+            resp.close()
+
+    def _with_retries(
+        self,
+        attempt: Callable[[], httpx.Response],
+        deadline: Deadline,
+        idempotent: bool,
+        ident: str | None,
+    ) -> httpx.Response:
+        """Run `attempt` until it succeeds, the failure is final, or the deadline is near."""
+        tries = 0
+        while True:
+            self._check_deadline(deadline, ident)
+            retries_left = tries < self.retry.max_retries
             try:
-                resp = self._http.send(request, stream=True)
+                resp = attempt()
             except httpx.TransportError as exc:
-                if attempt < self.retry.max_retries and self._retryable_transport(exc, idempotent):
-                    self._pause(self.retry.delay(attempt, None), deadline, ident, exc)
-                    attempt += 1
+                if retries_left and self._retryable_transport(exc, idempotent):
+                    self._pause(self.retry.delay(tries, None), deadline, ident, exc)
+                    tries += 1
                     continue
                 raise self._transport_error(exc, ident) from exc
-            self._trace_response(resp, body=False)
             if resp.is_success:
-                try:
-                    yield resp
-                finally:
-                    resp.close()
-                return
-            resp.read()
-            resp.close()
-            if attempt < self.retry.max_retries and is_retryable_status(
-                resp.status_code, idempotent
-            ):
-                delay = self.retry.delay(attempt, resp.headers)
+                return resp
+            if retries_left and is_retryable_status(resp.status_code, idempotent):
+                delay = self.retry.delay(tries, resp.headers)
                 if delay <= deadline.remaining():
                     self._note(f"retrying after HTTP {resp.status_code} in {delay:.2f}s")
                     self.clock.sleep(delay)
-                    attempt += 1
+                    tries += 1
                     continue
             raise error_from_response(resp.status_code, resp.content, ident)
 

@@ -19,26 +19,6 @@ ReconnectCallback = Callable[[int, float, str], None]
 TERMINAL_EVENTS = frozenset({"interaction.completed", "error"})
 
 
-def follow(
-    client: Any,
-    *,
-    body: dict[str, Any] | None = None,
-    interaction_id: str | None = None,
-    last_event_id: str | None = None,
-    idle_timeout: float = 60.0,
-    max_retries: int = 4,
-    clock: Clock | None = None,
-    on_garbage: Callable[[str], None] | None = None,
-    on_reconnect: ReconnectCallback | None = None,
-) -> Follow:
-    """Stream a new interaction (`body`) or attach to one (`interaction_id`); see `Follow`."""
-    return Follow(
-        client, body=body, interaction_id=interaction_id, last_event_id=last_event_id,
-        idle_timeout=idle_timeout, max_retries=max_retries, clock=clock,
-        on_garbage=on_garbage, on_reconnect=on_reconnect,
-    )
-
-
 class Follow:
     """An iterator of event dicts that re-attaches by itself until the interaction ends.
 
@@ -200,3 +180,7 @@ class Follow:
                 self.interaction_id = found
         if kind in TERMINAL_EVENTS:
             self.finished = True
+
+
+# The public name: `follow(client, body=...)` or `follow(client, interaction_id=...)`.
+follow = Follow

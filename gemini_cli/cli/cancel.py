@@ -1,8 +1,8 @@
 """`gem cancel ID`: stop a running background interaction."""
 
-import typer
 
 from gemini_cli.cli.app import app
+from gemini_cli.cli.options import DryRun, InteractionId
 from gemini_cli.cli.prepare import dry_run
 from gemini_cli.cli.runtime import Runtime, gem_command
 
@@ -21,8 +21,8 @@ Examples:
 @gem_command(app, "cancel", help=HELP)
 def cancel(
     run: Runtime,
-    interaction_id: str = typer.Argument(..., metavar="ID", help="The interaction id."),
-    dry: bool = typer.Option(False, "--dry-run", help="Print the request; send nothing."),
+    interaction_id: InteractionId,
+    dry: DryRun = False,
 ) -> None:
     from gemini_cli.render.output import print_json, print_yaml
 

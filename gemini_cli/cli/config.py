@@ -52,14 +52,17 @@ def _complete_key(incomplete: str) -> list[str]:
     return [key for key in (*SETTABLE, "aliases.") if key.startswith(incomplete)]
 
 
-@gem_command(config_app, "path", formats=("text", "json"), help="""Print the config file's path (it may not exist yet).
+PATH_HELP = """Print the config file's path (it may not exist yet).
 
 Examples:
 
 \b
   gem config path
   $EDITOR "$(gem config path)"
-""")
+"""
+
+
+@gem_command(config_app, "path", formats=("text", "json"), help=PATH_HELP)
 def path(run: Runtime) -> None:
     from gemini_cli.state import config_path
 
@@ -96,14 +99,17 @@ def set_(
     run.info(f"{key} = {shown} (in {where})")
 
 
-@gem_command(config_app, "unset", formats=("text",), help="""Remove KEY (or aliases.NAME) from the config file.
+UNSET_HELP = """Remove KEY (or aliases.NAME) from the config file.
 
 Examples:
 
 \b
   gem config unset api_key
   gem config unset aliases.fast
-""")
+"""
+
+
+@gem_command(config_app, "unset", formats=("text",), help=UNSET_HELP)
 def unset(
     run: Runtime,
     key: str = typer.Argument(..., metavar="KEY", autocompletion=_complete_key),

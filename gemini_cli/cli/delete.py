@@ -2,9 +2,8 @@
 
 import json
 
-import typer
-
 from gemini_cli.cli.app import app
+from gemini_cli.cli.options import DryRun, InteractionId
 from gemini_cli.cli.prepare import dry_run
 from gemini_cli.cli.runtime import Runtime, gem_command
 
@@ -23,8 +22,8 @@ Examples:
 @gem_command(app, "delete", help=HELP)
 def delete(
     run: Runtime,
-    interaction_id: str = typer.Argument(..., metavar="ID", help="The interaction id."),
-    dry: bool = typer.Option(False, "--dry-run", help="Print the request; send nothing."),
+    interaction_id: InteractionId,
+    dry: DryRun = False,
 ) -> None:
     interaction_id = run.resolve_id(interaction_id)
     if dry:
@@ -32,13 +31,20 @@ def delete(
         return
     raw = run.client().delete(interaction_id)
     if run.format in ("json", "yaml"):
-        try:
-            data = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            data = {}
-        from gemini_cli.render.output import print_json, print_yaml
-
-        (print_json if run.format == "json" else print_yaml)(run, data, *(
-            [raw] if run.format == "json" and raw.strip() else []))
+        print_answer(run, raw)
     else:
         run.io.out(interaction_id, "\n")
+
+
+def print_answer(run: Runtime, raw: str) -> None:
+    """The API's answer to a delete (usually `{}`; an empty or non-JSON body shows as `{}`)."""
+    from gemini_cli.render.output import print_json, print_yaml
+
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        data, raw = {}, ""
+    if run.format == "yaml":
+        print_yaml(run, data)
+    else:
+        print_json(run, data, raw if raw.strip() else None)

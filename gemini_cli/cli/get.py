@@ -3,6 +3,7 @@
 import typer
 
 from gemini_cli.cli.app import app
+from gemini_cli.cli.options import DryRun, InteractionId
 from gemini_cli.cli.prepare import dry_run
 from gemini_cli.cli.runtime import Runtime, gem_command
 
@@ -20,10 +21,10 @@ Examples:
 @gem_command(app, "get", help=HELP)
 def get(
     run: Runtime,
-    interaction_id: str = typer.Argument(..., metavar="ID", help="The interaction id."),
+    interaction_id: InteractionId,
     include_input: bool = typer.Option(False, "--include-input",
                                        help="Include the request input in the response."),
-    dry: bool = typer.Option(False, "--dry-run", help="Print the request; send nothing."),
+    dry: DryRun = False,
     usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
 ) -> None:
     from gemini_cli.render.output import render_interaction

@@ -2,7 +2,7 @@
 
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -21,6 +21,14 @@ def _complete_model(incomplete: str) -> list[str]:
     from gemini_cli.cli.completion_values import model_ids
 
     return [m for m in model_ids() if m.startswith(incomplete)]
+
+
+# The ID argument and --dry-run, as every command that names an interaction declares them.
+InteractionId = Annotated[str, typer.Argument(
+    metavar="ID", show_default=False,
+    help="The interaction id; 'last' for the newest one gem created, '-' to read it from stdin.")]
+DryRun = Annotated[bool, typer.Option(
+    "--dry-run", help="Print the request as JSON (key redacted); send nothing.")]
 
 
 class OptionGroup:
