@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import shlex
 import subprocess
 from dataclasses import dataclass, field
@@ -18,6 +20,9 @@ DEFAULT_API_VERSION = "v1"
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_MAX_RETRIES = 4
 DEPRECATED_MODEL_PREFIXES = ("gemini-1.5-", "gemini-2.0-")
+FORMATS = ("text", "json", "yaml", "id", "ndjson", "paths")
+# A path segment (or a few: `v1beta1/projects/P/locations/L`), never `..` or an empty segment.
+API_VERSION_RE = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
 CONFIG_KEYS = {
     "model", "base_url", "api_version", "api_key", "api_key_command", "timeout",
     "max_retries", "aliases", "format",
@@ -61,11 +66,17 @@ class Settings:
     def embedded(self) -> bool:
         return self.base_url.strip().lower().startswith("emulator:")
 
-    def api_key(self, required: bool = True) -> str | None:
-        """The key, resolved on first use (an `api_key_command` runs only when needed)."""
+    def api_key(self, required: bool = True, timeout: float | None = None) -> str | None:
+        """The key, resolved on first use (an `api_key_command` runs only when needed, for at
+        most `timeout` seconds, and 30 s at most). A key with a control or non-ASCII character
+        is refused (exit 4) before anything is sent: it cannot be a valid HTTP header."""
         if not self._key_resolved:
-            self._api_key, self.sources["api_key"] = resolve_api_key(self.file_values)
+            self._api_key, self.sources["api_key"] = resolve_api_key(self.file_values, timeout)
             self._key_resolved = True
+            if self._api_key:
+                from gemini_cli.api.wire import check_api_key
+
+                check_api_key(self._api_key, self.sources["api_key"])
         if required and not self._api_key:
             raise AuthError(
                 "no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or api_key in "
@@ -91,7 +102,8 @@ def env_value(names: tuple[str, ...]) -> str | None:
     return None
 
 
-def resolve_api_key(file_values: dict[str, Any]) -> tuple[str | None, str]:
+def resolve_api_key(file_values: dict[str, Any],
+                    timeout: float | None = None) -> tuple[str | None, str]:
     for name in ("GOOGLE_API_KEY", "GEMINI_API_KEY"):
         value = os.environ.get(name, "").strip()
         if value:
@@ -101,18 +113,26 @@ def resolve_api_key(file_values: dict[str, Any]) -> tuple[str | None, str]:
         return key, "config api_key"
     command = str(file_values.get("api_key_command") or "").strip()
     if command:
-        return run_key_command(command), "config api_key_command"
+        return run_key_command(command, timeout), "config api_key_command"
     return None, "unset"
 
 
-def run_key_command(command: str) -> str:
+KEY_COMMAND_TIMEOUT = 30.0
+
+
+def run_key_command(command: str, timeout: float | None = None) -> str:
+    """Run api_key_command; the key is the first line of its output (as `pass show` prints
+    the password, then other fields). Bounded by 30 s and by what is left of --timeout."""
+    limit = KEY_COMMAND_TIMEOUT if timeout is None else max(min(KEY_COMMAND_TIMEOUT, timeout), 0.01)
     try:
         done = subprocess.run(
-            command, shell=True, capture_output=True, text=True, timeout=30, check=False
+            command, shell=True, capture_output=True, text=True, timeout=limit, check=False,
+            errors="replace",
         )
     except subprocess.TimeoutExpired as exc:
-        raise AuthError("api_key_command timed out after 30s") from exc
-    key = done.stdout.strip()
+        raise AuthError(f"api_key_command timed out after {limit:g}s") from exc
+    lines = done.stdout.strip().splitlines()
+    key = lines[0].strip() if lines else ""
     if done.returncode != 0 or not key:
         why = f"exited {done.returncode}" if done.returncode else "printed nothing"
         raise AuthError(f"api_key_command {shlex.quote(command)} {why}")
@@ -127,6 +147,9 @@ def load_config_file(path: Path) -> dict[str, Any]:
         return {}
     except OSError as exc:
         raise UsageError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"broken config file {path}: not UTF-8 text (byte "
+                         f"0x{exc.object[exc.start]:02x} at offset {exc.start})") from exc
     import yaml
 
     try:
@@ -145,18 +168,22 @@ def load_config_file(path: Path) -> dict[str, Any]:
 
 def _coerce(key: str, value: Any, origin: str) -> Any:
     try:
+        if key in ("timeout", "max_retries") and isinstance(value, bool):
+            raise ValueError  # YAML `timeout: yes` is not a number
         if key == "timeout":
             number = float(value)
-            if number <= 0:
-                raise ValueError
+            if not math.isfinite(number) or number <= 0:
+                raise ValueError  # nan and inf would never end (or end at once) a deadline
             return number
         if key == "max_retries":
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError  # int(2.5) would quietly make it 2
             number = int(value)
             if number < 0:
                 raise ValueError
             return number
     except (TypeError, ValueError) as exc:
-        kind = "a positive number of seconds" if key == "timeout" else "a whole number >= 0"
+        kind = "a finite number of seconds > 0" if key == "timeout" else "a whole number >= 0"
         raise UsageError(f"{key} from {origin} must be {kind}, got {value!r}") from exc
     if key == "aliases":
         if not isinstance(value, dict) or not all(
@@ -166,7 +193,18 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
         return value
     if not isinstance(value, str):
         raise UsageError(f"{key} from {origin} must be a string, got {value!r}")
-    return value.strip()
+    value = value.strip()
+    if key == "api_version" and not API_VERSION_RE.match(value):
+        raise UsageError(f"api_version from {origin} must be a path segment such as v1, v1beta "
+                         f"or v1beta1/projects/P/locations/L, got {value!r}")
+    if key == "base_url":
+        from gemini_cli.api.wire import check_base_url
+
+        check_base_url(value, origin)
+    if key == "format" and value not in FORMATS:
+        raise UsageError(f"format from {origin} must be one of {', '.join(FORMATS)}, "
+                         f"got {value!r}")
+    return value
 
 
 def load_settings(flags: dict[str, Any], warn: Any = None) -> Settings:

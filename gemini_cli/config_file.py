@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,17 @@ from gemini_cli.config import CONFIG_KEYS, _coerce, load_config_file
 ALIAS_PREFIX = "aliases."
 SETTABLE = tuple(sorted(CONFIG_KEYS - {"aliases"}))
 ORIGIN = "gem config set"
+ALIAS_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 
 
-def parse_key(key: str) -> tuple[str, str | None]:
+def parse_key(key: str, strict: bool = True) -> tuple[str, str | None]:
     """`model` -> ("model", None); `aliases.fast` -> ("aliases", "fast"); unknown -> exit 2."""
     if key.startswith(ALIAS_PREFIX) and len(key) > len(ALIAS_PREFIX):
-        return "aliases", key[len(ALIAS_PREFIX):]
+        alias = key[len(ALIAS_PREFIX):]
+        if strict and not ALIAS_RE.match(alias):
+            raise UsageError(f"alias name {alias!r}: use letters, digits, '_' and '-' only "
+                             "(no dots or spaces)")
+        return "aliases", alias
     if key in SETTABLE:
         return key, None
     known = ", ".join((*SETTABLE, "aliases.NAME"))
@@ -54,7 +60,7 @@ def set_value(path: Path, key: str, value: str) -> Any:
 
 def unset_value(path: Path, key: str) -> bool:
     """Remove KEY (or one alias); False when it was not set."""
-    name, alias = parse_key(key)
+    name, alias = parse_key(key, strict=False)  # a hand-written odd alias can still go
     data = load_config_file(path)
     holder = data if alias is None else data.get("aliases")
     field = name if alias is None else alias

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sqlite3
@@ -35,15 +36,16 @@ CREATE TABLE IF NOT EXISTS interactions (
     previous_id TEXT,
     input_tokens INTEGER,
     output_tokens INTEGER,
-    total_tokens INTEGER
+    total_tokens INTEGER,
+    stored INTEGER
 )
 """
 UPSERT = """
 INSERT INTO interactions (id, created, updated, model, agent, status, prompt, previous_id,
-                          input_tokens, output_tokens, total_tokens)
+                          input_tokens, output_tokens, total_tokens, stored)
 VALUES (:id, :created, :created, :model, :agent, :status, :prompt, :previous_id,
-        :input_tokens, :output_tokens, :total_tokens)
-ON CONFLICT(id) DO UPDATE SET updated = excluded.updated,
+        :input_tokens, :output_tokens, :total_tokens, :stored)
+ON CONFLICT(id) DO UPDATE SET updated = excluded.updated, stored = excluded.stored,
     status = coalesce(excluded.status, status),
     model = coalesce(model, excluded.model), agent = coalesce(agent, excluded.agent),
     prompt = coalesce(prompt, excluded.prompt),
@@ -52,13 +54,25 @@ ON CONFLICT(id) DO UPDATE SET updated = excluded.updated,
     output_tokens = coalesce(excluded.output_tokens, output_tokens),
     total_tokens = coalesce(excluded.total_tokens, total_tokens)
 """
+# A later hop of the same command (tool round, continuation): the row moves to the new id, so
+# `last` and -c continue from where the conversation now ends; prompt, created, previous_id stay.
+RENAME = """
+UPDATE interactions SET id = :id, updated = :created, stored = :stored,
+    status = coalesce(:status, status),
+    model = coalesce(model, :model), agent = coalesce(agent, :agent),
+    prompt = coalesce(prompt, :prompt),
+    input_tokens = coalesce(:input_tokens, input_tokens),
+    output_tokens = coalesce(:output_tokens, output_tokens),
+    total_tokens = coalesce(:total_tokens, total_tokens)
+WHERE id = :replaces
+"""
 UPDATE_STATUS = """
 UPDATE interactions SET status = ?, updated = ?, input_tokens = coalesce(?, input_tokens),
     output_tokens = coalesce(?, output_tokens), total_tokens = coalesce(?, total_tokens)
 WHERE id = ?
 """
 COLUMNS = ("id", "created", "updated", "model", "agent", "status", "prompt", "previous_id",
-           "input_tokens", "output_tokens", "total_tokens")
+           "input_tokens", "output_tokens", "total_tokens", "stored")
 
 T = TypeVar("T")
 
@@ -78,6 +92,7 @@ class Entry:
     input_tokens: int | None = None
     output_tokens: int | None = None
     total_tokens: int | None = None
+    stored: bool | None = None  # False: created with store: false, cannot be continued
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -139,6 +154,10 @@ def _prepare(conn: sqlite3.Connection) -> None:
     if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute(SCHEMA)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(interactions)")}
+    if "stored" not in columns:  # a history written by an older gem
+        with contextlib.suppress(sqlite3.OperationalError):  # another process just added it
+            conn.execute("ALTER TABLE interactions ADD COLUMN stored INTEGER")
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -148,17 +167,26 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def record(interaction: Any, body: dict[str, Any] | None = None) -> None:
-    """Add (or refresh) the row for an interaction gem created. Raises on failure: the caller
-    decides how loud to be (Runtime.created turns it into a warning)."""
+def record(interaction: Any, body: dict[str, Any] | None = None,
+           replaces: str | None = None) -> None:
+    """Add (or refresh) the row for an interaction gem created; with `replaces` (the id an
+    earlier hop of the same command recorded), that row moves to this id. Raises on failure:
+    the caller decides how loud to be (Runtime.created turns it into a warning)."""
     row = row_for(interaction, body or {})
     if not row["id"]:
         return
+    row["replaces"] = replaces if replaces and replaces != row["id"] else None
 
     def write() -> None:
         with connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute(UPSERT, row)
+            try:
+                moved = row["replaces"] and conn.execute(RENAME, row).rowcount > 0
+            except sqlite3.IntegrityError:  # the new id has a row already: keep that one
+                conn.execute("DELETE FROM interactions WHERE id = ?", (row["replaces"],))
+                moved = False
+            if not moved:
+                conn.execute(UPSERT, row)
             conn.execute("COMMIT")
 
     with_retry(write)
@@ -191,6 +219,7 @@ def row_for(interaction: Any, body: dict[str, Any]) -> dict[str, Any]:
         "previous_id": body.get("previous_interaction_id")
         or getattr(interaction, "previous_interaction_id", None),
         **_tokens(getattr(interaction, "usage", None)),
+        "stored": 0 if body.get("store") is False else 1,
     }
 
 
@@ -234,16 +263,46 @@ def entries(limit: int = 20) -> list[Entry]:
     """The newest `limit` rows first (all of them when limit <= 0)."""
     if not db_path().exists():
         return []
-    sql = f"SELECT {', '.join(COLUMNS)} FROM interactions ORDER BY seq DESC"
+    sql = "SELECT * FROM interactions ORDER BY seq DESC"  # `*`: older files lack `stored`
     params: tuple[int, ...] = ()
     if limit > 0:
         sql, params = sql + " LIMIT ?", (limit,)
 
     def read() -> list[Entry]:
         with connect(create=False) as conn:
-            return [Entry(*row) for row in conn.execute(sql, params)]
+            conn.row_factory = sqlite3.Row
+            return [_entry(row) for row in conn.execute(sql, params)]
 
     return with_retry(read)
+
+
+def _entry(row: sqlite3.Row) -> Entry:
+    present = set(row.keys())  # (`in row` would test the values)
+    values = {key: row[key] for key in COLUMNS if key in present}
+    if values.get("stored") is not None:
+        values["stored"] = bool(values["stored"])
+    return Entry(**values)
+
+
+def continuable_id() -> str | None:
+    """The newest recorded id that can be continued (not created with store: false)."""
+    if not db_path().exists():
+        return None
+
+    def read() -> str | None:
+        with connect(create=False) as conn:
+            conn.row_factory = sqlite3.Row
+            for row in conn.execute("SELECT * FROM interactions ORDER BY seq DESC"):
+                present = set(row.keys())
+                if "stored" not in present or row["stored"] != 0:
+                    return str(row["id"])
+        return None
+
+    try:
+        return with_retry(read)
+    except sqlite3.Error as exc:
+        raise UsageError(f"cannot read the history {db_path()}: {exc}",
+                         hint="move it away to start a new history") from exc
 
 
 def read_entries(limit: int = 20) -> list[Entry]:
@@ -257,13 +316,15 @@ def read_entries(limit: int = 20) -> list[Entry]:
 
 def last_id() -> str:
     """The id of the newest interaction gem recorded; exit 2 when there is none."""
-    newest = read_entries(limit=1)
-    if not newest:
+    newest = continuable_id()
+    if newest is None:
         raise UsageError(
-            "no previous interaction to continue from (gem has recorded none yet)",
-            hint="'last' and -c use the local history; --no-log/GEM_NO_LOG=1 runs are not in it",
+            "no previous interaction to continue from (gem has recorded none yet, or only "
+            "--no-store ones)",
+            hint="'last' and -c use the local history; --no-log/GEM_NO_LOG=1 and --no-store "
+                 "runs are not what they pick",
         )
-    return newest[0].id
+    return newest
 
 
 def resolve_id(interaction_id: str) -> str:

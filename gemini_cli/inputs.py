@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+import os
 import re
+import select
+import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +19,8 @@ from gemini_cli import mime
 from gemini_cli.api.errors import UsageError
 
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
+# Top-level body fields that are strings: `--set model.x=1` must not turn one into an object.
+STRING_FIELDS = ("model", "agent", "system_instruction", "previous_interaction_id")
 LABEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 LABEL_VALUE_RE = re.compile(r"^[a-z0-9_-]{0,63}$")
 
@@ -55,13 +62,23 @@ class RequestOptions:
 # -- input -------------------------------------------------------------------------------
 
 
-def read_stdin(stdin: Any, is_tty: bool) -> bytes | None:
-    """All of stdin when it is a pipe or file; None for a TTY or a closed stdin (never waits)."""
+def read_stdin(stdin: Any, is_tty: bool, timeout: float | None = None,
+               monotonic: Callable[[], float] = time.monotonic,
+               wait: Callable[..., Any] = select.select) -> bytes | None:
+    """All of stdin when it is a pipe or file; None for a TTY or a closed stdin.
+
+    A pipe, FIFO or socket is read within `timeout` seconds (the --timeout setting), so an
+    inherited stdin that stays open and silent (ssh, cron, CI) cannot hold gem for ever:
+    exit 2 when it passes. Regular files and /dev/null are read directly."""
     if stdin is None or is_tty:
         return None
     source = getattr(stdin, "buffer", stdin)
+    fd = _waitable_fd(source) if timeout is not None else None
     try:
-        data = source.read()
+        if fd is None:
+            data = source.read()
+        else:
+            data = _read_with_deadline(fd, float(timeout or 0), monotonic, wait)
     except (OSError, ValueError):
         return None
     if isinstance(data, str):
@@ -69,18 +86,55 @@ def read_stdin(stdin: Any, is_tty: bool) -> bytes | None:
     return data or None
 
 
-def block_from_bytes(data: bytes, *, name: str, mime_type: str | None = None) -> dict[str, Any]:
-    """A content block for raw bytes: text when it is text, media when its type is known."""
+def _waitable_fd(source: Any) -> int | None:
+    """The file descriptor of a pipe, FIFO or socket (what may stay open with no data)."""
+    if os.name == "nt":
+        return None
+    try:
+        fd = source.fileno()
+        mode = os.fstat(fd).st_mode
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) else None
+
+
+def _read_with_deadline(fd: int, timeout: float, monotonic: Callable[[], float],
+                        wait: Callable[..., Any]) -> bytes:
+    end = monotonic() + timeout
+    chunks: list[bytes] = []
+    while True:
+        left = end - monotonic()
+        if left <= 0:
+            shown = f"{round(timeout, 1):g}s"
+            if not chunks:
+                raise UsageError(f"stdin stayed open without data for {shown}",
+                                 hint="use --no-stdin, or '< /dev/null' (--timeout sets the wait)")
+            raise UsageError(f"stdin did not end within {shown} (--timeout)",
+                             hint="close stdin when the input is complete, or raise --timeout")
+        ready, _, _ = wait([fd], [], [], left)
+        if not ready:
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def block_from_bytes(data: bytes, *, name: str, mime_type: str | None = None,
+                     fallback_mime: str | None = None) -> dict[str, Any]:
+    """A content block for raw bytes: text when it is text (UTF-8, or UTF-16/32 with a BOM),
+    media when its type is known. `mime_type` says what it is; `fallback_mime` only what an
+    attachment is when neither its bytes nor its name tell."""
     detected = mime_type or mime.sniff(data)
     if detected is None:
-        if mime.looks_like_text(data):
-            return {"type": "text", "text": data.decode("utf-8")}
+        text = mime.decode_text(data)
+        if text is not None:
+            return {"type": "text", "text": text}
         guessed = mime.from_name(name) if name != "stdin" else None
         if not (guessed and mime.block_type(guessed)):
-            raise UsageError(
-                f"{name}: binary data of unknown type",
-                hint="say what it is with --mime-type TYPE (e.g. --mime-type image/png)",
-            )
+            guessed = fallback_mime
+        if not guessed:
+            raise _unknown_binary(data, name)
         detected = guessed
     if detected.startswith("text/") and detected != "text/csv":
         return {"type": "text", "text": data.decode("utf-8", "replace")}
@@ -88,6 +142,20 @@ def block_from_bytes(data: bytes, *, name: str, mime_type: str | None = None) ->
     if kind is None:
         raise UsageError(f"{name}: MIME type {detected} cannot be sent as input")
     return {"type": kind, "mime_type": detected, "data": base64.b64encode(data).decode("ascii")}
+
+
+def _unknown_binary(data: bytes, name: str) -> UsageError:
+    example = "--mime-type image/png"
+    if mime.looks_like_8bit_text(data):
+        where = "FILE" if name == "stdin" else name
+        return UsageError(f"{name}: binary data of unknown type (not UTF-8 text)",
+                          hint=f"if it is text, convert it first: iconv -f latin1 -t utf-8 {where}")
+    if name == "stdin":
+        return UsageError("stdin: binary data of unknown type",
+                          hint=f"say what it is with --mime-type TYPE, e.g. {example}")
+    return UsageError(f"{name}: binary data of unknown type",
+                      hint="give the file a known extension (.png, .pdf, .mp3...), or say what "
+                           f"it is with --mime-type TYPE, e.g. {example}")
 
 
 def read_attachment(path: Path) -> bytes:
@@ -102,19 +170,26 @@ def read_attachment(path: Path) -> bytes:
 
 
 def build_input_blocks(
-    opts: InputOptions, stdin: Any, stdin_is_tty: bool, stdin_taken: bool = False
+    opts: InputOptions, stdin: Any, stdin_is_tty: bool, stdin_taken: bool = False,
+    timeout: float | None = None, monotonic: Callable[[], float] = time.monotonic,
 ) -> list[dict[str, Any]]:
-    """stdin first (unless --no-stdin), then attachments, then the prompt words."""
+    """stdin first (unless --no-stdin), then attachments, then the prompt words.
+    Whitespace-only text on stdin is no input (e.g. the newline of an `echo`)."""
     words = list(opts.words)
     explicit = "-" in words
     blocks: list[dict[str, Any]] = []
     if explicit or not (opts.no_stdin or stdin_taken):
-        data = read_stdin(stdin, stdin_is_tty and not explicit)
+        data = read_stdin(stdin, stdin_is_tty and not explicit, timeout, monotonic)
         if data is not None:
-            blocks.append(block_from_bytes(data, name="stdin", mime_type=opts.mime_type))
+            block = block_from_bytes(data, name="stdin", mime_type=opts.mime_type)
+            if block["type"] != "text" or block["text"].strip():
+                blocks.append(block)
     words = [w for w in words if w != "-"]
     for path in opts.attach:
-        blocks.append(block_from_bytes(read_attachment(path), name=str(path)))
+        data = read_attachment(path)
+        if not data:
+            raise UsageError(f"{path}: is empty")
+        blocks.append(block_from_bytes(data, name=str(path), fallback_mime=opts.mime_type))
     prompt = " ".join(words).strip()
     if prompt:
         blocks.append({"type": "text", "text": prompt})
@@ -172,20 +247,38 @@ def apply_set(body: dict[str, Any], assignment: str) -> None:
         value = json.loads(raw)
     except ValueError:
         value = raw
+    if len(keys) > 1 and keys[0] in STRING_FIELDS:  # even before a default model is filled in
+        raise UsageError(f"--set {assignment!r}: {keys[0]} is a string, not an object; "
+                         f"set it whole: --set {keys[0]}=VALUE")
     target: Any = body
-    for key in keys[:-1]:
-        target = _descend(target, key, assignment)
+    for depth, key in enumerate(keys[:-1]):
+        target = _descend(target, key, assignment, ".".join(keys[:depth + 1]))
     _assign(target, keys[-1], value, assignment)
 
 
-def _descend(target: Any, key: str, assignment: str) -> Any:
+def _descend(target: Any, key: str, assignment: str, where: str) -> Any:
     if isinstance(target, list):
-        return target[_index(target, key, assignment)]
-    if not isinstance(target, dict):
+        target = target[_index(target, key, assignment)]
+    elif not isinstance(target, dict):
         raise UsageError(f"--set {assignment!r}: {key!r} is inside a value that is not an object")
-    if not isinstance(target.get(key), (dict, list)):
+    elif target.get(key) is None:
         target[key] = {}
-    return target[key]
+        return target[key]
+    else:
+        target = target[key]
+    if not isinstance(target, (dict, list)):
+        # Never turn a value into an object behind the user's back (`--set model.x=1`).
+        raise UsageError(f"--set {assignment!r}: {where} is {_kind(target)}, not an object "
+                         "or a list; set it whole instead")
+    return target
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a string" if isinstance(value, str) else f"a {type(value).__name__}"
 
 
 def _assign(target: Any, key: str, value: Any, assignment: str) -> None:
@@ -226,6 +319,13 @@ def generation_config(opts: RequestOptions) -> dict[str, Any]:
         config["thinking_level"] = opts.thinking
     if opts.thinking_summaries:
         config["thinking_summaries"] = "auto"
+    if opts.max_tokens is not None and opts.max_tokens < 1:
+        raise UsageError(f"--max-tokens {opts.max_tokens}: give a number of tokens >= 1")
+    if opts.temperature is not None and not (
+            math.isfinite(opts.temperature) and opts.temperature >= 0):
+        raise UsageError(f"--temperature {opts.temperature:g}: give a number >= 0")
+    if opts.top_p is not None and not 0 <= opts.top_p <= 1:  # also refuses nan
+        raise UsageError(f"--top-p {opts.top_p:g}: give a number from 0 to 1")
     pairs = {
         "max_output_tokens": opts.max_tokens, "seed": opts.seed,
         "temperature": opts.temperature, "top_p": opts.top_p,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import mimetypes
 
 DOCUMENT_MIME_TYPES = {
@@ -110,6 +111,35 @@ def extension(mime: str | None) -> str:
         return known
     guessed = mimetypes.guess_extension(mime.split(";")[0].strip())
     return guessed.lstrip(".") if guessed else "bin"
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# C0 controls that plain text does not hold (tab, newlines, form feed and ESC it may).
+_BINARY_CONTROLS = frozenset(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B}
+
+
+def decode_text(data: bytes) -> str | None:
+    """The text, when the bytes are UTF-8 (a BOM is dropped) or UTF-16/32 with a BOM."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            if encoding == "utf-8-sig" or not any(ord(ch) in _BINARY_CONTROLS for ch in text):
+                return text
+            return None
+    return data.decode("utf-8") if looks_like_text(data) else None
+
+
+def looks_like_8bit_text(data: bytes) -> bool:
+    """Text in a legacy 8-bit encoding (Latin-1, cp1252...): no control bytes, some >= 0x80."""
+    head = data[:8192]
+    return any(b >= 0x80 for b in head) and not any(b in _BINARY_CONTROLS for b in head)
 
 
 def looks_like_text(data: bytes) -> bool:

@@ -22,6 +22,8 @@ _FIELD_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)(\?)?(?:\s*:\s*|\s+)(\S.*?)$"
 def load_value(spec: str, flag: str) -> Any:
     """A JSON/YAML value given inline or as a file path."""
     text = spec.strip()
+    if not text:
+        raise UsageError(f"{flag}: empty " + ("schema" if flag == "--schema" else "value"))
     if text[:1] in "{[":
         try:
             return json.loads(text)
@@ -56,6 +58,8 @@ def compact_schema(spec: str) -> dict[str, Any]:
             raise UsageError(f"--schema: cannot read {part.strip()!r}",
                              hint="write 'name str, age int', or give a JSON Schema or a file")
         name, optional, type_text = match.groups()
+        if name in properties:
+            raise UsageError(f"--schema: duplicate field {name!r}")
         properties[name] = type_schema(type_text.strip())
         if not optional:
             required.append(name)

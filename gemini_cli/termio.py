@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -25,35 +28,94 @@ class IO:
         stderr_tty = o.get("stderr_isatty", _isatty(sys.stderr))
         return cls(
             stdin=sys.stdin,
-            stdout=sys.stdout,
-            stderr=sys.stderr,
+            # A closed fd 1 or 2 (`gem ... >&-`) leaves None in sys: writing raises OutputError
+            # (stdout) or is dropped (stderr) instead of an AttributeError.
+            stdout=sys.stdout if sys.stdout is not None else ClosedStream(),
+            stderr=sys.stderr if sys.stderr is not None else ClosedStream(quiet=True),
             stdin_isatty=o.get("stdin_isatty", _isatty(sys.stdin)),
             stdout_isatty=o.get("stdout_isatty", _isatty(sys.stdout)),
             stderr_isatty=stderr_tty,
             color=o.get("color", stderr_tty and not os.environ.get("NO_COLOR")),
         )
 
+    @property
+    def stdout_closed(self) -> bool:
+        return isinstance(self.stdout, ClosedStream)
+
     def out(self, text: str, end: str = "") -> None:
         """Write data to stdout and flush at once: pipelines see it live."""
-        self.stdout.write(text + end)
-        self.stdout.flush()
+        with _output_errors():
+            self.stdout.write(text + end)
+            self.stdout.flush()
 
     def out_bytes(self, data: bytes) -> None:
-        buffer = getattr(self.stdout, "buffer", None)
-        if buffer is None:
-            self.stdout.write(data.decode("utf-8", "replace"))
-        else:
+        with _output_errors():
+            buffer = getattr(self.stdout, "buffer", None)
+            if buffer is None:
+                self.stdout.write(data.decode("utf-8", "replace"))
+            else:
+                self.stdout.flush()
+                buffer.write(data)
+                buffer.flush()
             self.stdout.flush()
-            buffer.write(data)
-            buffer.flush()
-        self.stdout.flush()
 
     def err(self, text: str) -> None:
+        """One message line on stderr; control characters in it (a server's id or message, a
+        prompt) are escaped, only newlines and tabs pass."""
+        text = escape_controls(text, keep="\n\t")
         try:
             self.stderr.write(text + "\n")
             self.stderr.flush()
         except (BrokenPipeError, ValueError):
             pass
+
+
+class ClosedStream:
+    """Stands in for a closed stdout/stderr: writes fail with EBADF (or vanish, `quiet`)."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+
+    def write(self, text: str) -> int:
+        if self.quiet:
+            return len(text)
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
+@contextmanager
+def _output_errors() -> Iterator[None]:
+    """A failed write to stdout (disk full, closed) is exit 2 with one line, not a traceback.
+    A broken pipe passes through: the error boundary ends that quietly (the reader left)."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        from gemini_cli.api.errors import OutputError
+
+        silence_stdout()  # the interpreter's final flush must not fail again
+        raise OutputError(f"cannot write output: {exc.strerror or exc}") from None
+
+
+_CONTROLS = dict.fromkeys([*range(0x20), 0x7F, *range(0x80, 0xA0)])
+
+
+def escape_controls(text: str, keep: str = "") -> str:
+    """Control characters (ESC, NUL, CR, ...) but those in `keep` as `\\xNN`, so text from a
+    server or a prompt cannot move the cursor, recolour or clear the terminal it reaches."""
+    if not any(ord(ch) in _CONTROLS and ch not in keep for ch in text):
+        return text
+    return "".join(f"\\x{ord(ch):02x}" if ord(ch) in _CONTROLS and ch not in keep else ch
+                   for ch in text)
 
 
 def _isatty(stream: Any) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -73,7 +76,11 @@ class ToolLoop:
             self.note(f"gem: call {call.get('name')} {_preview(call.get('arguments'))}")
         workers = max(1, min(MAX_WORKERS, len(calls)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(self._run_one, calls))
+            try:
+                outcomes = list(pool.map(self._run_one, calls))
+            except BaseException:  # Ctrl-C lands here, in the main thread: stop the commands
+                kill_running()
+                raise
         steps = []
         for call, outcome in zip(calls, outcomes, strict=True):
             label = "error" if outcome.is_error else "result"
@@ -94,19 +101,71 @@ def run_command(argv: list[str], call: dict[str, Any], timeout: float) -> Outcom
            "GEM_CALL_ID": str(call.get("id") or "")}
     started = time.monotonic()
     try:
-        proc = subprocess.run(argv, input=stdin.encode("utf-8"), capture_output=True,
-                              timeout=timeout, env=env, check=False)
-    except subprocess.TimeoutExpired:
-        return Outcome(f"the command timed out after {timeout:g}s", True, timeout)
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env, **NEW_GROUP)
     except OSError as exc:
         return Outcome(f"cannot run {argv[0]}: {exc.strerror or exc}", True, 0.0)
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
+    try:
+        stdout, stderr = proc.communicate(stdin.encode("utf-8"), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        _reap(proc)
+        return Outcome(f"the command timed out after {timeout:g}s", True, timeout)
+    except BaseException:
+        kill_group(proc)
+        raise
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
     seconds = time.monotonic() - started
-    out = proc.stdout.decode("utf-8", "replace")
+    out = stdout.decode("utf-8", "replace")
     if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip() or out.strip()
+        err = stderr.decode("utf-8", "replace").strip() or out.strip()
         message = err or f"the command exited with status {proc.returncode}"
         return Outcome(message, True, seconds)
     return Outcome(parse_result(out), False, seconds)
+
+
+# Each command runs in a process group of its own (POSIX), so a timeout or Ctrl-C ends the
+# command *and* what it started; elsewhere only the command itself can be killed.
+NEW_GROUP: dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {}
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the command's whole process group (just the command where groups are not
+    available); never raises."""
+    try:
+        if NEW_GROUP:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            proc.kill()
+
+
+def kill_running() -> None:
+    """Kill every command still running (Ctrl-C: they no longer share gem's process group, so
+    the terminal's SIGINT does not reach them)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for proc in running:
+        kill_group(proc)
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Collect a killed command; pipes a surviving grandchild (one that left the group) holds
+    open cannot keep gem waiting."""
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            if stream is not None:
+                stream.close()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
 
 
 def parse_result(text: str) -> Any:

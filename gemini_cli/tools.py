@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shlex
 import shutil
@@ -34,8 +35,15 @@ class ToolSet:
 
 def load_tool_file(spec: str) -> list[dict[str, Any]]:
     """One tool object or a list of them, JSON or YAML, kept verbatim (`command:` aside)."""
-    text = read_attachment(Path(spec)).decode("utf-8", "replace")
-    data = parse_document(text, spec, "tool declarations")
+    raw = read_attachment(Path(spec))
+    if not raw.strip():
+        raise UsageError(f"{spec}: the tool file is empty")
+    if b"\0" in raw:
+        raise UsageError(f"{spec}: not a JSON or YAML tool file (it looks binary)")
+    data = parse_document(raw.decode("utf-8", "replace"), spec, "tool declarations")
+    if not isinstance(data, (dict, list)):
+        raise UsageError(f"{spec}: not a JSON or YAML tool file (expected a tool object or a "
+                         "list of them)")
     entries = data if isinstance(data, list) else [data]
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("type", "function"), str):
@@ -51,6 +59,8 @@ def split_commands(entries: list[dict[str, Any]], where: str) -> ToolSet:
         if command is not None:
             entry.setdefault("type", "function")
             name = _function_name(entry, where)
+            if name in result.commands:
+                raise UsageError(f"{where}: duplicate function {name} (two 'command:' entries)")
             result.commands[name] = command_argv(command, f"{where}: {name}")
         elif "type" not in entry:
             raise UsageError(f"{where}: a tool entry has no 'type'")
@@ -92,6 +102,8 @@ def builtin_tools(*, search: bool = False, code_exec: bool = False, url_context:
         if enabled:
             tools.append({"type": kind})
     if file_search:
+        if not all(store.strip() for store in file_search):
+            raise UsageError("--file-search: the store name is empty")
         tools.append({"type": "file_search", "file_search_store_names": list(file_search)})
     tools.extend(parse_mcp(spec) for spec in mcp or [])
     return tools
@@ -177,6 +189,9 @@ def add_functions(toolset: ToolSet, functions: list[str], schemas: list[str]) ->
     declared = {t.get("name"): t for t in toolset.tools if t.get("type") == "function"}
     for spec in functions:
         name, command = parse_assignment(spec, "--function", "COMMAND")
+        if name in toolset.commands:
+            raise UsageError(f"duplicate function {name}: it already has a command (from "
+                             "another --function or a tool file's 'command:')")
         toolset.commands[name] = command_argv(command, f"--function {name}")
         if name not in declared:
             declared[name] = {"type": "function", "name": name}
@@ -192,5 +207,13 @@ def add_functions(toolset: ToolSet, functions: list[str], schemas: list[str]) ->
 def check_commands(commands: dict[str, list[str]]) -> None:
     """Fail before anything is sent when a local command cannot be found."""
     for name, argv in commands.items():
-        if shutil.which(argv[0]) is None:
-            raise UsageError(f"function {name}: command not found: {argv[0]}")
+        if shutil.which(argv[0]) is not None:
+            continue
+        path = Path(argv[0])
+        if os.sep in argv[0] or (os.altsep and os.altsep in argv[0]):
+            if path.is_dir():
+                raise UsageError(f"function {name}: {argv[0]} is a directory, not a command")
+            if path.exists():
+                raise UsageError(f"function {name}: {argv[0]} is not executable",
+                                 hint=f"chmod +x {argv[0]}")
+        raise UsageError(f"function {name}: command not found: {argv[0]}")

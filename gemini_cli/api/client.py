@@ -22,11 +22,14 @@ from gemini_cli.api.wire import (
     CONNECT_TIMEOUT,
     DEFAULT_BASE_URL,
     build_url,
+    check_api_key,
     check_transport_security,
     request_headers,
 )
 
 Trace = Callable[[str], None]
+# Shorter keys are not replaced in free text: "k" would turn every k into <redacted>.
+REDACT_MIN_CHARS = 8
 
 
 class InteractionsClient:
@@ -47,6 +50,8 @@ class InteractionsClient:
     ) -> None:
         if transport is None:
             check_transport_security(base_url)
+        if api_key:
+            check_api_key(api_key)
         self.base_url = base_url
         self.api_version = api_version
         self.api_key = api_key
@@ -157,18 +162,25 @@ class InteractionsClient:
         json_body: Any = None,
         ident: str | None = None,
     ) -> Iterator[httpx.Response]:
-        """Open an SSE response; retries apply to the initial status only, never mid-stream."""
+        """Open an SSE response; retries apply to the initial status only, never mid-stream.
+
+        The wait for the response headers of each attempt is bounded by the deadline
+        (--timeout) as well as `idle_timeout`; once they are in, only `idle_timeout` bounds the
+        silence between two reads (a long generation is legitimate)."""
         deadline = Deadline(self.timeout, self.clock)
         content = json.dumps(json_body).encode() if json_body is not None else None
-        timeout = httpx.Timeout(idle_timeout, connect=min(CONNECT_TIMEOUT, idle_timeout))
+        reading = httpx.Timeout(idle_timeout, connect=min(CONNECT_TIMEOUT, idle_timeout))
 
         def attempt() -> httpx.Response:
+            first = max(min(idle_timeout, deadline.remaining()), 0.001)
             request = self._http.build_request(
-                method, url, params=params, content=content,
-                headers=self._headers(stream=True), timeout=timeout,
+                method, url, params=params, content=content, headers=self._headers(stream=True),
+                timeout=httpx.Timeout(first, connect=min(CONNECT_TIMEOUT, first)),
             )
             self._trace_request(request)
             resp = self._http.send(request, stream=True)
+            # httpcore reads the body's timeout from this same dict when the body is iterated.
+            request.extensions["timeout"] = reading.as_dict()
             self._trace_response(resp, body=False)
             if not resp.is_success:
                 resp.read()  # the error body, for the message
@@ -195,6 +207,10 @@ class InteractionsClient:
             retries_left = tries < self.retry.max_retries
             try:
                 resp = attempt()
+            except httpx.DecodingError as exc:  # e.g. Content-Encoding: gzip over plain bytes
+                raise NetworkError(
+                    "unreadable response from the API: its body could not be decoded "
+                    f"({exc.__class__.__name__})", interaction_id=ident) from exc
             except httpx.TransportError as exc:
                 if retries_left and self._retryable_transport(exc, idempotent):
                     self._pause(self.retry.delay(tries, None), deadline, ident, exc)
@@ -210,7 +226,8 @@ class InteractionsClient:
                     self.clock.sleep(delay)
                     tries += 1
                     continue
-            raise error_from_response(resp.status_code, resp.content, ident)
+            raise error_from_response(resp.status_code, resp.content, ident,
+                                      location=resp.headers.get("location"))
 
     def _send_once(self, request: httpx.Request, deadline: Deadline) -> httpx.Response:
         """Send and read the whole answer within the deadline: httpx's read timeout bounds
@@ -239,6 +256,8 @@ class InteractionsClient:
         # Connect failures mean the request never reached the server: safe even for a create.
         if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
             return True
+        if isinstance(exc, httpx.LocalProtocolError):
+            return False  # gem's own request is malformed: it would fail the same way again
         return idempotent
 
     def _pause(self, delay: float, deadline: Deadline, ident: str | None, exc: Exception) -> None:
@@ -258,7 +277,11 @@ class InteractionsClient:
         if isinstance(exc, httpx.TimeoutException):
             return TimeoutError_(f"timed out talking to the API ({type(exc).__name__})",
                                  interaction_id=ident)
-        host = urlsplit(self.base_url).netloc or self.base_url
+        host = urlsplit(self.base_url).netloc.rpartition("@")[2] or self.base_url
+        if isinstance(exc, httpx.LocalProtocolError):
+            # Its text can quote a header value, the key among them: never print it.
+            return NetworkError(f"could not send the request to {host}: invalid request header",
+                                interaction_id=ident)
         return NetworkError(
             f"cannot reach the API at {host}: {exc or type(exc).__name__}", interaction_id=ident
         )
@@ -266,7 +289,10 @@ class InteractionsClient:
     # -- tracing (--debug); the key never leaves this object unredacted ----------------
 
     def redact(self, text: str) -> str:
-        return text.replace(self.api_key, "<redacted>") if self.api_key else text
+        """Replace the key in free text. Defence in depth only (headers are redacted by name):
+        a key shorter than REDACT_MIN_CHARS would also match ordinary words, so it is left."""
+        key = self.api_key
+        return text.replace(key, "<redacted>") if key and len(key) >= REDACT_MIN_CHARS else text
 
     def _note(self, message: str) -> None:
         if self.trace:

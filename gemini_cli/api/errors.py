@@ -62,6 +62,12 @@ class UsageError(GemError):
     error_type = "usage"
 
 
+class OutputError(UsageError):
+    """stdout cannot be written (closed, disk full): exit 2, one line."""
+
+    error_type = "output"
+
+
 class APIError(GemError):
     """The API answered with an error status."""
 
@@ -139,10 +145,16 @@ class StreamError(InteractionError):
 
 
 def error_from_response(
-    status: int, body: bytes, interaction_id: str | None = None
+    status: int, body: bytes, interaction_id: str | None = None, location: str | None = None
 ) -> APIError:
     """Build the typed error for an HTTP error response (both error-body shapes accepted)."""
     message, parsed = _error_message(status, body)
+    if 300 <= status < 400:  # gem never follows a redirect: the key must not go elsewhere
+        where = f" to {location}" if location else ""
+        return APIError(
+            f"HTTP {status}: the API redirected{where}; gem does not follow redirects",
+            http_status=status, interaction_id=interaction_id, body=parsed,
+            hint="check --base-url (GEM_BASE_URL, base_url in the config)")
     cls: type[APIError]
     if status in (401, 403):
         cls = AuthError
@@ -199,18 +211,18 @@ def status_error(
     status: str, interaction_id: str | None, reason: str | None = None
 ) -> InteractionError | None:
     """The error an interaction's final status stands for, or None when it is a success."""
+    name = f"interaction {interaction_id}" if interaction_id else "the interaction"
     if status == "failed":
         why = f": {reason}" if reason else ""
-        return InteractionError(f"interaction {interaction_id} failed{why}",
-                                interaction_id=interaction_id)
+        return InteractionError(f"{name} failed{why}", interaction_id=interaction_id or None)
     if status in STOPPED_STATUSES:
         why = f" ({reason})" if reason else ""
-        return InteractionStoppedError(f"interaction {interaction_id} ended {status}{why}",
-                                       interaction_id=interaction_id)
+        return InteractionStoppedError(f"{name} ended {status}{why}",
+                                       interaction_id=interaction_id or None)
     if status == "requires_action":
         why = f": {reason}" if reason else ""
         return RequiresActionError(
-            f"interaction {interaction_id} requires action{why}", interaction_id=interaction_id,
+            f"{name} requires action{why}", interaction_id=interaction_id or None,
             hint=f"answer with: gem create --previous {interaction_id} --result CALL_ID=FILE",
         )
     return None

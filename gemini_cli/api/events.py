@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,8 +30,8 @@ UNPARSEABLE = "gem.unparseable"
 _MEDIA_TYPES = frozenset({"image", "audio", "document", "video"})
 _MODEL_OUTPUT_DELTAS = _MEDIA_TYPES | {"text", "text_annotation_delta"}
 _THOUGHT_DELTAS = frozenset({"thought_summary", "thought_signature"})
-# Keys an unknown delta must not clobber: they hold structure the assembler itself builds.
-_PROTECTED_KEYS = frozenset({"type", "content", "summary"})
+# Base64 (standard or URL-safe alphabet), padding only at the end.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]*={0,2}")
 
 
 # -- parsing --------------------------------------------------------------------------------
@@ -157,6 +158,8 @@ def _is_media_continuation(block: dict[str, Any], delta: dict[str, Any]) -> bool
         return False
     if not isinstance(prev, str) or not isinstance(more, str) or prev.endswith("="):
         return False
+    if not _BASE64_RUN.fullmatch(prev + more):
+        return False  # not base64 together: merging would hide a corrupt block in a file
     for key, value in delta.items():
         if key not in ("type", "data") and key in block and block[key] != value:
             return False
@@ -241,15 +244,16 @@ class InteractionAssembler:
         kind = delta.get("type")
         if not isinstance(kind, str):
             kind = ""
-        step = self._steps.get(index)
-        if step is None:
-            step = self._steps[index] = {"type": _step_type_for(kind)} if kind else {}
         apply = self._DELTAS.get(kind)
         if apply is None:
-            is_tool = kind.endswith(("_call", "_result"))
-            apply = (
-                InteractionAssembler._apply_tool if is_tool else InteractionAssembler._apply_other
-            )
+            if not kind.endswith(("_call", "_result")):
+                # Unknown delta type: it stays in the NDJSON output, but gem cannot know where
+                # its fields belong, so the rebuilt interaction holds only what it understands.
+                return
+            apply = InteractionAssembler._apply_tool
+        step = self._steps.get(index)
+        if step is None:
+            step = self._steps[index] = {"type": _step_type_for(kind)}
         apply(self, index, step, delta)
 
     def _on_step_stop(self, event: dict[str, Any]) -> None:
@@ -331,10 +335,6 @@ class InteractionAssembler:
     def _apply_tool(self, index: int, step: dict[str, Any], delta: dict[str, Any]) -> None:
         _merge_fields(step, delta, frozenset({"type"}))
 
-    def _apply_other(self, index: int, step: dict[str, Any], delta: dict[str, Any]) -> None:
-        # Unknown delta type: best-effort merge of its fields, without breaking structure.
-        _merge_fields(step, delta, _PROTECTED_KEYS)
-
     # -- results ----------------------------------------------------------------------------
 
     @property
@@ -342,6 +342,15 @@ class InteractionAssembler:
         """The steps so far, by index (deep copies; pending arguments parsed as at step.stop)."""
         if not self._steps and self._payload_steps is not None:
             return copy.deepcopy(self._payload_steps)
+        return self._streamed_steps()
+
+    @property
+    def streamed_text(self) -> str:
+        """The output text the step events carried (what a live printer has shown), ignoring
+        steps that only an `interaction` payload held."""
+        return output_text(self._streamed_steps())
+
+    def _streamed_steps(self) -> list[dict[str, Any]]:
         result = []
         for index in sorted(self._steps):
             step = copy.deepcopy(self._steps[index])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator
 
 TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "incomplete", "budget_exceeded"})
 RUNNING_STATUSES = frozenset({"queued", "in_progress", "created", "pending"})
@@ -60,6 +60,29 @@ class Interaction(_Lenient):
     _raw: str = PrivateAttr(default="")
     _data: dict[str, Any] = PrivateAttr(default_factory=dict)
 
+    # A field of the wrong type must never crash the rendering: a number where a string is
+    # expected reads as its text, anything else as absent (the JSON output stays as sent).
+    @field_validator("id", "status", mode="before")
+    @classmethod
+    def _text_or_empty(cls, value: Any) -> str:
+        return _as_text(value) or ""
+
+    @field_validator("model", "agent", "continuation_token", "previous_interaction_id",
+                     mode="before")
+    @classmethod
+    def _text_or_none(cls, value: Any) -> str | None:
+        return _as_text(value)
+
+    @field_validator("steps", "errors", mode="before")
+    @classmethod
+    def _list_or_none(cls, value: Any) -> Any:
+        return value if isinstance(value, list) else None
+
+    @field_validator("usage", mode="before")
+    @classmethod
+    def _dict_or_none(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else None
+
     @classmethod
     def from_json(cls, text: str) -> Interaction:
         data = json.loads(text)
@@ -74,7 +97,8 @@ class Interaction(_Lenient):
         except ValidationError:
             # A shape we do not know (e.g. steps that are not objects): keep what we can.
             obj = cls.model_construct(
-                **{k: v for k, v in data.items() if k in {"id", "status", "model", "agent"}}
+                id=_as_text(data.get("id")) or "", status=_as_text(data.get("status")) or "",
+                model=_as_text(data.get("model")), agent=_as_text(data.get("agent")),
             )
             obj.steps = _lenient_steps(data.get("steps"))
         obj._data = data
@@ -123,15 +147,33 @@ class Interaction(_Lenient):
         return found
 
     def error_message(self) -> str | None:
-        """The reason a failed interaction gives, from `errors` or a model_output `error`."""
-        for err in self._data.get("errors") or []:
+        """The reason a failed interaction gives: a top-level `error` (object or string), the
+        `errors` list, or a model_output step's `error`."""
+        err = self._data.get("error")
+        if isinstance(err, str) and err.strip():
+            return err.strip()
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])
+        errors = self._data.get("errors")
+        for err in errors if isinstance(errors, list) else []:
             if isinstance(err, dict) and err.get("message"):
                 return str(err["message"])
+            if isinstance(err, str) and err.strip():
+                return err.strip()
         for step in reversed(self.step_dicts):
             err = step.get("error")
             if isinstance(err, dict) and err.get("message"):
                 return str(err["message"])
         return None
+
+
+def _as_text(value: Any) -> str | None:
+    """A string as is, a number as its text (`5` -> "5"), anything else None."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def _lenient_steps(steps: Any) -> list[Step]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 
-from gemini_cli.api.errors import NetworkError
+from gemini_cli.api.errors import NetworkError, RateLimitError, ServerError
 from gemini_cli.api.events import ResumeCursor, is_unparseable, parse_event
 from gemini_cli.api.retry import Clock, RetryPolicy
 from gemini_cli.api.sse import ServerSentEvent, iter_sse
@@ -17,6 +18,9 @@ __all__ = ["Follow", "ReconnectCallback", "follow"]
 # (attempt number, delay in seconds before it, why the previous connection ended)
 ReconnectCallback = Callable[[int, float, str], None]
 TERMINAL_EVENTS = frozenset({"interaction.completed", "error"})
+# Failures to open a re-attach that may go away: retried up to max_retries like a broken
+# connection (the client has already retried the request itself). 4xx errors end at once.
+TRANSIENT_ERRORS = (NetworkError, ServerError, RateLimitError)
 
 
 class Follow:
@@ -26,12 +30,16 @@ class Follow:
     just after `last_event_id` when given). When a connection breaks (transport error), stalls
     (no byte for `idle_timeout` seconds) or ends before `interaction.completed` / `error`, it
     re-attaches with `GET /interactions/{id}?stream=true&last_event_id=...` after a backoff and
-    drops the replayed events already yielded. It gives up with NetworkError after
+    drops the replayed events already yielded. A re-attach refused with a transient error
+    (5xx, 429, network) counts as a failed attempt too. It gives up with NetworkError after
     `max_retries` consecutive re-attaches without a new event, or at once if the interaction id
-    is not known yet. Iteration ends after the terminal event (`finished`), or at a `[DONE]`
-    without one (`done_early`: e.g. an attach after the last event; re-attaching would only
-    repeat it). `[DONE]` is never yielded, nor is non-JSON data (that goes to `on_garbage`,
-    with non-SSE lines).
+    is not known yet. Iteration ends after the terminal event (`finished`). A `[DONE]` without
+    one is re-attached like an EOF, except on a re-attach that brought nothing new: then the
+    server has nothing more to send (e.g. an attach after the last event) and iteration ends
+    with `done_early` (the caller asks GET for the final state). `[DONE]` is never yielded, nor
+    is non-JSON data (that goes to `on_garbage`, with non-SSE lines). A server that answers
+    with a plain JSON interaction instead of SSE yields it as one `interaction.completed` event
+    (`interaction.created` if it is still running, and the stream is then re-attached).
 
     While iterating (and after a Ctrl-C), `interaction_id` and `last_event_id` say how to
     re-attach; `last_data` is the exact `data` payload of the last event yielded.
@@ -64,6 +72,7 @@ class Follow:
         self.on_reconnect = on_reconnect
         self.finished = False
         self.done_early = False
+        self._saw_done = False
         self.last_data: str | None = None
         self.reconnects = 0
         self._progressed = False
@@ -90,16 +99,24 @@ class Follow:
         streak = 0  # re-attach attempts since the last new event
         while True:
             self._progressed = False
+            self._saw_done = False
             try:
                 yield from self._connection(creating)
                 reason = "the stream ended before the interaction finished"
+                if self._saw_done:
+                    reason = "the stream ended ([DONE]) before the interaction finished"
             except httpx.TransportError as exc:
                 reason = self._describe(exc)
-            except NetworkError as exc:
+            except TRANSIENT_ERRORS as exc:
                 if creating:  # the create itself failed: the client already retried it
                     raise
                 reason = exc.message
-            if self.finished or self.done_early:
+            if self.finished:
+                return
+            if self._saw_done and not creating and not self._progressed:
+                # A re-attach answered [DONE] with nothing new: asking again would only
+                # repeat that. The caller settles the final state with a GET.
+                self.done_early = True
                 return
             creating = False
             streak = 1 if self._progressed else streak + 1
@@ -143,17 +160,43 @@ class Follow:
         """Yield the new events of one connection; return at its end or after the last event."""
         with self._open(creating) as resp:
             self.cursor.reattached()
+            if _is_plain_json(resp):
+                yield from self._json_reply(resp)
+                return
             # iter_sse uses a fresh decoder and flushes only on a clean EOF, so a block cut by
             # a broken connection is never mistaken for a complete event.
             for sse in iter_sse(resp.iter_bytes(), self.on_garbage):
                 event = parse_event(sse)
-                if event is None:  # [DONE]: the server has nothing more to send
-                    self.done_early = True
+                if event is None:  # [DONE]: this connection has nothing more to send
+                    self._saw_done = True
                     return
                 if self._accept(sse, event):
                     yield event
                     if self.finished:
                         return
+
+    def _json_reply(self, resp: Any) -> Iterator[dict[str, Any]]:
+        """A plain JSON interaction where SSE was asked for (a proxy, or a server ignoring
+        `stream`): use it as the stream's content rather than call the stream broken."""
+        text = resp.read().decode("utf-8", "replace")
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
+            if self.on_garbage is not None:
+                self.on_garbage(text)
+            return
+        from gemini_cli.api.waiting import is_done
+
+        status = data.get("status")
+        done = isinstance(status, str) and is_done(status)
+        event = {"event_type": "interaction.completed" if done else "interaction.created",
+                 "interaction": data}
+        self._progressed = True
+        self.last_data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        self._observe(event)
+        yield event
 
     def _accept(self, sse: ServerSentEvent, event: dict[str, Any]) -> bool:
         """Whether `event` is new; records what it tells about the interaction."""
@@ -180,6 +223,12 @@ class Follow:
                 self.interaction_id = found
         if kind in TERMINAL_EVENTS:
             self.finished = True
+
+
+def _is_plain_json(resp: Any) -> bool:
+    kind = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and
+                                          kind.endswith("+json"))
 
 
 # The public name: `follow(client, body=...)` or `follow(client, interaction_id=...)`.

@@ -156,8 +156,8 @@ class _Waiter:
     def still_running(self) -> StillRunningError:
         status = self.state.status or "unknown"
         return StillRunningError(
-            f"interaction {self.id} is still {status} after {self.timeout:g}s (--timeout); "
-            "it continues on the server",
+            f"interaction {self.id} is still {status} after {seconds(self.timeout or 0)} "
+            "(--timeout); it continues on the server",
             interaction_id=self.id, hint=f"wait again with: gem poll {self.id}",
         )
 
@@ -271,6 +271,13 @@ class _Waiter:
             if isinstance(status, str):
                 self.update(status=status, thought=self.state.thought)
         return kind in ("interaction.completed", "error")
+
+
+def seconds(value: float) -> str:
+    """A duration for people: `1.5s`, `300s` (never `1.45533s`)."""
+    if value < 1:
+        return f"{value:.2g}s"
+    return f"{round(value, 1):g}s" if value < 100 else f"{round(value):d}s"
 
 
 def _describe(exc: Exception) -> str:

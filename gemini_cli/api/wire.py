@@ -26,6 +26,46 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_base_url(base_url: str, origin: str = "--base-url") -> None:
+    """An http(s) URL with a host and nothing that would be lost or leaked: no query string or
+    fragment (the API path is appended to the path, they would swallow it) and no user:password
+    (it would show in --debug and --dry-run). `emulator:` is the embedded emulator."""
+    if base_url.strip().lower().startswith(EMBEDDED_BASE_URL):
+        return
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        raise UsageError(f"base_url from {origin}: not a valid URL ({exc})") from None
+    what = None
+    if parts.scheme.lower() not in ("http", "https"):
+        what = "must start with https:// or http:// (or be 'emulator:')"
+    elif not parts.hostname:
+        what = "has no host"
+    elif parts.username is not None or parts.password is not None:
+        what = "must not hold credentials (user:password@): the key goes in GEMINI_API_KEY"
+    elif parts.query or parts.fragment or base_url.rstrip().endswith(("?", "#")):
+        what = "must not have a query string or fragment ('?...', '#...')"
+    if what:
+        shown = base_url if parts.username is None and parts.password is None else (
+            f"{parts.scheme}://<credentials>@{parts.hostname}")
+        raise UsageError(f"base_url from {origin} {what}, got {shown!r}")
+
+
+def check_api_key(key: str, source: str = "") -> None:
+    """A key must be printable ASCII to go in a header; never echo it in the error."""
+    from gemini_cli.api.errors import AuthError
+
+    bad = next((ch for ch in key if ord(ch) < 0x20 or ord(ch) == 0x7F or ord(ch) > 0x7E), None)
+    if bad is None:
+        return
+    kind = "a non-ASCII character" if ord(bad) > 0x7F else "a control character"
+    where = f" from {source}" if source else ""
+    hint = ("api_key_command must print the key on its first line"
+            if "command" in source else "check for a stray newline or a pasted character")
+    raise AuthError(f"the API key{where} contains {kind}; it was not sent", hint=hint)
+
+
 def check_transport_security(base_url: str) -> None:
     """Refuse to send a key in clear text anywhere but this machine."""
     parts = urlsplit(base_url)

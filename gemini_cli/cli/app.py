@@ -19,8 +19,12 @@ class GemGroup(TyperGroup):
 
     # Plain options skip Typer's pydantic coercion: no pydantic import just to parse flags.
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from gemini_cli.cli import shell_completion
         from gemini_cli.cli.coercion import install
 
+        asked = shell_completion.request(args)
+        if asked is not None:  # an explicit SHELL is honoured; messages on stderr
+            raise typer.Exit(shell_completion.answer(*asked))
         install(self.get_params(ctx))
         return super().parse_args(ctx, args)
 
@@ -99,3 +103,29 @@ from gemini_cli.cli import (  # noqa: E402,F401
     research,
     stream,
 )
+
+HELP_HELP = """Print gem's help, or a command's: the same as `gem [COMMAND]... --help`.
+
+Examples:
+
+\b
+  gem help
+  gem help create
+  gem help config set
+"""
+
+
+@app.command("help", hidden=True, help=HELP_HELP)
+def help_(ctx: typer.Context,
+          names: list[str] | None = typer.Argument(None, metavar="[COMMAND]...")) -> None:
+    from gemini_cli.cli.runtime import exit_code_of_usage
+
+    target, command = ctx.parent, ctx.parent.command
+    for name in names or []:
+        sub = command.get_command(target, name) if hasattr(command, "get_command") else None
+        if sub is None or getattr(sub, "hidden", False):
+            path = " ".join([target.command_path, name])
+            exit_code_of_usage(f"no such command: '{path}' (see '{target.command_path} --help')")
+        target = sub.make_context(name, [], parent=target, resilient_parsing=True)
+        command = sub
+    typer.echo(command.get_help(target))

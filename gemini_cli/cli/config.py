@@ -34,6 +34,7 @@ SET_HELP = """Set KEY to VALUE in the config file, keeping the other keys (the f
 
 KEY is one of model, base_url, api_version, api_key, api_key_command, timeout, max_retries,
 format, or aliases.NAME for a model alias. VALUE '-' reads the value from stdin (for keys).
+A VALUE that starts with '-' would be read as an option: put '--' before KEY.
 
 Examples:
 
@@ -43,6 +44,7 @@ Examples:
   gem config set timeout 120
   pass show gemini | gem config set api_key -
   gem config set api_key_command "pass show gemini"
+  gem config set -- api_key -abc123                            # a value starting with '-'
 """
 
 
@@ -62,7 +64,7 @@ Examples:
 """
 
 
-@gem_command(config_app, "path", formats=("text", "json"), help=PATH_HELP)
+@gem_command(config_app, "path", formats=("text", "json"), help=PATH_HELP, uses_settings=False)
 def path(run: Runtime) -> None:
     from gemini_cli.state import config_path
 

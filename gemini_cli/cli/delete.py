@@ -1,6 +1,7 @@
 """`gem delete ID`: remove a stored interaction."""
 
 import json
+from typing import Any
 
 from gemini_cli.cli.app import app
 from gemini_cli.cli.options import DryRun, InteractionId
@@ -37,13 +38,18 @@ def delete(
 
 
 def print_answer(run: Runtime, raw: str) -> None:
-    """The API's answer to a delete (usually `{}`; an empty or non-JSON body shows as `{}`)."""
+    """The API's answer to a delete (usually `{}`): an empty body (204) shows as `{}`; a body
+    that is not JSON is printed as it came (never a made-up `{}`)."""
     from gemini_cli.render.output import print_json, print_yaml
 
-    try:
-        data = json.loads(raw) if raw.strip() else {}
-    except ValueError:
-        data, raw = {}, ""
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            run.io.out(raw if raw.endswith("\n") else raw + "\n")
+            return
     if run.format == "yaml":
         print_yaml(run, data)
     else:

@@ -41,6 +41,8 @@ def emulator(
     from gemini_cli.emulator.faults import FaultSpecError
     from gemini_cli.emulator.server import serve
 
+    if url_file is not None:
+        check_url_file(url_file)
     if host not in ("127.0.0.1", "localhost", "::1"):
         run.warn(f"binding to {host}: the emulator is reachable beyond this machine")
     try:
@@ -51,3 +53,21 @@ def emulator(
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     run.exit_code = code
+
+
+def check_url_file(url_file: Path) -> None:
+    """Fail (exit 2) before binding when --url-file cannot be written, naming the file."""
+    import os
+
+    from gemini_cli.api.errors import UsageError
+
+    folder = url_file.parent
+    if url_file.is_dir():
+        reason = "it is a directory"
+    elif not folder.is_dir():
+        reason = f"{folder} is not an existing directory"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        reason = f"{folder} is not writable"
+    else:
+        return
+    raise UsageError(f"--url-file: cannot write the url file {url_file}: {reason}")

@@ -57,7 +57,8 @@ INPUT = OptionGroup("inputs", InputOptions, {
         help="Do not read stdin even when it is a pipe (for loops reading stdin)."), False),
     "mime_type": (str | None, typer.Option(
         "--mime-type", metavar="TYPE", rich_help_panel=INPUT_PANEL,
-        help="The MIME type of binary stdin when it is not recognised."), None),
+        help="The MIME type of binary stdin, and of --attach files whose type gem cannot "
+             "tell from their bytes or name."), None),
     "attach": (list[Path] | None, typer.Option(
         "--attach", "-a", metavar="PATH", rich_help_panel=INPUT_PANEL,
         help="Add a file (text, image, audio, video, PDF...); repeatable."), None),

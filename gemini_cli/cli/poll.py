@@ -76,7 +76,7 @@ def wait_for(run: Runtime, interaction_id: str, *, max_interval: float, timeout:
 
     client = run.client()
     try:
-        with WaitDisplay(run.io, quiet=run.quiet, label=label) as display:
+        with WaitDisplay(run.io, quiet=not run.chatty, label=label) as display:
             return wait_until_done(client, interaction_id, timeout=timeout,
                                    max_interval=max_interval, clock=run.clock,
                                    on_update=display.update)
@@ -95,7 +95,9 @@ def interrupted(run: Runtime, interaction_id: str, cancel: bool) -> Interrupted:
                            f"(resume with: gem poll {interaction_id})",
                            interaction_id=interaction_id)
     try:
-        status = run.client().cancel(interaction_id).status or "cancelled"
+        cancelled = run.client().cancel(interaction_id)
+        run.observed(cancelled)  # the history row must not stay in_progress
+        status = cancelled.status or "cancelled"
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, the user must learn of it
         return Interrupted(f"interrupted; could not cancel interaction {interaction_id}: {exc}",
                            interaction_id=interaction_id,

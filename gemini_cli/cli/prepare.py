@@ -1,10 +1,17 @@
 """From parsed options to a request body (and the `--dry-run` view of it)."""
 
+import io
 import json
 from typing import Any
 
 from gemini_cli.api.errors import UsageError
-from gemini_cli.inputs import InputOptions, RequestOptions, build_body, build_input_blocks
+from gemini_cli.inputs import (
+    InputOptions,
+    RequestOptions,
+    build_body,
+    build_input_blocks,
+    read_stdin,
+)
 
 
 def prepare_body(run: Any, inputs: InputOptions, request: RequestOptions,
@@ -12,11 +19,18 @@ def prepare_body(run: Any, inputs: InputOptions, request: RequestOptions,
     """stdin + files + words + flags -> body; exit 2 when there is nothing to send."""
     settings = run.settings
     resolve_previous(run, request)
+    monotonic = run.clock.monotonic
     blocks = build_input_blocks(
-        inputs, run.io.stdin, run.io.stdin_isatty, stdin_taken=request.body == "-"
+        inputs, run.io.stdin, run.io.stdin_isatty, stdin_taken=request.body == "-",
+        timeout=max(run.remaining(), 0.0), monotonic=monotonic,
     )
+    stdin = run.io.stdin
+    if request.body == "-":  # read here, within the deadline, and never from a terminal
+        if stdin is None or run.io.stdin_isatty:
+            raise UsageError("--body -: stdin is a terminal: pipe the body in or give a file")
+        stdin = io.BytesIO(read_stdin(stdin, False, max(run.remaining(), 0.0), monotonic) or b"")
     body = build_body(request, blocks, default_model=settings.model,
-                      resolve_model=settings.resolve_model, stdin=run.io.stdin)
+                      resolve_model=settings.resolve_model, stdin=stdin)
     if require_input and "input" not in body and "continuation_token" not in body:
         raise UsageError(
             "no input: give a prompt, pipe text or a file on stdin, or use --attach",

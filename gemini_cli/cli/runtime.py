@@ -1,5 +1,6 @@
 """Per-run context (I/O, settings, client) and the one error boundary every command runs in."""
 
+import errno
 import functools
 import inspect
 import json
@@ -22,6 +23,8 @@ from gemini_cli.api.errors import (
 from gemini_cli.termio import IO, silence_stdout
 
 GLOBAL_PANEL = "Global options"
+# Failed writes that say the disk (or device) is full, not that gem has a bug.
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def _complete_format(ctx: Any, incomplete: str) -> list[str]:
@@ -86,7 +89,10 @@ class Runtime:
             self._format = "json"
         self._settings = None
         self._client = None
+        self._history_row: str | None = None  # the id this run's history row has now
         self.exit_code = 0
+        self.uses_settings = True  # False for `config path`: it must work with a broken config
+        self.started = self.clock.monotonic()
 
     # -- settings and client ------------------------------------------------------------
 
@@ -100,7 +106,8 @@ class Runtime:
 
     @property
     def format(self) -> str:
-        fmt = self._format or self.settings.format or self.formats[0]
+        configured = self.settings.format if self.uses_settings else None
+        fmt = self._format or configured or self.formats[0]
         if fmt not in self.formats:
             if self._format is None:  # a config/env default this command lacks
                 return self.formats[0]
@@ -117,13 +124,18 @@ class Runtime:
         """The API client for this run (embedded emulator for `emulator:` base URLs)."""
         if self._client is None:
             from gemini_cli.api.client import InteractionsClient
+            from gemini_cli.api.wire import check_transport_security
 
             settings = self.settings
+            if self.io.stdout_closed:  # checked before anything is sent: the answer has no way out
+                raise UsageError("stdout is closed: the output would be lost",
+                                 hint="redirect it instead, e.g. > /dev/null")
             transport, key = None, None
             if settings.embedded:
                 transport, key = self._embedded_transport(), None
             else:
-                key = settings.api_key(required=True)
+                check_transport_security(settings.base_url)  # before the key is looked for
+                key = settings.api_key(required=True, timeout=self.remaining())
             self._client = InteractionsClient(
                 api_key=key, base_url=settings.base_url if not settings.embedded
                 else "http://emulator.local", api_version=settings.api_version,
@@ -133,17 +145,44 @@ class Runtime:
             )
         return self._client
 
+    def remaining(self) -> float:
+        """What is left of --timeout since this run started (reading stdin, api_key_command)."""
+        return self.settings.timeout - (self.clock.monotonic() - self.started)
+
     def _embedded_transport(self):
+        import os
+        import sqlite3
+
         from gemini_cli.emulator.embedded import EmbeddedTransport
         from gemini_cli.state import state_dir
 
-        return EmbeddedTransport(state_dir(create=True))
+        where = state_dir()
+        try:  # checked before the first request: a bad GEM_STATE_DIR is exit 2, nothing sent
+            where = state_dir(create=True)
+            if not os.access(where, os.W_OK | os.X_OK):
+                raise PermissionError(13, "Permission denied")
+            return EmbeddedTransport(where)
+        except (OSError, sqlite3.Error) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            if isinstance(exc, FileExistsError) or (where.exists() and not where.is_dir()):
+                reason = "it is not a directory"
+            raise UsageError(f"the embedded emulator cannot use the state directory {where}: "
+                             f"{reason}", hint="set GEM_STATE_DIR (or XDG_STATE_HOME) to a "
+                             "writable directory") from exc
 
     def _extra_headers(self) -> dict[str, str]:
         import os
 
         fault = os.environ.get("GEM_EMULATOR_FAULT", "").strip()
-        return {"x-gem-emulator-fault": fault} if fault else {}
+        if not fault:
+            return {}
+        from gemini_cli.emulator.faults import FaultSpecError, parse_specs
+
+        try:
+            parse_specs(fault)
+        except FaultSpecError as exc:
+            raise UsageError(f"GEM_EMULATOR_FAULT: {exc}") from None
+        return {"x-gem-emulator-fault": fault}
 
     def resolve_id(self, interaction_id: str) -> str:
         """Accept `last` (and `-` for an id on stdin) wherever an id is expected."""
@@ -167,11 +206,15 @@ class Runtime:
         raise UsageError("ID '-': stdin held no interaction id")
 
     def created(self, interaction, body: dict[str, Any] | None = None) -> None:
-        """Record an interaction this run created (history, `-c`, `last`); never fails."""
+        """Record an interaction this run created (history, `-c`, `last`); never fails.
+
+        One command is one row: the later hops of a run (tool rounds, continuations) move the
+        row to their id, so `last` is where the conversation can go on."""
         from gemini_cli import history
 
         if not self._history_off(history):
-            self._best_effort(history.record, interaction, body)
+            self._best_effort(history.record, interaction, body, self._history_row)
+            self._history_row = getattr(interaction, "id", None) or self._history_row
 
     def observed(self, interaction) -> None:
         """Refresh the history row of a known interaction (get/poll saw a new status)."""
@@ -201,16 +244,25 @@ class Runtime:
 
     # -- messages on stderr -------------------------------------------------------------
 
+    @property
+    def chatty(self) -> bool:
+        """Whether prose (hints, warnings, notes, progress lines) may go to stderr: not with
+        --quiet, nor with --format json/ndjson unless stderr is a terminal, where stderr is
+        kept for the one JSON error object (so `2> err.json && jq` works)."""
+        if self.quiet:
+            return False
+        return self._format_for_errors() != "json" or bool(self.io.stderr_isatty)
+
     def warn(self, message: str) -> None:
-        if not self.quiet:
+        if self.chatty:
             self.io.err(f"gem: warning: {message}")
 
     def hint(self, message: str) -> None:
-        if not self.quiet:
-            self.io.err(f"hint: {message}")
+        if self.chatty:
+            self.io.err(f"gem: hint: {message}")
 
     def info(self, message: str) -> None:
-        if not self.quiet:
+        if self.chatty:
             self.io.err(message)
 
     def trace(self, message: str) -> None:
@@ -229,7 +281,7 @@ class Runtime:
         else:
             line = f"gem: error: {message}"
             if exc.hint and not self.quiet:
-                line += f" ({one_line(exc.hint)})"
+                line += f"; hint: {one_line(exc.hint)}"
             self.io.err(line)
         return exc.exit_code
 
@@ -259,7 +311,7 @@ def error_boundary(run: Runtime) -> Iterator[None]:
         if run._format_for_errors() == "json":
             run.report(Interrupted("interrupted"))
         else:
-            run.io.err("gem: interrupted")
+            run.io.err("gem: error: interrupted")
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
         silence_stdout()
@@ -269,9 +321,14 @@ def error_boundary(run: Runtime) -> Iterator[None]:
     except Exception as exc:  # noqa: BLE001 - the last resort: a bug, reported as exit 70
         if run.debug:
             run.io.err(run._redact(traceback.format_exc().rstrip()))
-        detail = one_line(run._redact(f"{type(exc).__name__}: {exc}"))
-        run.io.err(f"gem: internal error: {detail} (run with --debug for details)")
-        code = EXIT_INTERNAL
+        if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+            # a write gem could not do (disk full...): the environment, not a bug in gem
+            silence_stdout()
+            code = run.report(UsageError(f"cannot write output: {exc.strerror or exc}"))
+        else:
+            detail = one_line(run._redact(f"{type(exc).__name__}: {exc}"))
+            run.io.err(f"gem: internal error: {detail} (run with --debug for details)")
+            code = EXIT_INTERNAL
     finally:
         with suppress(Exception):  # closing must never mask the real outcome
             run.close()
@@ -293,6 +350,8 @@ def merged_options(ctx: Any, local: dict[str, Any]) -> dict[str, Any]:
             merged[key] = value
         else:
             merged.setdefault(key, value)
+    if local.get("format") is not None and not local.get("json_"):
+        merged["json_"] = False  # `gem --json create -f text`: the later, local choice wins
     return merged
 
 
@@ -302,6 +361,7 @@ def gem_command(
     *,
     formats: tuple[str, ...] = ("text", "json", "yaml", "id"),
     groups: tuple[Any, ...] = (),
+    uses_settings: bool = True,
     **kwargs: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `fn(run, ...)` as a command with option groups, the global options and the
@@ -321,6 +381,7 @@ def gem_command(
                      for k, v in values.items()})
             obj = ctx.obj if ctx is not None and isinstance(ctx.obj, dict) else {}
             run = Runtime(IO.from_sys(obj.get("tty")), merged_options(ctx, local), formats, obj)
+            run.uses_settings = uses_settings
             with error_boundary(run):
                 _ = run.format  # validates --format before any work is done
                 fn(run, *args, **kw)

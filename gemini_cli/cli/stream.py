@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from gemini_cli.api.errors import GemError, Interrupted, NetworkError, StreamError, UsageError
+from gemini_cli.api.errors import (
+    GemError,
+    Interrupted,
+    NetworkError,
+    RateLimitError,
+    ServerError,
+    StreamError,
+    UsageError,
+)
 from gemini_cli.cli.app import app
 from gemini_cli.cli.options import INPUT, REQUEST
 from gemini_cli.cli.prepare import dry_run, prepare_body
@@ -81,7 +89,8 @@ def stream(
         return
     from gemini_cli.cli.stream_turns import stream_turns
 
-    final = stream_turns(run, plan, tools, make_sink(run, thoughts), cancel_on_interrupt)
+    sink = make_sink(run, thoughts, resumed=plan.last_event_id is not None)
+    final = stream_turns(run, plan, tools, sink, cancel_on_interrupt)
     if usage:
         print_usage(run, final.data.get("usage"))
     fail_on_status(run, final)
@@ -140,17 +149,22 @@ def follow_and_print(run: Runtime, plan: Plan, sink: Any, cancel_on_interrupt: b
     )
     try:
         consume(run, plan, events, assembler, sink)
+        final = settle(run, events, assembler)
     except KeyboardInterrupt:
         sink.end_line()
         raise interrupted(run, events, cancel_on_interrupt) from None
     except GemError as exc:
         sink.end_line()
-        if isinstance(exc, NetworkError) and exc.hint is None and events.interaction_id:
+        if isinstance(exc, TRANSIENT) and exc.hint is None and events.interaction_id:
             exc.hint = f"re-attach later with: {reattach_command(events)}"
         raise
     finally:
         events.close()
-    final = settle(run, events, assembler)
+    if plan.last_event_id is None:  # seen from the start: print what the deltas did not carry
+        catch_up(run, sink, assembler, final)
+    if events.done_early and run.format == "ndjson":
+        run.warn(f"the stream ended before interaction.completed; the final state of "
+                 f"{final.id} was fetched with GET (gem get {final.id} shows it)")
     if plan.body is not None:
         run.created(final, plan.body)  # refresh the row written at the start: final status
     else:
@@ -166,14 +180,42 @@ def settle(run: Runtime, events: Any, assembler: Any) -> Interaction:
     final = rebuilt(assembler, events.interaction_id)
     if not events.done_early:
         return final
-    # [DONE] without interaction.completed (e.g. --follow from the last event): ask for the rest.
-    server = run.client().get(events.interaction_id).data
-    data = {**final.data, **{key: server[key] for key in SERVER_FIELDS if key in server}}
-    if not data.get("steps"):
-        data["steps"] = server.get("steps") or []
+    # [DONE] without interaction.completed, and re-attaching brought nothing new (e.g. --follow
+    # from the last event, or a server cutting streams short): the stored interaction decides.
     from gemini_cli.api.models import Interaction
+    from gemini_cli.api.waiting import is_done
 
+    stored = run.client().get(events.interaction_id)
+    if not is_done(stored.status):
+        raise NetworkError(
+            f"the stream of interaction {events.interaction_id} ended before it finished "
+            f"(it is still {stored.status or 'running'})",
+            interaction_id=events.interaction_id)
+    server = stored.data
+    data = {**final.data, **{key: server[key] for key in SERVER_FIELDS if key in server}}
+    steps = output_steps(server.get("steps"))
+    if steps or not data.get("steps"):
+        data["steps"] = steps  # the stored output: complete, where the stream was not
     return Interaction.from_dict(data)
+
+
+def output_steps(steps: Any) -> list[dict[str, Any]]:
+    """A GET's steps minus the input (a streamed create, like a create, shows only output)."""
+    steps = [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
+    inputs = [i for i, step in enumerate(steps) if step.get("type") == "user_input"]
+    return steps[inputs[-1] + 1:] if inputs else steps
+
+
+def catch_up(run: Runtime, sink: Any, assembler: Any, final: Interaction) -> None:
+    """Print the output text the text deltas did not carry (a stream cut short and completed by
+    a GET, or a plain JSON answer), so the output matches an uninterrupted run."""
+    printed, wanted = assembler.streamed_text, final.output_text
+    if wanted.startswith(printed):
+        if len(wanted) > len(printed):
+            sink.catch_up(wanted[len(printed):])
+    elif run.format == "text":
+        run.warn(f"the stream ended early and the stored output of {final.id} differs from "
+                 f"what was printed; see: gem get {final.id}")
 
 
 def consume(run: Runtime, plan: Plan, events: Any, assembler: Any, sink: Any) -> None:
@@ -217,13 +259,16 @@ def interrupted(run: Runtime, events: Any, cancel: bool) -> Interrupted:
         return Interrupted("interrupted before the interaction id was known")
     if cancel:
         try:
-            run.client().cancel(ident)
+            run.observed(run.client().cancel(ident))
             return Interrupted(f"interrupted; cancelled interaction {ident}",
                                interaction_id=ident)
         except GemError as exc:
             run.warn(f"could not cancel interaction {ident}: {exc.message}")
     return Interrupted(f"interrupted; re-attach with: {reattach_command(events)}",
                        interaction_id=ident)
+
+
+TRANSIENT = (NetworkError, ServerError, RateLimitError)
 
 
 def reattach_command(events: Any) -> str:
@@ -246,7 +291,7 @@ def _reconnect_reporter(run: Runtime, sink: Any) -> Any:
     limit = run.settings.max_retries
 
     def report(attempt: int, delay: float, reason: str) -> None:
-        if not run.quiet:
+        if run.chatty:
             sink.before_notice()
         run.warn(f"{reason}; re-attaching in {delay:.1f}s (attempt {attempt} of {limit})")
 

@@ -32,10 +32,18 @@ def stream_turns(run: Any, plan: Any, opts: ToolOptions, sink: Any,
                  cancel_on_interrupt: bool) -> Interaction:
     """follow_and_print for the first turn, hops and tool rounds; then finish, save, check."""
     from gemini_cli.cli.stream import follow_and_print
-    from gemini_cli.cli.turns import execute, save_media
+    from gemini_cli.cli.turns import check_outputs, execute, save_media
 
+    if opts.output == "-":  # stdout carries the media bytes only: no live text, no calls
+        from gemini_cli.render.live import Sink
+
+        sink = Sink(run)
     if plan.body is None:  # --follow: an existing interaction, nothing to answer or resume
-        return follow_and_print(run, plan, sink, cancel_on_interrupt)
+        check_outputs(run, opts)
+        sink.media_handled = opts.save is not None or opts.output is not None
+        final = follow_and_print(run, plan, sink, cancel_on_interrupt)
+        save_media(run, final, opts, to_stdout=False)
+        return final
     deferred = DeferredSink(sink)
 
     def send(body: dict[str, Any]) -> Interaction:

@@ -26,6 +26,7 @@ def prepare_tool_body(run: Any, inputs: InputOptions, request: RequestOptions,
     from gemini_cli.cli.prepare import prepare_body
 
     validate(opts)
+    check_outputs(run, opts)
     if opts.run_tools and request.background:
         raise UsageError("--run-tools cannot be combined with --background: the calls arrive "
                          "later (answer them with gem create --previous ID --result ...)")
@@ -42,6 +43,16 @@ def prepare_tool_body(run: Any, inputs: InputOptions, request: RequestOptions,
     return body
 
 
+def check_outputs(run: Any, opts: ToolOptions) -> None:
+    """-o/--save checked before anything is sent: `-o -` owns stdout, paths must be usable."""
+    from gemini_cli import media
+
+    if opts.output == "-" and run.format != "text":
+        raise UsageError(f"-o - writes the media bytes to stdout; --format {run.format} would "
+                         "write there too (use -o FILE, or --format text)")
+    media.check_targets(opts.save, opts.output)
+
+
 def apply_tools(body: dict[str, Any], opts: ToolOptions) -> None:
     """Append declarations from --body, --tool files, shortcuts and --function to body.tools."""
     from gemini_cli.tools import (
@@ -55,9 +66,12 @@ def apply_tools(body: dict[str, Any], opts: ToolOptions) -> None:
     existing = body.get("tools") or []
     if not isinstance(existing, list):
         raise UsageError("the body's 'tools' must be a list")
-    toolset = split_commands([t for t in existing if isinstance(t, dict)], "--body tools")
+    toolset = split_commands([t for t in existing if isinstance(t, dict)], "--body/--set tools")
     for spec in opts.tool_files:
         more = split_commands(load_tool_file(spec), spec)
+        for name in more.commands.keys() & toolset.commands.keys():
+            raise UsageError(f"{spec}: duplicate function {name}: another tool file already "
+                             "gives it a command")
         toolset.tools += more.tools
         toolset.commands.update(more.commands)
     toolset.tools += builtin_tools(
@@ -87,29 +101,51 @@ def apply_results(run: Any, body: dict[str, Any], specs: list[str]) -> None:
     """`--result CALL_ID=FILE|-`: function_result steps first, then any prompt as user_input."""
     from gemini_cli.toolrun import as_steps
 
+    for spec in specs:  # every flag's syntax first, then the files: all before any request
+        split_result_spec(spec)
     previous = body.get("previous_interaction_id")
     if not previous:
         raise UsageError("--result answers a call of an earlier interaction: add --previous ID "
                          "(or -c)")
-    names = call_names(run, previous)
-    steps = [result_from_spec(spec, run.io.stdin, names) for spec in specs]
+    steps = [result_from_spec(spec, run.io.stdin) for spec in specs]
     body["input"] = steps + as_steps(body.get("input"))
 
 
-def result_from_spec(spec: str, stdin: Any, names: dict[str, str]) -> dict[str, Any]:
-    from gemini_cli.inputs import read_attachment, read_stdin
-    from gemini_cli.toolrun import parse_result
-
+def split_result_spec(spec: str) -> tuple[str, str]:
     call_id, sep, source = spec.partition("=")
     call_id, source = call_id.strip(), source.strip()
     if not sep or not call_id or not source:
         raise UsageError(f"--result {spec!r}: expected CALL_ID=FILE or CALL_ID=-")
+    return call_id, source
+
+
+def result_from_spec(spec: str, stdin: Any, names: dict[str, str] | None = None
+                     ) -> dict[str, Any]:
+    from gemini_cli.inputs import read_attachment, read_stdin
+    from gemini_cli.toolrun import parse_result
+
+    call_id, source = split_result_spec(spec)
     data = read_stdin(stdin, False) if source == "-" else read_attachment(Path(source))
     step: dict[str, Any] = {"type": "function_result", "call_id": call_id}
-    if call_id in names:
+    if names and call_id in names:
         step["name"] = names[call_id]
     step["result"] = parse_result((data or b"").decode("utf-8", "replace"))
     return step
+
+
+def name_results(run: Any, body: dict[str, Any]) -> None:
+    """Just before sending: name the `--result` steps after the previous interaction's calls
+    (one GET). Not at prepare time, so --dry-run and usage errors never send anything."""
+    steps = body.get("input")
+    unnamed = [s for s in steps if isinstance(s, dict) and s.get("type") == "function_result"
+               and "name" not in s] if isinstance(steps, list) else []
+    previous = body.get("previous_interaction_id")
+    if not unnamed or not previous:
+        return
+    names = call_names(run, previous)
+    for step in unnamed:
+        if str(step.get("call_id")) in names:
+            step["name"] = names[str(step["call_id"])]
 
 
 def call_names(run: Any, interaction_id: str) -> dict[str, str]:
@@ -143,6 +179,8 @@ def execute(run: Any, body: dict[str, Any], opts: ToolOptions,
     from gemini_cli.toolrun import ToolLoop
 
     send = send or creator(run)
+    if opts.results:
+        name_results(run, body)
     first = send(body)
     turn = continued(run, send, body, first, opts)
     if opts.run_tools and turn.status == "requires_action":
@@ -192,12 +230,13 @@ def save_media(run: Any, interaction: Interaction, opts: ToolOptions,
     from gemini_cli import media
 
     blocks = interaction.output_media()
+    if opts.output is not None and not blocks and interaction.status != "completed":
+        return []  # e.g. requires_action or failed: the status says what happened
     if opts.output == "-":
         write_raw(run, blocks, interaction.id)
         return []
     if opts.output is not None:
-        one = media.save_one(blocks, interaction.id, Path(opts.output))
-        saved = [one] if one else []
+        saved = [media.save_one(blocks, interaction.id, Path(opts.output))]
     elif opts.save is not None or to_stdout:
         saved = media.save_all(blocks, interaction.id, opts.save or Path("."))
     else:
@@ -216,8 +255,10 @@ def write_raw(run: Any, blocks: list[tuple[int, int, dict[str, Any]]], ident: st
 
     inline = [b for b in blocks if b[2].get("data")]
     if len(inline) != 1:
+        uris = [str(b[2]["uri"]) for b in blocks if b[2].get("uri")]
+        where = f" (not downloaded: {', '.join(uris)})" if uris else ""
         raise InteractionError(f"-o -: interaction {ident} has {len(inline)} inline media "
-                               "blocks; it takes exactly one", interaction_id=ident)
+                               f"blocks; it takes exactly one{where}", interaction_id=ident)
     run.io.out_bytes(media.decode(inline[0][2], ident))
 
 

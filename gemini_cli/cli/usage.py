@@ -18,7 +18,7 @@ def run_group_main(main: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
     except click_exceptions.ClickException as exc:
         code = _report(exc, argv)
     except Abort:
-        sys.stderr.write("gem: interrupted\n")
+        sys.stderr.write("gem: error: interrupted\n")
         code = EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a bug outside a command's boundary: still no traceback
         code = _internal(exc, argv)

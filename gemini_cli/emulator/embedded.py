@@ -8,13 +8,15 @@ next see the same interaction. No API key is required in this mode.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from .engine import DEFAULT_WORK_SECONDS, Engine, Response, route
+from .engine import DEFAULT_WORK_SECONDS, Engine, Response, error_response, route
 from .faults import HEADER, FaultInjector, with_stream_faults
 from .store import SqliteStore
 from .validation import ApiError
@@ -31,15 +33,47 @@ def work_seconds_from_env(default: float = DEFAULT_WORK_SECONDS) -> float:
         return default
 
 
-class _EventStream(httpx.SyncByteStream):
-    """Streams SSE frames as they are produced; a None item means "drop the connection"."""
+def read_timeout(request: httpx.Request) -> float | None:
+    """The read timeout the client gave this request (httpx's `timeout` extension), if any.
+    Read at each use: a client may change it once the response headers are in."""
+    limit = (request.extensions.get("timeout") or {}).get("read")
+    return float(limit) if isinstance(limit, (int, float)) else None
 
-    def __init__(self, chunks: Iterator[bytes | None], request: httpx.Request) -> None:
+
+@dataclass
+class _Read:
+    """A read the client is waiting on: since when, for which request."""
+
+    request: httpx.Request
+    since: float
+
+
+class _EventStream(httpx.SyncByteStream):
+    """Streams SSE frames as they are produced; a None item means "drop the connection".
+
+    While the client waits for the next frame, `reads.current` tells the transport's sleep
+    which request is waiting and since when, so the read timeout is honoured as on a socket."""
+
+    def __init__(self, chunks: Iterator[bytes | None], request: httpx.Request,
+                 reads: threading.local | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self._chunks = chunks
         self._request = request
+        self._reads = reads
+        self._clock = clock
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._chunks:
+        chunks = iter(self._chunks)
+        while True:
+            if self._reads is not None:
+                self._reads.current = _Read(self._request, self._clock())
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            finally:
+                if self._reads is not None:
+                    self._reads.current = None
             if chunk is None:
                 raise httpx.RemoteProtocolError(
                     "peer closed connection without sending complete message body (emulated drop)",
@@ -69,10 +103,29 @@ class EmbeddedTransport(httpx.BaseTransport):
         self.store = SqliteStore(Path(state_dir) / db_name)
         seconds = work_seconds if work_seconds is not None else work_seconds_from_env()
         self.engine = Engine(
-            self.store, work_seconds=seconds, clock=clock, sleep=sleep, require_api_key=False
+            self.store, work_seconds=seconds, clock=clock, sleep=self._paced_sleep,
+            require_api_key=False,
         )
         self.faults = FaultInjector(list(faults))
         self.sleep = sleep
+        self.clock = clock
+        self._reads = threading.local()  # the stream read in progress on this thread, if any
+
+    def _paced_sleep(self, seconds: float) -> None:
+        """The engine's wait between two events of a paced (background) stream. When the client
+        would give up first (its read timeout since it asked for the next chunk), sleep only
+        that long and raise ReadTimeout, as a socket read would."""
+        current: _Read | None = getattr(self._reads, "current", None)
+        limit = read_timeout(current.request) if current is not None else None
+        if current is None or limit is None:
+            self.sleep(seconds)
+            return
+        left = current.since + limit - self.clock()
+        if seconds >= left:
+            self.sleep(max(left, 0.0))
+            raise httpx.ReadTimeout("timed out waiting for the next event (emulated)",
+                                    request=current.request)
+        self.sleep(seconds)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
@@ -85,13 +138,27 @@ class EmbeddedTransport(httpx.BaseTransport):
         except ApiError:
             found = None  # the engine answers it with the same error
         if found is not None:
-            stall, error = self.faults.before(found.operation, found.streaming, fault_header)
+            try:
+                stall, error = self.faults.before(found.operation, found.streaming, fault_header)
+            except ApiError as bad_header:
+                reply = error_response(bad_header)
+                return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
             if stall:
-                self.sleep(stall)
+                self._stall(stall, request)
             if error is not None:
                 return httpx.Response(error.status, headers=error.headers, content=error.body)
         reply = self.engine.handle(request.method, path, query, headers, body)
         return self._to_httpx(reply, request, found.operation if found else "", fault_header)
+
+    def _stall(self, seconds: float, request: httpx.Request) -> None:
+        """Wait before answering, as a slow server would; a client read timeout shorter than
+        the stall ends it with ReadTimeout, as it would over a socket."""
+        limit = read_timeout(request)
+        if limit is not None and limit < seconds:
+            self.sleep(limit)
+            raise httpx.ReadTimeout("timed out waiting for the response (emulated stall)",
+                                    request=request)
+        self.sleep(seconds)
 
     def _to_httpx(
         self, reply: Response, request: httpx.Request, operation: str, fault_header: str | None
@@ -99,5 +166,6 @@ class EmbeddedTransport(httpx.BaseTransport):
         if reply.events is None:
             return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
         faults = self.faults.for_stream(operation, fault_header)
-        stream = _EventStream(with_stream_faults(reply.events, faults), request)
+        stream = _EventStream(with_stream_faults(reply.events, faults), request,
+                              self._reads, self.clock)
         return httpx.Response(reply.status, headers=reply.headers, stream=stream)

@@ -235,9 +235,12 @@ class Engine:
         return Response(200, dict(SSE_HEADERS), events=self._events_from(record, position))
 
     def _events_from(self, record: Record, position: int) -> Iterator[bytes]:
-        """Yield due events at once, then wait (injectable sleep) for the ones still to come."""
+        """Yield due events at once, then wait (injectable sleep) for the ones still to come.
+
+        The plan is built once, and again only after a wait reloads the record (a cancel
+        changes it): rebuilding it per event made a long answer quadratic to stream."""
+        planned = timeline.events(record)
         while True:
-            planned = timeline.events(record)
             if position >= len(planned):
                 break
             offset, event = planned[position]
@@ -246,6 +249,8 @@ class Engine:
                 if refreshed is None:
                     yield timeline.frame(_deleted_event(record["id"]))
                     break
+                if refreshed != record:
+                    planned = timeline.events(refreshed)
                 record = refreshed
                 continue
             yield timeline.frame(event)

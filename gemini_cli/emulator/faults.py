@@ -23,6 +23,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .validation import ApiError
+
 HEADER = "x-gem-emulator-fault"
 OPERATIONS = frozenset({"create", "get", "stream", "cancel", "delete"})
 _STATUS_KINDS = frozenset({"429", "503", "502-html"})
@@ -116,7 +118,11 @@ class FaultInjector:
     def _sources(self, header: str | None) -> list[tuple[str, list[FaultSpec]]]:
         sources = [("server", self._server)]
         if header:
-            sources.append(("header:" + header, parse_specs(header)))
+            try:
+                specs = parse_specs(header)
+            except FaultSpecError as exc:  # the client's mistake: a 400, not a crash
+                raise ApiError(400, f"Invalid {HEADER} header: {exc}.") from None
+            sources.append(("header:" + header, specs))
         return sources
 
     def _take(self, source: str, index: int, spec: FaultSpec) -> bool:
@@ -139,7 +145,9 @@ class FaultInjector:
     def before(
         self, operation: str, streaming: bool, header: str | None
     ) -> tuple[float, ErrorReply | None]:
-        """Decide the stall (seconds) and an error reply (or None) for a request."""
+        """Decide the stall (seconds) and an error reply (or None) for a request.
+
+        An unparseable fault header raises ApiError (400 INVALID_ARGUMENT)."""
         stall, error = 0.0, None
         with self._lock:
             for source, index, spec in self._matching(operation, streaming, header):

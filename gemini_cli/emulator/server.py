@@ -71,10 +71,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             found = route(method, path, query, body)
             operation, streaming = found.operation, found.streaming
-        except ApiError as error:
+            stall, error_reply = self.server.faults.before(operation, streaming, fault_header)
+        except ApiError as error:  # no such route, or a bad fault header
             self._send_whole(error_response(error))
             return
-        stall, error_reply = self.server.faults.before(operation, streaming, fault_header)
         if stall:
             self.server.stall_sleep(stall)
         if error_reply is not None:

@@ -30,6 +30,9 @@ class Sink:
     def end_line(self) -> None:
         """The stream stops early: leave the terminal tidy."""
 
+    def catch_up(self, text: str) -> None:
+        """Output text the deltas did not carry (fetched after the stream ended short)."""
+
     def finish(self, interaction: Interaction) -> None:
         """The stream ended with this (rebuilt) interaction."""
 
@@ -37,18 +40,17 @@ class Sink:
 class TextSink(Sink):
     """Text deltas on stdout the moment they arrive; thought summaries on stderr if asked."""
 
-    def __init__(self, run: Any, thoughts: bool = False) -> None:
+    def __init__(self, run: Any, thoughts: bool = False, resumed: bool = False) -> None:
         super().__init__(run)
         self.thoughts = thoughts
+        self.resumed = resumed  # started after an event: the text before it is not ours to judge
         self.last_char = ""  # of stdout, to end the output with exactly one newline
         self.thought_char = ""  # of the thought text on stderr, same reason
 
     def on_event(self, event: dict[str, Any], raw: str | None) -> None:
         text = text_delta_of(event)
         if text:
-            self._end_thought()
-            self.run.io.out(text)
-            self.last_char = text[-1]
+            self.catch_up(text)
             return
         thought = thought_text_of(event) if self.thoughts else None
         if thought:
@@ -56,7 +58,15 @@ class TextSink(Sink):
         elif event.get("event_type") == "step.stop":
             self._end_thought()
 
+    def catch_up(self, text: str) -> None:
+        if text:
+            self._end_thought()
+            self.run.io.out(text)
+            self.last_char = text[-1]
+
     def _thought(self, text: str) -> None:
+        # Each thought_summary delta is a summary block of its own: start it on a new line.
+        self._end_thought()
         shown = f"{DIM}{text}{RESET}" if self.run.io.color else text
         write_err(self.run.io, shown)
         self.thought_char = text[-1]
@@ -84,7 +94,8 @@ class TextSink(Sink):
             for call in interaction.function_calls():
                 self.run.io.out(json.dumps(call, ensure_ascii=False), "\n")
             return
-        if not self.last_char and interaction.status == "completed":
+        if (not self.last_char and interaction.status == "completed" and not self.resumed
+                and not interaction.output_text):
             self.run.info(f"gem: interaction {interaction.id} completed with no output text")
         media = interaction.output_media()
         if media and not getattr(self, "media_handled", False):  # --save/-o reports its files
@@ -120,7 +131,7 @@ class IdSink(Sink):
         self.run.io.out(interaction_id, "\n")
 
 
-def make_sink(run: Any, thoughts: bool = False) -> Sink:
+def make_sink(run: Any, thoughts: bool = False, resumed: bool = False) -> Sink:
     fmt = run.format
     if fmt == "ndjson":
         return NdjsonSink(run)
@@ -128,7 +139,7 @@ def make_sink(run: Any, thoughts: bool = False) -> Sink:
         return FinalSink(run)
     if fmt == "id":
         return IdSink(run)
-    return TextSink(run, thoughts)
+    return TextSink(run, thoughts, resumed)
 
 
 def write_err(io: Any, text: str) -> None:

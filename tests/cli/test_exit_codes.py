@@ -144,7 +144,7 @@ def test_130_interrupted(invoke, get_route, monkeypatch):
     monkeypatch.setattr("gemini_cli.api.client.InteractionsClient.get", interrupted)
     result = invoke(["get", IID])
     assert result.exit_code == 130
-    assert result.stderr == "gem: interrupted\n"
+    assert result.stderr == "gem: error: interrupted\n"
 
 
 def test_error_with_json_format_is_one_json_object_on_stderr(invoke, get_route):

@@ -219,3 +219,28 @@ def test_serve_prints_url_first_and_stops_cleanly(tmp_path: Path, sig: int, code
         process.kill() if process.poll() is None else None
     assert process.returncode == code
     assert "Traceback" not in err
+
+
+def test_a_bad_fault_header_is_a_400_naming_it(server) -> None:
+    with client(server, **{HEADER: "stall:x;key=bad"}) as http:
+        reply = http.post("/v1/interactions", json={"model": "m", "input": "x"})
+    with client(server) as http:
+        after = http.post("/v1/interactions", json={"model": "m", "input": "x"})
+    assert reply.status_code == 400
+    error = reply.json()["error"]
+    assert error["status"] == "INVALID_ARGUMENT" and "stall:x" in error["message"]
+    assert after.status_code == 200  # the server is fine
+
+
+def test_the_stall_is_bounded_by_the_client_timeout(server) -> None:
+    # `gem stream --timeout` bounds the wait for headers: the stall ends in a ReadTimeout.
+    from gemini_cli.api.client import InteractionsClient
+    from gemini_cli.api.errors import TimeoutError_
+
+    api = InteractionsClient(api_key="k", base_url=server.url, timeout=0.3, max_retries=0,
+                             extra_headers={HEADER: "stall:3@create;key=bounded"})
+    started = time.monotonic()
+    with api, pytest.raises(TimeoutError_), api.stream_create({"model": "m", "input": "x"},
+                                                              idle_timeout=60):
+        pass
+    assert time.monotonic() - started < 2

@@ -138,6 +138,21 @@ def test_one_plain_line_per_status_change_when_stderr_is_not_a_tty(invoke, fake_
         "queued", "in_progress", "completed"]
 
 
+@pytest.mark.parametrize("flag", [["--json"], ["--format", "json"]])
+def test_json_errors_are_one_json_object_on_stderr(invoke, fake_api, flag):
+    fake_api.statuses = ["queued", "in_progress"]
+    result = invoke(["poll", IID, "--timeout", "5", *flag])
+    assert result.exit_code == 8 and result.stdout == f"{IID}\n"
+    error = json.loads(result.stderr)  # `2> err.json && jq` works: no progress lines
+    assert error["error"]["exit_code"] == 8 and "after 5s" in error["error"]["message"]
+
+
+def test_json_keeps_the_live_line_on_a_tty(invoke, fake_api):
+    fake_api.statuses = ["in_progress", "completed"]
+    result = invoke(["poll", IID, "--json"], tty={"stderr_isatty": True})
+    assert result.exit_code == 0 and json.loads(result.stdout)["status"] == "completed"
+
+
 def test_quiet_shows_no_progress(invoke, fake_api):
     fake_api.statuses = ["in_progress", "completed"]
     result = invoke(["poll", IID, "--quiet"])

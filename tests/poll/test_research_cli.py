@@ -13,6 +13,21 @@ from tests.poll.test_poll_cli import InterruptingClock
 DEFAULT_CONFIG = {"type": "deep-research", "thinking_summaries": "auto"}
 
 
+class SlowCreateClock(InterruptingClock):
+    """Time passes during the first reading of the clock after the start (a slow create)."""
+
+    def __init__(self, create_seconds: float) -> None:
+        super().__init__(after=10**9)
+        self.create_seconds = create_seconds
+        self.readings = 0
+
+    def _monotonic(self) -> float:
+        self.readings += 1
+        if self.readings == 2:
+            self.now += self.create_seconds
+        return self.now
+
+
 def report(text: str, *citations: tuple[str, str]) -> dict:
     annotations = [{"type": "url_citation", "title": title, "url": url, "start_index": 0,
                     "end_index": 4} for title, url in citations]
@@ -187,6 +202,30 @@ def test_cancel_on_interrupt_cancels(invoke, fake_api):
     result = invoke(["research", "--cancel-on-interrupt", "q"], clock=InterruptingClock())
     assert result.exit_code == 130 and "cancelled" in result.stderr
     assert fake_api.requests[-1].url.path.endswith(f"/{IID}/cancel")
+
+
+def test_cancel_on_interrupt_updates_the_history(invoke, fake_api):
+    from gemini_cli import history
+
+    fake_api.statuses = ["in_progress"]
+    invoke(["research", "--cancel-on-interrupt", "q"], clock=InterruptingClock())
+    assert history.entries()[0].status == "cancelled"
+
+
+def test_timeout_message_rounds_the_seconds(invoke, fake_api):
+    fake_api.statuses = ["in_progress"]
+    result = invoke(["research", "--timeout", "1.5", "q"],
+                    clock=SlowCreateClock(create_seconds=0.04467))
+    assert result.exit_code == 8
+    assert "after 1.5s (--timeout)" in result.stderr
+
+
+def test_json_errors_are_one_json_object_on_stderr(invoke, fake_api):
+    fake_api.statuses = ["in_progress", "in_progress", "failed"]
+    result = invoke(["research", "--json", "q"])
+    assert result.exit_code == 1
+    error = json.loads(result.stderr)  # no progress lines or hints beside it
+    assert error["error"]["exit_code"] == 1
 
 
 def test_history_records_the_research(invoke, fake_api):

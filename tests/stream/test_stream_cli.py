@@ -153,20 +153,24 @@ def test_usage_goes_to_stderr(invoke, post):
     post.mock(return_value=sse_response(TEXT_SSE))
     result = invoke(["stream", "--usage", "hi"])
     assert result.stdout == TEXT_OUT
-    assert "usage: input 11, output 24, thought 45, cached 0, tool use 0, total 80 tokens" \
+    assert "gem: usage: input 11, output 24, thought 45, cached 0, tool use 0, total 80 tokens" \
         in result.stderr
 
 
 def test_thoughts_go_to_stderr_only_when_asked(invoke, post):
-    events = sse(CREATED, thought(0, "Pondering"), thought(0, " more"),
-                 {"event_type": "step.stop", "index": 0}, text(1, "Answer"), completed())
+    # Each thought_summary delta is a summary block: each starts on a line of its own.
+    events = sse(CREATED, thought(0, "**Pondering**"), thought(0, "**Deciding**\n"),
+                 thought(0, "Done"), {"event_type": "step.stop", "index": 0},
+                 text(1, "Answer"), completed())
     post.mock(side_effect=lambda request: sse_response(events))
     quiet = invoke(["stream", "hi"])
     assert (quiet.stdout, quiet.stderr) == ("Answer\n", "")
     shown = invoke(["stream", "--thoughts", "hi"])
-    assert (shown.stdout, shown.stderr) == ("Answer\n", "Pondering more\n")
+    assert (shown.stdout, shown.stderr) == (
+        "Answer\n", "**Pondering**\n**Deciding**\nDone\n")
     dim = invoke(["stream", "--thoughts", "hi"], tty={"color": True})
-    assert dim.stderr == "\x1b[2mPondering\x1b[0m\x1b[2m more\x1b[0m\n"
+    assert dim.stderr == ("\x1b[2m**Pondering**\x1b[0m\n\x1b[2m**Deciding**\n\x1b[0m"
+                          "\x1b[2mDone\x1b[0m\n")
 
 
 def test_the_interaction_goes_into_the_history(invoke, post):
@@ -228,6 +232,91 @@ def test_max_retries_exhausted_exits_6_with_a_reattach_hint(invoke, post, api):
     assert result.stdout == "1, 2, 3, 4, 5, \n"
     assert "gave up re-attaching" in result.stderr
     assert f"gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" in result.stderr
+
+
+STORED_STEPS = [
+    {"type": "user_input", "content": [{"type": "text", "text": "Count to 10"}]},
+    {"type": "thought", "signature": "EpoGCpcGAXLI2nx"},
+    {"type": "model_output", "content": [{"type": "text", "text": TEXT_OUT.strip()}]},
+]
+EARLY_DONE = b"".join(blocks(TEXT_SSE)[:7]) + b"data: [DONE]\n\n"  # one text delta, then [DONE]
+
+
+def cut_short_server(api, status: str = "completed"):
+    """Every stream ends with [DONE] before interaction.completed; GET has the stored result."""
+    def handle(request):
+        if request.url.params.get("stream") == "true":
+            return sse_response(b"data: [DONE]\n\n")
+        return httpx.Response(200, json={"id": TEXT_ID, "status": status, "steps": STORED_STEPS,
+                                         "usage": {"total_tokens": 80}})
+
+    api.post("/interactions").mock(return_value=sse_response(EARLY_DONE))
+    return api.get(f"/interactions/{TEXT_ID}").mock(side_effect=handle)
+
+
+def test_a_stream_cut_short_by_done_prints_the_rest_from_a_get(invoke, api):
+    route = cut_short_server(api)
+    result = invoke(["stream", "hi"])
+    assert (result.exit_code, result.stdout) == (0, TEXT_OUT), result.stderr
+    assert [dict(c.request.url.params) for c in route.calls] == [
+        {"stream": "true", "last_event_id": "v1_MV90ZXh0XzE"}, {"stream": "false"}]
+    assert history.entries()[0].status == "completed"
+
+
+def test_a_stream_cut_short_by_done_rebuilds_the_json_from_the_get(invoke, api):
+    cut_short_server(api)
+    data = json.loads(invoke(["stream", "--json", "hi"]).stdout)
+    assert data["status"] == "completed" and data["usage"] == {"total_tokens": 80}
+    assert data["steps"] == STORED_STEPS[1:]  # the output, as a create shows it
+
+
+def test_a_stream_cut_short_by_done_and_still_running_exits_6(invoke, api):
+    cut_short_server(api, status="in_progress")
+    result = invoke(["stream", "hi"])
+    assert result.exit_code == 6
+    assert result.stdout == "1, 2, 3, 4, 5, \n"
+    assert "still in_progress" in result.stderr
+    assert f"re-attach later with: gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" \
+        in result.stderr
+
+
+def test_a_reattach_answered_with_5xx_uses_every_retry_then_exits_6(invoke, post, api):
+    post.mock(return_value=dropped(TEXT_SSE, TEXT_SSE.index(b"6, 7, 8")))
+    bad = api.get(f"/interactions/{TEXT_ID}").mock(
+        return_value=httpx.Response(502, text="<html>Bad Gateway</html>"))
+    result = invoke(["stream", "--max-retries", "2", "hi"])
+    assert result.exit_code == 6
+    assert bad.call_count == 2 * 3  # 2 re-attaches, each retried twice by the client
+    assert "gave up re-attaching" in result.stderr
+    assert f"re-attach later with: gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" \
+        in result.stderr
+
+
+def test_a_reattach_answered_with_404_ends_at_once(invoke, post, api):
+    post.mock(return_value=dropped(TEXT_SSE, TEXT_SSE.index(b"6, 7, 8")))
+    gone = api.get(f"/interactions/{TEXT_ID}").mock(
+        return_value=httpx.Response(404, json={"error": {"code": 404, "message": "gone"}}))
+    result = invoke(["stream", "hi"])
+    assert (result.exit_code, gone.call_count) == (3, 1)
+
+
+def test_a_plain_json_answer_is_printed_like_create(invoke, post):
+    post.mock(return_value=httpx.Response(200, json={
+        "id": TEXT_ID, "status": "completed", "steps": STORED_STEPS[1:]}))
+    result = invoke(["stream", "hi"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, TEXT_OUT, "")
+    assert history.last_id() == TEXT_ID
+
+
+def test_unknown_deltas_stay_out_of_the_rebuilt_interaction(invoke, post):
+    odd = {"event_type": "step.delta", "index": 0, "delta": {"type": "hologram", "x": 1}}
+    start = {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}}
+    events = sse(CREATED, start, odd, text(0, "hi"), odd | {"index": 3}, completed())
+    post.mock(side_effect=lambda request: sse_response(events))
+    data = json.loads(invoke(["stream", "--json", "hi"]).stdout)
+    assert data["steps"] == [{"type": "model_output", "content": [{"type": "text", "text": "hi"}]}]
+    lines = invoke(["stream", "-f", "ndjson", "hi"]).stdout.splitlines()
+    assert json.loads(lines[2])["delta"] == {"type": "hologram", "x": 1}
 
 
 def test_a_drop_before_the_id_exits_6(invoke, post):
@@ -337,6 +426,23 @@ def test_follow_after_the_last_event_takes_the_status_from_a_get(invoke, api):
     assert [dict(c.request.url.params)["stream"] for c in route.calls] == ["true", "false"]
 
 
+def test_follow_after_the_last_text_does_not_claim_there_was_none(invoke, attach):
+    result = invoke(["stream", "--follow", TEXT_ID, "--last-event-id", "v1_MV90ZXh0XzI"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_follow_after_the_last_event_prints_nothing_again(invoke, api):
+    def handle(request):
+        if request.url.params["stream"] == "true":
+            return sse_response(b"data: [DONE]\n\n")
+        return httpx.Response(200, json={"id": TEXT_ID, "status": "completed",
+                                         "steps": STORED_STEPS})
+
+    api.get(f"/interactions/{TEXT_ID}").mock(side_effect=handle)
+    result = invoke(["stream", "--follow", TEXT_ID, "--last-event-id", "v1_Ml9jb21wbGV0ZWQ"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
 def test_follow_last_uses_the_history(invoke, post, attach):
     post.mock(return_value=sse_response(TEXT_SSE))
     invoke(["stream", "hi"])
@@ -370,3 +476,18 @@ def test_dry_run_shows_the_attach(invoke, attach):
     assert request["method"] == "GET"
     assert request["url"].endswith(f"/interactions/{TEXT_ID}?last_event_id=e5&stream=true")
     assert attach.call_count == 0
+
+
+def test_a_bad_emulator_fault_is_a_usage_error(invoke):
+    result = invoke(["--base-url", "emulator:", "stream", "hi"],
+                    env={"GEM_EMULATOR_FAULT": "teapot:1"})
+    assert result.exit_code == 2
+    assert "GEM_EMULATOR_FAULT" in result.stderr and "teapot" in result.stderr
+
+
+def test_the_stream_timeout_bounds_the_wait_for_headers(invoke):
+    # The embedded emulator stalls 30 s before answering; --timeout 0.2 gives up on it.
+    result = invoke(["--base-url", "emulator:", "stream", "--timeout", "0.2", "hi"],
+                    env={"GEM_EMULATOR_FAULT": "stall:30@create"})
+    assert result.exit_code == 6
+    assert "timed out" in result.stderr

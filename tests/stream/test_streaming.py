@@ -121,15 +121,69 @@ def test_an_eof_before_completed_reattaches(fake_clock):
     assert server.get_params() == [{"stream": "true", "last_event_id": "v1_MV90ZXh0XzE"}]
 
 
-def test_done_without_completed_ends_without_reattaching(fake_clock):
-    # The server says it has nothing more: re-attaching would only get the same [DONE].
-    early = b"".join(blocks(TEXT_SSE)[:7]) + b"data: [DONE]\n\n"
-    server = FakeServer(TEXT_SSE, first=sse_response(early))
+EARLY_DONE = b"".join(blocks(TEXT_SSE)[:7]) + b"data: [DONE]\n\n"
+
+
+def test_done_before_completed_reattaches_like_an_eof(fake_clock):
+    server = FakeServer(TEXT_SSE, first=sse_response(EARLY_DONE))
     with client_for(server, fake_clock) as client:
         stream = follow(client, body={"input": "hi"})
+        assert list(stream) == EXPECTED_TEXT
+    assert (stream.done_early, stream.finished) == (False, True)
+    assert server.get_params() == [{"stream": "true", "last_event_id": "v1_MV90ZXh0XzE"}]
+
+
+def test_done_again_with_nothing_new_ends_done_early(fake_clock):
+    # The re-attach has nothing more either: asking again would only repeat that [DONE].
+    server = FakeServer(TEXT_SSE, first=sse_response(EARLY_DONE),
+                        gets=[sse_response(b"data: [DONE]\n\n")])
+    with client_for(server, fake_clock) as client:
+        stream = follow(client, body={"input": "hi"}, max_retries=4)
         assert list(stream) == EXPECTED_TEXT[:7]
     assert (stream.done_early, stream.finished) == (True, False)
+    assert len(server.get_params()) == 1 and fake_clock.sleeps == [0.5]
+
+
+@pytest.mark.parametrize("status", [502, 503, 500, 429])
+def test_a_transient_error_on_reattach_uses_every_retry(fake_clock, status):
+    # The client gave up on the status (max_retries=0 there): follow still re-attaches.
+    refused = [httpx.Response(status, json={"error": {"code": status, "message": "busy"}})
+               for _ in range(3)]
+    server = FakeServer(TEXT_SSE, first=dropped(TEXT_SSE, FIRST_BLOCK), gets=refused)
+    client = InteractionsClient(api_key="k", transport=httpx.MockTransport(server),
+                                clock=fake_clock, max_retries=0)
+    with client, pytest.raises(NetworkError, match="after 3 attempt.s. without progress"):
+        list(follow(client, body={"input": "hi"}, max_retries=3))
+    assert len(server.get_params()) == 3
+
+
+def test_a_transient_error_on_reattach_then_success(fake_clock):
+    refused = httpx.Response(502, text="<html>Bad Gateway</html>")
+    server = FakeServer(TEXT_SSE, first=dropped(TEXT_SSE, FIRST_BLOCK), gets=[refused])
+    client = InteractionsClient(api_key="k", transport=httpx.MockTransport(server),
+                                clock=fake_clock, max_retries=0)
+    with client:
+        assert list(follow(client, body={"input": "hi"})) == EXPECTED_TEXT
+
+
+def test_a_plain_json_answer_is_the_interaction(fake_clock):
+    done = {"id": TEXT_ID, "status": "completed",
+            "steps": [{"type": "model_output", "content": [{"type": "text", "text": "hi"}]}]}
+    server = FakeServer(TEXT_SSE, first=httpx.Response(200, json=done))
+    with client_for(server, fake_clock) as client:
+        stream = follow(client, body={"input": "hi"})
+        assert list(stream) == [{"event_type": "interaction.completed", "interaction": done}]
+    assert stream.finished and stream.interaction_id == TEXT_ID
     assert server.get_params() == []
+
+
+def test_a_plain_json_answer_still_running_is_followed(fake_clock):
+    running = {"id": TEXT_ID, "status": "in_progress"}
+    server = FakeServer(TEXT_SSE, first=httpx.Response(200, json=running))
+    events = events_of(server, fake_clock)
+    assert events[0] == {"event_type": "interaction.created", "interaction": running}
+    assert events[1:] == EXPECTED_TEXT
+    assert server.get_params() == [{"stream": "true"}]
 
 
 def test_attach_after_the_last_event_ends_at_once(fake_clock):
@@ -229,3 +283,20 @@ def test_chunked_one_byte_at_a_time(fake_clock):
     server = FakeServer(TEXT_SSE, first=httpx.Response(
         200, headers={"content-type": "text/event-stream"}, stream=Body(TEXT_SSE, size=1)))
     assert events_of(server, fake_clock) == EXPECTED_TEXT
+
+
+def test_the_wait_for_headers_is_bounded_by_the_deadline_then_only_silence(fake_clock):
+    seen = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen["read"] = request.extensions["timeout"]["read"]
+        return sse_response(TEXT_SSE)
+
+    client = InteractionsClient(api_key="k", transport=httpx.MockTransport(handler),
+                                clock=fake_clock, timeout=2)
+    with client:
+        with client.stream_get(TEXT_ID, idle_timeout=60) as resp:
+            assert seen["read"] == 2  # --timeout bounds the attempt, headers included
+            assert resp.request.extensions["timeout"]["read"] == 60  # then --idle-timeout
+        with client.stream_get(TEXT_ID, idle_timeout=1):
+            assert seen["read"] == 1
