@@ -95,9 +95,12 @@ class Settings:
 
 
 def env_value(names: tuple[str, ...]) -> str | None:
+    """The first of `names` that is set (stripped); exit 2 when its bytes are not UTF-8."""
     for name in names:
         value = os.environ.get(name, "").strip()
         if value:
+            if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):  # surrogate-escaped bytes
+                raise UsageError(f"the environment variable {name} is not valid UTF-8")
             return value
     return None
 
@@ -111,7 +114,10 @@ def resolve_api_key(file_values: dict[str, Any],
     key = str(file_values.get("api_key") or "").strip()
     if key:
         return key, "config api_key"
-    command = str(file_values.get("api_key_command") or "").strip()
+    command = file_values.get("api_key_command") or ""
+    if not isinstance(command, str):
+        raise UsageError("api_key_command in the config file must be a string (a shell command)")
+    command = command.strip()
     if command:
         return run_key_command(command, timeout), "config api_key_command"
     return None, "unset"
@@ -121,22 +127,51 @@ KEY_COMMAND_TIMEOUT = 30.0
 
 
 def run_key_command(command: str, timeout: float | None = None) -> str:
-    """Run api_key_command; the key is the first line of its output (as `pass show` prints
-    the password, then other fields). Bounded by 30 s and by what is left of --timeout."""
+    """Run api_key_command; the key is its first non-empty line (as `pass show` prints the
+    password, then other fields). Bounded by 30 s and by what is left of --timeout; on a
+    timeout the whole process group goes, so no helper is left running."""
     limit = KEY_COMMAND_TIMEOUT if timeout is None else max(min(KEY_COMMAND_TIMEOUT, timeout), 0.01)
+    shown = shlex.quote(command)
     try:
-        done = subprocess.run(
-            command, shell=True, capture_output=True, text=True, timeout=limit, check=False,
-            errors="replace",
+        proc = subprocess.Popen(
+            command, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=os.name == "posix",
         )
+    except OSError as exc:
+        raise AuthError(f"api_key_command {shown} could not start: {exc.strerror}") from exc
+    try:
+        out, _ = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired as exc:
-        raise AuthError(f"api_key_command timed out after {limit:g}s") from exc
-    lines = done.stdout.strip().splitlines()
-    key = lines[0].strip() if lines else ""
-    if done.returncode != 0 or not key:
-        why = f"exited {done.returncode}" if done.returncode else "printed nothing"
-        raise AuthError(f"api_key_command {shlex.quote(command)} {why}")
+        _kill_group(proc)
+        out = exc.stdout or b""
+        if not _first_line(out):  # a helper that printed the key and lingers is fine
+            raise AuthError(f"api_key_command {shown} timed out after {limit:.1f}s") from exc
+        return _first_line(out)
+    key = _first_line(out)
+    if proc.returncode != 0 or not key:
+        why = f"exited {proc.returncode}" if proc.returncode else "printed nothing"
+        raise AuthError(f"api_key_command {shown} {why}")
     return key
+
+
+def _first_line(out: bytes) -> str:
+    for line in out.decode("utf-8", "replace").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    import signal
+
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except OSError:
+        pass
+    proc.wait()
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
@@ -245,7 +280,7 @@ def _pick(key: str, flag: Any, file_values: dict[str, Any], path: Path) -> tuple
     if flag is not None:
         return _coerce(key, flag, f"--{key.replace('_', '-')}"), "flag"
     for name in ENV_VARS.get(key, ()):
-        raw = os.environ.get(name, "").strip()
+        raw = env_value((name,))
         if raw:
             return _coerce(key, raw, name), f"env {name}"
     if file_values.get(key) is not None:

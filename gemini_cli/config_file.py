@@ -36,6 +36,12 @@ def validate(key: str, value: str) -> Any:
     if not value.strip():
         raise UsageError(f"{key}: the value is empty (use 'gem config unset {key}' to remove it)")
     name, _ = parse_key(key)
+    bad = next((ch for ch in value if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0
+                or 0xD800 <= ord(ch) <= 0xDFFF), None)
+    if bad is not None:  # a pasted newline or escape would break the file or every request
+        what = "a character that is not UTF-8" if ord(bad) >= 0xD800 else \
+            f"a control character ({bad.encode('unicode_escape').decode()})"
+        raise UsageError(f"{key}: the value contains {what}; it was not stored")
     if name == "aliases":
         return value.strip()
     if name == "base_url" and not value.strip().lower().startswith(

@@ -66,13 +66,21 @@ UPDATE interactions SET id = :id, updated = :created, stored = :stored,
     total_tokens = coalesce(:total_tokens, total_tokens)
 WHERE id = :replaces
 """
+# Seeing an interaction again never lowers its counts: a multi-hop command's row holds the sum
+# of its hops, and a later `gem get`/`poll` of the last hop reports that hop alone.
 UPDATE_STATUS = """
-UPDATE interactions SET status = ?, updated = ?, input_tokens = coalesce(?, input_tokens),
-    output_tokens = coalesce(?, output_tokens), total_tokens = coalesce(?, total_tokens)
-WHERE id = ?
+UPDATE interactions SET status = :status, updated = :updated,
+    input_tokens = max(coalesce(:input_tokens, input_tokens),
+                       coalesce(input_tokens, :input_tokens)),
+    output_tokens = max(coalesce(:output_tokens, output_tokens),
+                        coalesce(output_tokens, :output_tokens)),
+    total_tokens = max(coalesce(:total_tokens, total_tokens), coalesce(total_tokens, :total_tokens))
+WHERE id = :id
 """
 COLUMNS = ("id", "created", "updated", "model", "agent", "status", "prompt", "previous_id",
            "input_tokens", "output_tokens", "total_tokens", "stored")
+
+TOKEN_COLUMNS = ("input_tokens", "output_tokens", "total_tokens")
 
 T = TypeVar("T")
 
@@ -168,14 +176,18 @@ def _now() -> str:
 
 
 def record(interaction: Any, body: dict[str, Any] | None = None,
-           replaces: str | None = None) -> None:
+           replaces: str | None = None, earlier: dict[str, int | None] | None = None) -> None:
     """Add (or refresh) the row for an interaction gem created; with `replaces` (the id an
-    earlier hop of the same command recorded), that row moves to this id. Raises on failure:
-    the caller decides how loud to be (Runtime.created turns it into a warning)."""
+    earlier hop of the same command recorded, or this id again), that row moves to this id and
+    keeps its prompt, created and previous_id. `earlier`: the tokens of the command's earlier
+    hops, added to this one's. Raises on failure: the caller decides how loud to be
+    (Runtime.created turns it into a warning)."""
     row = row_for(interaction, body or {})
     if not row["id"]:
         return
-    row["replaces"] = replaces if replaces and replaces != row["id"] else None
+    if earlier:
+        row.update(add_tokens(earlier, row))
+    row["replaces"] = replaces or None
 
     def write() -> None:
         with connect() as conn:
@@ -196,9 +208,7 @@ def update_status(interaction_id: str, status: str, usage: Any = None) -> bool:
     """Refresh the status (and usage) of a known interaction; False when gem did not create it."""
     if not interaction_id or not status or not db_path().exists():
         return False
-    tokens = _tokens(usage)
-    params = (status, _now(), tokens["input_tokens"], tokens["output_tokens"],
-              tokens["total_tokens"], interaction_id)
+    params = {"status": status, "updated": _now(), "id": interaction_id, **_tokens(usage)}
 
     def write() -> bool:
         with connect(create=False) as conn:
@@ -221,6 +231,21 @@ def row_for(interaction: Any, body: dict[str, Any]) -> dict[str, Any]:
         **_tokens(getattr(interaction, "usage", None)),
         "stored": 0 if body.get("store") is False else 1,
     }
+
+
+def tokens_of(interaction: Any) -> dict[str, int | None]:
+    return _tokens(getattr(interaction, "usage", None))
+
+
+def add_tokens(*counts: dict[str, int | None] | None) -> dict[str, int | None]:
+    """Token counts summed per column (None where no count has it)."""
+    total: dict[str, int | None] = dict.fromkeys(TOKEN_COLUMNS)
+    for count in counts:
+        for key in TOKEN_COLUMNS:
+            value = (count or {}).get(key)
+            if isinstance(value, int):
+                total[key] = (total[key] or 0) + value
+    return total
 
 
 def _tokens(usage: Any) -> dict[str, int | None]:

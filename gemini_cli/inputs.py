@@ -10,7 +10,9 @@ import re
 import select
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,13 @@ THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
 STRING_FIELDS = ("model", "agent", "system_instruction", "previous_interaction_id")
 LABEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 LABEL_VALUE_RE = re.compile(r"^[a-z0-9_-]{0,63}$")
+# Every local input (stdin, each --attach/--body/--tool/--schema/--system-file/--result file,
+# and all of them together) is capped: the API's inline limit is far lower anyway, and a
+# /dev/zero or an endless pipe must end in a usage error, not a MemoryError.
+MAX_INPUT_MIB = 100
+MAX_INPUT_BYTES = MAX_INPUT_MIB << 20
+# JSON/YAML given locally (--body, --set, --tool, --schema) may nest this deep, no deeper.
+MAX_DEPTH = 100
 
 
 @dataclass
@@ -62,28 +71,134 @@ class RequestOptions:
 # -- input -------------------------------------------------------------------------------
 
 
+@dataclass
+class _Reading:
+    """The deadline (--timeout) and byte budget shared by all reads of one command."""
+
+    end: float | None
+    monotonic: Callable[[], float]
+    used: int = 0
+
+    def remaining(self) -> float | None:
+        return None if self.end is None else max(self.end - self.monotonic(), 0.0)
+
+
+_READING: ContextVar[_Reading | None] = ContextVar("gem_reading", default=None)
+
+
+@contextmanager
+def reading(timeout: float | None, monotonic: Callable[[], float] = time.monotonic
+            ) -> Iterator[None]:
+    """Within this block, every local input read (stdin, pipes, FIFOs, files) ends within
+    `timeout` seconds and all of them together hold at most MAX_INPUT_BYTES. Nested blocks
+    share the outer one."""
+    if _READING.get() is not None:
+        yield
+        return
+    end = None if timeout is None else monotonic() + max(timeout, 0.0)
+    token = _READING.set(_Reading(end, monotonic))
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+def _read_timeout(timeout: float | None) -> float | None:
+    if timeout is not None:
+        return timeout
+    current = _READING.get()
+    return current.remaining() if current is not None else None
+
+
+def _monotonic(default: Callable[[], float]) -> Callable[[], float]:
+    current = _READING.get()
+    return current.monotonic if current is not None else default
+
+
+def _too_large(name: str) -> UsageError:
+    return UsageError(
+        f"{name} is larger than {MAX_INPUT_MIB} MiB",
+        hint="upload it with the Files API and pass its uri with --set/--body (the API takes "
+             "far less inline)")
+
+
+def _count(size: int) -> None:
+    current = _READING.get()
+    if current is None:
+        return
+    current.used += size
+    if current.used > MAX_INPUT_BYTES:
+        raise UsageError(
+            f"the local inputs are larger than {MAX_INPUT_MIB} MiB in total",
+            hint="upload big files with the Files API and pass their uri with --set/--body")
+
+
 def read_stdin(stdin: Any, is_tty: bool, timeout: float | None = None,
                monotonic: Callable[[], float] = time.monotonic,
                wait: Callable[..., Any] = select.select) -> bytes | None:
     """All of stdin when it is a pipe or file; None for a TTY or a closed stdin.
 
-    A pipe, FIFO or socket is read within `timeout` seconds (the --timeout setting), so an
-    inherited stdin that stays open and silent (ssh, cron, CI) cannot hold gem for ever:
-    exit 2 when it passes. Regular files and /dev/null are read directly."""
+    A pipe, FIFO or socket is read within `timeout` seconds (the --timeout setting; by
+    default what is left of the current `reading` block), so an inherited stdin that stays
+    open and silent (ssh, cron, CI) cannot hold gem for ever: exit 2 when it passes. Regular
+    files and /dev/null are read directly. More than MAX_INPUT_BYTES is exit 2."""
     if stdin is None or is_tty:
         return None
+    timeout = _read_timeout(timeout)
+    monotonic = _monotonic(monotonic)
     source = getattr(stdin, "buffer", stdin)
-    fd = _waitable_fd(source) if timeout is not None else None
+    fd = _waitable_fd(source)
     try:
         if fd is None:
-            data = source.read()
+            data = source.read(MAX_INPUT_BYTES + 1)
         else:
-            data = _read_with_deadline(fd, float(timeout or 0), monotonic, wait)
+            data = _read_with_deadline(fd, timeout, monotonic, wait)
     except (OSError, ValueError):
         return None
     if isinstance(data, str):
-        data = data.encode("utf-8")
+        data = data.encode("utf-8", "surrogateescape")
+    if len(data) > MAX_INPUT_BYTES:
+        raise _too_large("stdin")
+    _count(len(data))
     return data or None
+
+
+def read_stdin_line(stdin: Any, timeout: float | None, what: str,
+                    monotonic: Callable[[], float] = time.monotonic,
+                    wait: Callable[..., Any] = select.select, limit: int = 1 << 16) -> str | None:
+    """The first non-empty line of stdin, stripped (None when there is none), read within
+    `timeout` seconds like read_stdin; it must be UTF-8 and at most `limit` bytes long.
+    Reading stops at that line (a writer may keep stdin open after it)."""
+    if stdin is None:
+        raise UsageError(f"{what} reads stdin, but stdin is closed")
+    timeout = _read_timeout(timeout)
+    monotonic = _monotonic(monotonic)
+    source = getattr(stdin, "buffer", stdin)
+    fd = _waitable_fd(source)
+    if fd is not None:
+        data = _read_with_deadline(fd, timeout, monotonic, wait, line=True, limit=limit)
+        lines = data.splitlines()
+    else:
+        lines = []
+        while True:
+            try:
+                raw = source.readline(limit + 1)
+            except (OSError, ValueError):
+                raise UsageError(f"{what} reads stdin, but stdin is closed") from None
+            if not raw or len(raw) > limit or raw.strip():
+                lines = [raw] if raw else []
+                break
+    for raw in lines:
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        if len(raw) > limit:
+            raise UsageError(f"{what}: the line on stdin is longer than {limit} bytes")
+        if raw.strip():
+            try:
+                return raw.decode("utf-8").strip()
+            except UnicodeDecodeError:
+                raise UsageError(f"{what}: stdin is not valid UTF-8 text") from None
+    return None
 
 
 def _waitable_fd(source: Any) -> int | None:
@@ -98,26 +213,53 @@ def _waitable_fd(source: Any) -> int | None:
     return fd if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) else None
 
 
-def _read_with_deadline(fd: int, timeout: float, monotonic: Callable[[], float],
-                        wait: Callable[..., Any]) -> bytes:
-    end = monotonic() + timeout
+def _read_with_deadline(fd: int, timeout: float | None, monotonic: Callable[[], float],
+                        wait: Callable[..., Any], name: str = "stdin", *, line: bool = False,
+                        limit: int | None = None) -> bytes:
+    """Read `fd` to its end (or, with `line`, to its first non-empty line) within `timeout`
+    seconds (None: no deadline); more than `limit` bytes is exit 2."""
+    end = None if timeout is None else monotonic() + timeout
+    limit = MAX_INPUT_BYTES if limit is None else limit
     chunks: list[bytes] = []
+    size = 0
     while True:
-        left = end - monotonic()
-        if left <= 0:
-            shown = f"{round(timeout, 1):g}s"
-            if not chunks:
-                raise UsageError(f"stdin stayed open without data for {shown}",
-                                 hint="use --no-stdin, or '< /dev/null' (--timeout sets the wait)")
-            raise UsageError(f"stdin did not end within {shown} (--timeout)",
-                             hint="close stdin when the input is complete, or raise --timeout")
+        left = None if end is None else end - monotonic()
+        if left is not None and left <= 0:
+            raise _deadline_passed(name, float(timeout or 0), bool(chunks))
         ready, _, _ = wait([fd], [], [], left)
         if not ready:
             continue
-        chunk = os.read(fd, 1 << 16)
+        try:
+            chunk = os.read(fd, 1 << 16 if not line else 4096)
+        except BlockingIOError:
+            continue
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
+        size += len(chunk)
+        if line and b"\n" in chunk:
+            data = b"".join(chunks)
+            if any(part.strip() for part in data.split(b"\n")[:-1]):  # a complete line
+                return data
+        if size > limit:
+            if line:
+                return b"".join(chunks)  # the caller says the line is too long
+            raise _too_large(name)
+
+
+def _deadline_passed(name: str, timeout: float, some: bool) -> UsageError:
+    shown = f"{round(timeout, 1):g}s"
+    if name == "stdin":
+        if not some:
+            return UsageError(f"stdin stayed open without data for {shown}",
+                              hint="use --no-stdin, or '< /dev/null' (--timeout sets the wait)")
+        return UsageError(f"stdin did not end within {shown} (--timeout)",
+                          hint="close stdin when the input is complete, or raise --timeout")
+    if not some:
+        return UsageError(f"{name}: no data arrived within {shown} (a pipe or FIFO that nobody "
+                          "writes to?)", hint="--timeout sets the wait")
+    return UsageError(f"{name}: the pipe did not end within {shown} (--timeout)",
+                      hint="close it when the input is complete, or raise --timeout")
 
 
 def block_from_bytes(data: bytes, *, name: str, mime_type: str | None = None,
@@ -158,15 +300,39 @@ def _unknown_binary(data: bytes, name: str) -> UsageError:
                            f"it is with --mime-type TYPE, e.g. {example}")
 
 
-def read_attachment(path: Path) -> bytes:
+def read_attachment(path: Path, timeout: float | None = None,
+                    monotonic: Callable[[], float] = time.monotonic,
+                    wait: Callable[..., Any] = select.select) -> bytes:
+    """A local file's bytes, at most MAX_INPUT_BYTES. A pipe, FIFO or device (`<(cmd)`,
+    mkfifo) is opened without blocking and read within `timeout` (by default what is left of
+    the current `reading` block), like stdin."""
     try:
-        return path.read_bytes()
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(21, "Is a directory")
+        if stat.S_ISREG(info.st_mode) or os.name == "nt":
+            if info.st_size > MAX_INPUT_BYTES:
+                raise _too_large(str(path))
+            with path.open("rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
+        else:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                         | getattr(os, "O_CLOEXEC", 0))
+            try:
+                data = _read_with_deadline(fd, _read_timeout(timeout), _monotonic(monotonic),
+                                           wait, str(path))
+            finally:
+                os.close(fd)
     except FileNotFoundError as exc:
         raise UsageError(f"{path}: no such file") from exc
     except IsADirectoryError as exc:
         raise UsageError(f"{path}: is a directory") from exc
     except OSError as exc:
-        raise UsageError(f"{path}: {exc.strerror}") from exc
+        raise UsageError(f"{path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_INPUT_BYTES:
+        raise _too_large(str(path))
+    _count(len(data))
+    return data
 
 
 def build_input_blocks(
@@ -178,8 +344,11 @@ def build_input_blocks(
     words = list(opts.words)
     explicit = "-" in words
     blocks: list[dict[str, Any]] = []
+    if explicit and stdin_is_tty:
+        raise UsageError("PROMPT '-' reads stdin, but stdin is a terminal",
+                         hint="pipe the input in, or give the prompt as words")
     if explicit or not (opts.no_stdin or stdin_taken):
-        data = read_stdin(stdin, stdin_is_tty and not explicit, timeout, monotonic)
+        data = read_stdin(stdin, stdin_is_tty, timeout, monotonic)
         if data is not None:
             block = block_from_bytes(data, name="stdin", mime_type=opts.mime_type)
             if block["type"] != "text" or block["text"].strip():
@@ -187,9 +356,12 @@ def build_input_blocks(
     words = [w for w in words if w != "-"]
     for path in opts.attach:
         data = read_attachment(path)
-        if not data:
+        block = block_from_bytes(data, name=str(path), fallback_mime=opts.mime_type) \
+            if data else None
+        # Whitespace-only text (or a lone BOM) is no input either: sending it is an API error.
+        if block is None or (block["type"] == "text" and not block["text"].strip()):
             raise UsageError(f"{path}: is empty")
-        blocks.append(block_from_bytes(data, name=str(path), fallback_mime=opts.mime_type))
+        blocks.append(block)
     prompt = " ".join(words).strip()
     if prompt:
         blocks.append({"type": "text", "text": prompt})
@@ -220,21 +392,48 @@ def load_body(spec: str, stdin: Any) -> dict[str, Any]:
 
 
 def parse_document(text: str, name: str, what: str) -> Any:
-    """JSON, else YAML; errors name the file and line."""
+    """JSON, else YAML; errors name the file and line. Nesting deeper than MAX_DEPTH and
+    numbers JSON cannot hold (NaN, Infinity) are refused."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise _too_deep(name) from None
     except ValueError:
         import yaml
 
         try:
             data = yaml.safe_load(text)
+        except RecursionError:
+            raise _too_deep(name) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f":{mark.line + 1}" if mark is not None else ""
             raise UsageError(f"{name}{where}: not valid JSON or YAML for the {what}") from exc
+    check_json_value(data, name)
     if what == "request body" and not isinstance(data, dict):
         raise UsageError(f"{name}: the {what} must be a JSON/YAML object")
     return data
+
+
+def _too_deep(name: str) -> UsageError:
+    return UsageError(f"{name}: nested more than {MAX_DEPTH} levels deep")
+
+
+def check_json_value(value: Any, name: str) -> None:
+    """Exit 2 for what cannot go in a JSON request: nesting deeper than MAX_DEPTH, a NaN or an
+    infinite number (json.dumps would write NaN/Infinity, which is not JSON)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            shown = "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
+            raise UsageError(f"{name}: {shown} is not a number JSON can hold (the value is "
+                             "out of range, or NaN/Infinity)")
+        if isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise _too_deep(name)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
 
 
 def apply_set(body: dict[str, Any], assignment: str) -> None:
@@ -245,14 +444,22 @@ def apply_set(body: dict[str, Any], assignment: str) -> None:
         raise UsageError(f"--set {assignment!r}: expected KEY.PATH=VALUE")
     try:
         value = json.loads(raw)
+    except RecursionError:
+        raise _too_deep(f"--set {path.strip()}") from None
     except ValueError:
         value = raw
+    check_json_value(value, f"--set {path.strip()}")
     if len(keys) > 1 and keys[0] in STRING_FIELDS:  # even before a default model is filled in
         raise UsageError(f"--set {assignment!r}: {keys[0]} is a string, not an object; "
                          f"set it whole: --set {keys[0]}=VALUE")
     target: Any = body
     for depth, key in enumerate(keys[:-1]):
-        target = _descend(target, key, assignment, ".".join(keys[:depth + 1]))
+        where = ".".join(keys[:depth + 1])
+        if isinstance(target, dict) and target.get(key) is None and \
+                keys[depth + 1].lstrip("-").isdigit():  # an index into a list not there yet
+            raise UsageError(f"--set {assignment!r}: there is no {where} list yet "
+                             f"(set {where}=[...] first)")
+        target = _descend(target, key, assignment, where)
     _assign(target, keys[-1], value, assignment)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gemini_cli.api.errors import UsageError
-from gemini_cli.inputs import parse_document, read_attachment
+from gemini_cli.inputs import MAX_DEPTH, check_json_value, parse_document, read_attachment
 
 SCALARS = {
     "str": "string", "string": "string", "int": "integer", "integer": "integer",
@@ -26,11 +26,15 @@ def load_value(spec: str, flag: str) -> Any:
         raise UsageError(f"{flag}: empty " + ("schema" if flag == "--schema" else "value"))
     if text[:1] in "{[":
         try:
-            return json.loads(text)
+            value = json.loads(text)
+        except RecursionError:
+            raise UsageError(f"{flag}: nested more than {MAX_DEPTH} levels deep") from None
         except ValueError as exc:
             raise UsageError(f"{flag}: not valid JSON: {exc}") from exc
+        check_json_value(value, flag)
+        return value
     path = Path(spec)
-    if not path.is_file():
+    if not path.exists() or path.is_dir():  # a file, a FIFO or `<(cmd)`; else the notation
         return None
     return parse_document(read_attachment(path).decode("utf-8", "replace"), spec, flag)
 

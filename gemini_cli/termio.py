@@ -45,7 +45,10 @@ class IO:
     def out(self, text: str, end: str = "") -> None:
         """Write data to stdout and flush at once: pipelines see it live."""
         with _output_errors():
-            self.stdout.write(text + end)
+            try:
+                self.stdout.write(text + end)
+            except UnicodeEncodeError:  # a lone surrogate from the server, or a non-UTF-8 locale
+                self.stdout.write(encodable(text + end, self.stdout))
             self.stdout.flush()
 
     def out_bytes(self, data: bytes) -> None:
@@ -64,10 +67,19 @@ class IO:
         prompt) are escaped, only newlines and tabs pass."""
         text = escape_controls(text, keep="\n\t")
         try:
-            self.stderr.write(text + "\n")
+            try:
+                self.stderr.write(text + "\n")
+            except UnicodeEncodeError:
+                self.stderr.write(encodable(text + "\n", self.stderr))
             self.stderr.flush()
         except (BrokenPipeError, ValueError):
             pass
+
+
+def encodable(text: str, stream: Any) -> str:
+    """`text` with what the stream's encoding cannot hold (a lone surrogate...) as `?`."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    return text.encode(encoding, "replace").decode(encoding, "replace")
 
 
 class ClosedStream:

@@ -14,6 +14,7 @@ from gemini_cli.api.errors import (
     GemError,
     NetworkError,
     TimeoutError_,
+    UsageError,
     error_from_response,
 )
 from gemini_cli.api.models import Interaction
@@ -122,9 +123,10 @@ class InteractionsClient:
     def _interaction(self, resp: httpx.Response, ident: str | None = None) -> Interaction:
         try:
             return Interaction.from_json(resp.text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
+            why = "nested too deeply" if isinstance(exc, RecursionError) else exc
             raise NetworkError(
-                f"unreadable response from the API (HTTP {resp.status_code}): {exc}",
+                f"unreadable response from the API (HTTP {resp.status_code}): {why}",
                 http_status=resp.status_code,
                 interaction_id=ident,
             ) from exc
@@ -207,6 +209,9 @@ class InteractionsClient:
             retries_left = tries < self.retry.max_retries
             try:
                 resp = attempt()
+            except httpx.InvalidURL as exc:  # e.g. an id far too long for a URL: nothing sent
+                raise UsageError(f"cannot build the request URL: {str(exc)[:200]}",
+                                 interaction_id=ident) from exc
             except httpx.DecodingError as exc:  # e.g. Content-Encoding: gzip over plain bytes
                 raise NetworkError(
                     "unreadable response from the API: its body could not be decoded "

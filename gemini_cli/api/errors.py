@@ -177,7 +177,7 @@ def _error_message(status: int, body: bytes) -> tuple[str, Any]:
     text = body.decode("utf-8", "replace").strip()
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
         return (_first_line(text) or "(empty response body)"), text
     error = parsed.get("error") if isinstance(parsed, dict) else None
     if isinstance(parsed, list) and parsed and isinstance(parsed[0], dict):

@@ -103,6 +103,7 @@ class Interaction(_Lenient):
             obj.steps = _lenient_steps(data.get("steps"))
         obj._data = data
         obj._raw = raw if raw is not None else json.dumps(data)
+        obj.id = displayable_id(obj.id)
         return obj
 
     @property
@@ -185,3 +186,19 @@ def _lenient_steps(steps: Any) -> list[Step]:
             except ValidationError:
                 out.append(Step.model_construct(type=str(step.get("type", ""))))
     return out
+
+
+_UNSAFE_IN_IDS = frozenset(
+    [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F),
+     *range(0x2066, 0x206A)]
+)
+
+
+def displayable_id(ident: str) -> str:
+    """The id as gem uses it in messages, history and URLs: control and bidi characters a
+    server might send (a newline forging an extra stderr line, U+202E reversing it) become
+    `\\xNN`/`\\uNNNN`. `--format json` still prints the server's bytes unchanged."""
+    if not any(ord(ch) in _UNSAFE_IN_IDS for ch in ident):
+        return ident
+    return "".join((f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+                   if ord(ch) in _UNSAFE_IN_IDS else ch for ch in ident)

@@ -37,7 +37,7 @@ DEFAULT_MAX_INTERVAL = 15.0
 # short enough that a stuck connection never eats the whole wait; the floor lets the last
 # check at the wait's deadline still complete.
 REQUEST_TIMEOUT = 60.0
-REQUEST_TIMEOUT_FLOOR = 5.0
+REQUEST_TIMEOUT_FLOOR = 1.0
 # Consecutive stream connections that fail before delivering any event: then we poll instead.
 MAX_STREAM_FAILURES = 2
 TRANSIENT_ERRORS = (ServerError, RateLimitError, NetworkError)
@@ -101,6 +101,7 @@ def wait_until_done(
     clock: Clock | None = None,
     on_update: Listener | None = None,
     stream: bool = True,
+    timeout_shown: float | None = None,
 ) -> Interaction:
     """Block until the interaction is done; return it as GET returns it.
 
@@ -108,8 +109,11 @@ def wait_until_done(
     re-attaching after drops; on repeated stream trouble, or once the stream ends, poll GET.
     `timeout` None waits for ever. Raises StillRunningError when the timeout passes; transient
     errors (5xx, 429, network) are retried until then. KeyboardInterrupt propagates.
+    `timeout_shown`: the --timeout to name in that error when `timeout` is what is left of it.
     """
     waiter = _Waiter(client, interaction_id, timeout, clock or Clock(), on_update)
+    if timeout_shown is not None:
+        waiter.timeout = timeout_shown
     if stream:
         # GET first: a finished interaction needs no stream, and a replayed stream would
         # show its old statuses as if they were news.

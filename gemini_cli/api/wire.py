@@ -31,7 +31,13 @@ def check_base_url(base_url: str, origin: str = "--base-url") -> None:
     fragment (the API path is appended to the path, they would swallow it) and no user:password
     (it would show in --debug and --dry-run). `emulator:` is the embedded emulator."""
     if base_url.strip().lower().startswith(EMBEDDED_BASE_URL):
+        if base_url.strip().lower() != EMBEDDED_BASE_URL:
+            raise UsageError(f"base_url from {origin}: the embedded emulator is exactly "
+                             f"'emulator:' (nothing after the colon), got {base_url!r}")
         return
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in base_url.strip()):
+        raise UsageError(f"base_url from {origin} must not contain spaces or control "
+                         f"characters, got {base_url!r}")
     try:
         parts = urlsplit(base_url)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number

@@ -15,7 +15,7 @@ class GemGroup(TyperGroup):
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         from gemini_cli.cli.usage import run_group_main
 
-        return run_group_main(super().main, args, kwargs, standalone_mode)
+        return run_group_main(_output_guarded(super().main), args, kwargs, standalone_mode)
 
     # Plain options skip Typer's pydantic coercion: no pydantic import just to parse flags.
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -35,6 +35,31 @@ class GemGroup(TyperGroup):
         if cmd is not None:
             install_tree(cmd, ctx)
         return name, cmd, rest
+
+
+def _output_guarded(main: Any) -> Any:
+    """Help and version text that cannot be written (`gem --help >/dev/full`) is exit 2 with
+    one line, like a command's output; a reader gone (`| head -c1`) is a quiet exit 0.
+    (A command's own output failures are handled inside its error boundary.)"""
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        from gemini_cli.cli.main import WRITE_ERRNOS
+        from gemini_cli.termio import silence_stdout
+
+        try:
+            return main(*args, **kwargs)
+        except BrokenPipeError:
+            silence_stdout()
+            return 0
+        except OSError as exc:
+            if exc.errno not in WRITE_ERRNOS:
+                raise
+            silence_stdout()
+            import sys
+
+            sys.stderr.write(f"gem: error: cannot write output: {exc.strerror or exc}\n")
+            return 2
+
+    return guarded
 
 
 app = typer.Typer(
@@ -123,7 +148,7 @@ def help_(ctx: typer.Context,
     target, command = ctx.parent, ctx.parent.command
     for name in names or []:
         sub = command.get_command(target, name) if hasattr(command, "get_command") else None
-        if sub is None or getattr(sub, "hidden", False):
+        if sub is None or (getattr(sub, "hidden", False) and name != "help"):
             path = " ".join([target.command_path, name])
             exit_code_of_usage(f"no such command: '{path}' (see '{target.command_path} --help')")
         target = sub.make_context(name, [], parent=target, resilient_parsing=True)

@@ -93,8 +93,11 @@ def set_(
     from gemini_cli.config_file import set_value
     from gemini_cli.state import config_path
 
-    if value == "-":
-        value = run.io.stdin.readline().strip()
+    if value == "-":  # the first line, within --timeout; a closed stdin is exit 2
+        from gemini_cli.inputs import read_stdin_line
+
+        value = read_stdin_line(run.io.stdin, max(run.remaining(), 0.0), f"{key} -",
+                                run.clock.monotonic) or ""
     where = config_path()
     stored = set_value(where, key, value)
     shown = "<redacted>" if key == "api_key" else stored
@@ -125,8 +128,8 @@ def unset(
 
 def effective(settings: Any) -> dict[str, Any]:
     """Each setting's value and source; the key only as `<redacted>` and never run a command."""
-    values = {key: {"value": getattr(settings, key), "source": settings.sources.get(key, "")}
-              for key in SHOWN}
+    values = {key: {"value": _shown(key, getattr(settings, key)),
+                    "source": settings.sources.get(key, "")} for key in SHOWN}
     key_source = api_key_source(settings.file_values)
     values["api_key"] = {"value": None if key_source == "unset" else "<redacted>",
                          "source": key_source}
@@ -136,6 +139,15 @@ def effective(settings: Any) -> dict[str, Any]:
         "settings": values,
         "aliases": dict(settings.aliases),
     }
+
+
+def _shown(key: str, value: Any) -> Any:
+    """As a user would write it: `600`, not `600.0`; no format set means `text`."""
+    if key == "format" and value is None:
+        return "text"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def api_key_source(file_values: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ import shutil
 
 import typer
 
+from gemini_cli.api.errors import UsageError
 from gemini_cli.cli.app import app
 from gemini_cli.cli.runtime import Runtime, gem_command
 
@@ -29,11 +30,13 @@ HEADERS = ("CREATED", "ID", "MODEL", "STATUS", "TOKENS", "PROMPT")
 @gem_command(app, "history", formats=("text", "json", "id"), help=HELP)
 def history(
     run: Runtime,
-    limit: int = typer.Option(20, "--limit", "-n", metavar="N", min=0,
+    limit: int = typer.Option(20, "--limit", "-n", metavar="N",
                               help="Show the newest N (0 for all)."),
 ) -> None:
     from gemini_cli.history import read_entries
 
+    if limit < 0:  # checked here, not by Typer: a range would import pydantic to parse it
+        raise UsageError("--limit must be 0 or more")
     rows = read_entries(limit)
     if run.format == "json":
         run.io.out(json.dumps([row.to_dict() for row in rows], indent=2, ensure_ascii=False),

@@ -1,35 +1,83 @@
 """Entry point: answer `--version` before importing anything heavy, then run the app."""
 
+import errno
 import sys
+from contextlib import suppress
 
+EXIT_USAGE = 2  # gemini_cli.api.errors.EXIT_USAGE, without importing it yet
 EXIT_INTERRUPTED = 130  # gemini_cli.api.errors.EXIT_INTERRUPTED, without importing it yet
+# Failed writes that say the output cannot be written (disk full, device error, closed fd).
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF})
+HELP_FLAGS = ("--help", "-h", "--version", "-V")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run gem; a Ctrl-C at any moment (even while the modules load) is exit 130, one line."""
+    """Run gem; a Ctrl-C at any moment (even while the modules load) is exit 130, one line;
+    output that cannot be written (`--help >/dev/full`) is exit 2, a reader gone is exit 0."""
     try:
         return _main(argv)
     except KeyboardInterrupt:
-        try:
-            if sys.stderr is not None:
-                sys.stderr.write("gem: error: interrupted\n")
-        except (OSError, ValueError):
-            pass
+        _error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRNOS:
+            raise
+        _silence_stdout()
+        _error(f"cannot write output: {exc.strerror or exc}")
+        return EXIT_USAGE
 
 
 def _main(argv: list[str] | None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    for number, arg in enumerate(args, 1):
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in arg):  # bytes Python could not decode
+            _error(f"argument {number} is not valid UTF-8")
+            return EXIT_USAGE
+    if sys.stdout is None and _prints_help_or_version(args):
+        _error("stdout is closed: the output would be lost; hint: redirect it instead, "
+               "e.g. > /dev/null")
+        return EXIT_USAGE
+    _replace_unencodable(sys.stdout)
     if args in (["--version"], ["-V"]):
         from gemini_cli import __version__
 
         if sys.stdout is not None:
             sys.stdout.write(f"gem {__version__}\n")
+            sys.stdout.flush()
         return 0
     from gemini_cli.cli.app import app
 
     code = app(args=args, prog_name="gem", standalone_mode=False)
     return code if isinstance(code, int) else 0
+
+
+def _prints_help_or_version(args: list[str]) -> bool:
+    before = args[:args.index("--")] if "--" in args else args
+    return (bool(args) and args[0] == "help") or any(a in HELP_FLAGS for a in before)
+
+
+def _replace_unencodable(stream: object) -> None:
+    """A character stdout cannot encode (a lone surrogate in a reply) prints as `?`."""
+    with suppress(AttributeError, ValueError, OSError):
+        stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
+
+
+def _error(message: str) -> None:
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(f"gem: error: {message}\n")
+            sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    from gemini_cli.termio import silence_stdout
+
+    silence_stdout()
 
 
 if __name__ == "__main__":

@@ -26,8 +26,16 @@ Examples:
 """
 
 MAX_INTERVAL_OPTION = typer.Option(
-    15.0, "--max-interval", metavar="SECONDS", min=0.1,
-    help="Longest pause between two polls (they start at 1 s and back off).")
+    15.0, "--max-interval", metavar="SECONDS",
+    help="Longest pause between two polls, at least 0.1 (they start at 1 s and back off).")
+MIN_INTERVAL = 0.1
+
+
+def check_max_interval(value: float) -> float:
+    """Checked in the command, not by Typer: a range would import pydantic to parse it."""
+    if not value >= MIN_INTERVAL:
+        raise UsageError(f"--max-interval must be at least {MIN_INTERVAL} seconds")
+    return value
 
 
 @gem_command(app, "poll", help=HELP)
@@ -38,6 +46,7 @@ def poll(
     max_interval: float = MAX_INTERVAL_OPTION,
     usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
 ) -> None:
+    check_max_interval(max_interval)
     from gemini_cli.render.output import render_interaction
 
     interaction_id = run.resolve_id(id_from_stdin(run) if interaction_id == "-" else interaction_id)
@@ -49,14 +58,8 @@ def poll(
 
 def id_from_stdin(run: Runtime) -> str:
     """`-`: the first non-empty line of stdin (so `gem create --format id ... | gem poll -`)."""
-    if run.io.stdin is None or run.io.stdin_isatty:
-        raise UsageError("ID '-' reads the id from stdin, but stdin is a terminal",
-                         hint="pipe it in: gem create --background --format id ... | gem poll -")
-    for line in run.io.stdin:
-        line = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-        if line.strip():
-            return line.strip()
-    raise UsageError("ID '-': stdin held no interaction id")
+    return run._id_from_stdin(  # within --timeout; closed, terminal, odd bytes: exit 2
+        hint="pipe it in: gem create --background --format id ... | gem poll -")
 
 
 def wait_budget(run: Runtime, started: float | None = None) -> float | None:
@@ -75,11 +78,13 @@ def wait_for(run: Runtime, interaction_id: str, *, max_interval: float, timeout:
     from gemini_cli.render.progress import WaitDisplay
 
     client = run.client()
+    shown = None if timeout is None else run.settings.timeout  # research: timeout is what's left
     try:
         with WaitDisplay(run.io, quiet=not run.chatty, label=label) as display:
             return wait_until_done(client, interaction_id, timeout=timeout,
                                    max_interval=max_interval, clock=run.clock,
-                                   on_update=display.update)
+                                   on_update=display.update,
+                                   timeout_shown=shown)
     except StillRunningError:
         run.io.out(interaction_id, "\n")  # on stdout, so a script can resume with it
         raise
@@ -90,10 +95,10 @@ def wait_for(run: Runtime, interaction_id: str, *, max_interval: float, timeout:
 def interrupted(run: Runtime, interaction_id: str, cancel: bool) -> Interrupted:
     """Ctrl-C: say how to resume, or cancel the interaction when asked to."""
     if not cancel:
-        # The resume command is in the message, not a hint, so --quiet keeps it.
-        return Interrupted(f"stopped waiting; interaction {interaction_id} is still running "
-                           f"(resume with: gem poll {interaction_id})",
-                           interaction_id=interaction_id)
+        # The resume command is in the message (so --quiet keeps it) and, for --json, the hint.
+        resume = f"resume with: gem poll {interaction_id}"
+        return Interrupted(f"interrupted; interaction {interaction_id} is still running; "
+                           f"{resume}", interaction_id=interaction_id, hint=resume)
     try:
         cancelled = run.client().cancel(interaction_id)
         run.observed(cancelled)  # the history row must not stay in_progress

@@ -15,8 +15,18 @@ from gemini_cli.inputs import (
 
 
 def prepare_body(run: Any, inputs: InputOptions, request: RequestOptions,
-                 *, require_input: bool = True) -> dict[str, Any]:
-    """stdin + files + words + flags -> body; exit 2 when there is nothing to send."""
+                 *, require_input: bool = True,
+                 example: str = 'gem create "Tell me a joke"') -> dict[str, Any]:
+    """stdin + files + words + flags -> body; exit 2 when there is nothing to send (the hint
+    shows `example`, a command line of the command being run)."""
+    from gemini_cli.inputs import reading
+
+    with reading(max(run.remaining(), 0.0), run.clock.monotonic):  # every file and pipe too
+        return _prepare_body(run, inputs, request, require_input, example)
+
+
+def _prepare_body(run: Any, inputs: InputOptions, request: RequestOptions,
+                  require_input: bool, example: str) -> dict[str, Any]:
     settings = run.settings
     resolve_previous(run, request)
     monotonic = run.clock.monotonic
@@ -34,7 +44,7 @@ def prepare_body(run: Any, inputs: InputOptions, request: RequestOptions,
     if require_input and "input" not in body and "continuation_token" not in body:
         raise UsageError(
             "no input: give a prompt, pipe text or a file on stdin, or use --attach",
-            hint='e.g. gem create "Tell me a joke"',
+            hint=f"e.g. {example}",
         )
     substitute_deprecated_model(run, body)
     return body

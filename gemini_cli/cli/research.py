@@ -10,7 +10,7 @@ import typer
 from gemini_cli.api.errors import UsageError
 from gemini_cli.cli.app import app
 from gemini_cli.cli.options import INPUT, REQUEST, OptionGroup
-from gemini_cli.cli.poll import MAX_INTERVAL_OPTION, wait_budget, wait_for
+from gemini_cli.cli.poll import MAX_INTERVAL_OPTION, check_max_interval, wait_budget, wait_for
 from gemini_cli.cli.prepare import dry_run, prepare_body
 from gemini_cli.cli.runtime import Runtime, gem_command
 from gemini_cli.cli.tool_options import RESEARCH_TOOLS, ToolOptions
@@ -125,16 +125,18 @@ def research(
     dry: bool = typer.Option(False, "--dry-run",
                              help="Print the request as JSON (key redacted); send nothing."),
 ) -> None:
-    from gemini_cli.api.waiting import is_done
     from gemini_cli.cli.turns import apply_tools
-    from gemini_cli.render.report import render_report
 
     started = run.clock.monotonic()
+    check_max_interval(max_interval)
     body = research_body(run, inputs, request, deep_research)
     apply_tools(body, tools)
     if dry:
         dry_run(run, "POST", body=body)
         return
+    from gemini_cli.api.waiting import is_done
+    from gemini_cli.render.report import render_report
+
     interaction = run.client().create(body)
     run.created(interaction, body)
     if no_wait:
@@ -157,7 +159,7 @@ def research_body(run: Runtime, inputs: InputOptions, request: RequestOptions,
     --set applies last so it can still change anything."""
     request.agent = research.agent_id()
     sets, request.sets = request.sets, []
-    body = prepare_body(run, inputs, request)
+    body = prepare_body(run, inputs, request, example='gem research "History of Google TPUs"')
     body["background"] = True
     given = body.get("agent_config")
     body["agent_config"] = {**(given if isinstance(given, dict) else {}),

@@ -90,6 +90,8 @@ class Runtime:
         self._settings = None
         self._client = None
         self._history_row: str | None = None  # the id this run's history row has now
+        self._history_earlier: dict[str, int | None] | None = None  # tokens of earlier hops
+        self._history_hop: dict[str, int | None] | None = None  # tokens of the current hop
         self.exit_code = 0
         self.uses_settings = True  # False for `config path`: it must work with a broken config
         self.started = self.clock.monotonic()
@@ -101,7 +103,12 @@ class Runtime:
         if self._settings is None:
             from gemini_cli.config import load_settings
 
-            self._settings = load_settings(self.options, warn=self.warn)
+            # Warnings wait until the settings (and so the output format) are known: with
+            # GEM_FORMAT=json or `format: json`, stderr must hold only the JSON error.
+            pending: list[str] = []
+            self._settings = load_settings(self.options, warn=pending.append)
+            for message in pending:
+                self.warn(message)
         return self._settings
 
     @property
@@ -185,7 +192,8 @@ class Runtime:
         return {"x-gem-emulator-fault": fault}
 
     def resolve_id(self, interaction_id: str) -> str:
-        """Accept `last` (and `-` for an id on stdin) wherever an id is expected."""
+        """Accept `last` (and `-` for an id on stdin) wherever an id is expected; an id too
+        long for a URL, or holding a control character, is exit 2."""
         from gemini_cli.history import resolve_id
 
         interaction_id = interaction_id.strip()
@@ -193,28 +201,44 @@ class Runtime:
             interaction_id = self._id_from_stdin()
         if not interaction_id:
             raise UsageError("the interaction id is empty")
+        check_id(interaction_id)
         return resolve_id(interaction_id)
 
-    def _id_from_stdin(self) -> str:
-        """`-`: the first non-empty line of stdin (`gem create --format id ... | gem get -`)."""
-        if self.io.stdin is None or self.io.stdin_isatty:
-            raise UsageError("ID '-' reads the id from stdin, but stdin is a terminal")
-        for line in self.io.stdin:
-            line = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-            if line.strip():
-                return line.strip()
-        raise UsageError("ID '-': stdin held no interaction id")
+    def _id_from_stdin(self, hint: str | None = None) -> str:
+        """`-`: the first non-empty line of stdin (`gem create --format id ... | gem get -`),
+        read within --timeout like any stdin."""
+        from gemini_cli.inputs import read_stdin_line
+
+        if self.io.stdin is None:
+            raise UsageError("ID '-' reads the id from stdin, but stdin is closed", hint=hint)
+        if self.io.stdin_isatty:
+            raise UsageError("ID '-' reads the id from stdin, but stdin is a terminal", hint=hint)
+        line = read_stdin_line(self.io.stdin, max(self.remaining(), 0.0), "ID '-'",
+                               self.clock.monotonic)
+        if not line:
+            raise UsageError("ID '-': stdin held no interaction id")
+        return line
 
     def created(self, interaction, body: dict[str, Any] | None = None) -> None:
         """Record an interaction this run created (history, `-c`, `last`); never fails.
 
         One command is one row: the later hops of a run (tool rounds, continuations) move the
-        row to their id, so `last` is where the conversation can go on."""
+        row to their id, so `last` is where the conversation can go on; its tokens are the sum
+        of the hops (as the printed usage is)."""
         from gemini_cli import history
 
         if not self._history_off(history):
-            self._best_effort(history.record, interaction, body, self._history_row)
-            self._history_row = getattr(interaction, "id", None) or self._history_row
+            ident = getattr(interaction, "id", None)
+            if ident and self._history_row and ident != self._history_row:  # a new hop
+                self._history_earlier = history.add_tokens(self._history_earlier,
+                                                           self._history_hop)
+                self._history_hop = None
+            tokens = history.tokens_of(interaction)
+            if any(value is not None for value in tokens.values()):
+                self._history_hop = tokens  # (a stream's first record of a hop has none yet)
+            self._best_effort(history.record, interaction, body, self._history_row,
+                              self._history_earlier)
+            self._history_row = ident or self._history_row
 
     def observed(self, interaction) -> None:
         """Refresh the history row of a known interaction (get/poll saw a new status)."""
@@ -280,7 +304,7 @@ class Runtime:
             self.io.err(json.dumps({"error": {**exc.to_dict(), "message": message}}))
         else:
             line = f"gem: error: {message}"
-            if exc.hint and not self.quiet:
+            if exc.hint and not self.quiet and exc.hint not in exc.message:  # said once
                 line += f"; hint: {one_line(exc.hint)}"
             self.io.err(line)
         return exc.exit_code
@@ -294,6 +318,23 @@ class Runtime:
         return "json" if fmt in ("json", "ndjson") else None
 
 
+# Per run: whether the interrupt line was printed, and whether this is the real `gem`
+# process (cli.main sets it) rather than a test calling the app in-process.
+INTERRUPT_REPORTED = [False]
+OWN_PROCESS = [False]
+
+
+def interrupted_handled() -> int:
+    """After the one interrupt line: a second Ctrl-C must not cut the orderly exit short."""
+    import signal
+    import threading
+
+    INTERRUPT_REPORTED[0] = True
+    if OWN_PROCESS[0] and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return EXIT_INTERRUPTED
+
+
 @contextmanager
 def error_boundary(run: Runtime) -> Iterator[None]:
     """Turn every exception into one line on stderr and an exit code: no tracebacks."""
@@ -301,18 +342,16 @@ def error_boundary(run: Runtime) -> Iterator[None]:
     try:
         yield
         code = run.exit_code
-    except GemError as exc:
-        if run.debug:
-            run.io.err(run._redact(traceback.format_exc().rstrip()))
+    except GemError as exc:  # expected: one line (--debug already traced the HTTP exchange)
         code = run.report(exc)
         if isinstance(exc, Interrupted):
-            code = EXIT_INTERRUPTED
+            code = interrupted_handled()
     except KeyboardInterrupt:
         if run._format_for_errors() == "json":
             run.report(Interrupted("interrupted"))
         else:
             run.io.err("gem: error: interrupted")
-        code = EXIT_INTERRUPTED
+        code = interrupted_handled()
     except BrokenPipeError:
         silence_stdout()
         code = 0
@@ -334,6 +373,20 @@ def error_boundary(run: Runtime) -> Iterator[None]:
             run.close()
     if code:
         raise typer.Exit(code)
+
+
+MAX_ID_CHARS = 1024
+
+
+def check_id(interaction_id: str) -> None:
+    """An id must fit in a URL path segment: not too long, no control or non-UTF-8 character."""
+    if len(interaction_id) > MAX_ID_CHARS:
+        raise UsageError(f"the interaction id is too long ({len(interaction_id)} characters; "
+                         f"at most {MAX_ID_CHARS})")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in interaction_id):
+        raise UsageError("the interaction id contains a control character")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in interaction_id):
+        raise UsageError("the interaction id is not valid UTF-8")
 
 
 def one_line(text: str) -> str:

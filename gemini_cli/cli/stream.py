@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -80,16 +82,17 @@ def stream(
     dry: bool = typer.Option(False, "--dry-run",
                              help="Print the request as JSON (key redacted); send nothing."),
 ) -> None:
-    from gemini_cli.render.live import make_sink
-    from gemini_cli.render.output import fail_on_status, print_usage
-
     plan = make_plan(run, inputs, request, follow_id, last_event_id, idle_timeout, tools)
     if dry:
         show_dry_run(run, plan)
         return
     from gemini_cli.cli.stream_turns import stream_turns
+    from gemini_cli.render.live import make_sink
+    from gemini_cli.render.output import fail_on_status, print_usage
 
-    sink = make_sink(run, thoughts, resumed=plan.last_event_id is not None)
+    # --format id prints one id, the final one: at once only when no hop or round can follow.
+    hops = plan.body is not None and (tools.run_tools or not tools.no_continue)
+    sink = make_sink(run, thoughts, resumed=plan.last_event_id is not None, early_id=not hops)
     final = stream_turns(run, plan, tools, sink, cancel_on_interrupt)
     if usage:
         print_usage(run, final.data.get("usage"))
@@ -109,8 +112,10 @@ def make_plan(run: Runtime, inputs: InputOptions, request: RequestOptions,
         if tools is not None:
             from gemini_cli.cli.turns import prepare_tool_body
 
-            return Plan(prepare_tool_body(run, inputs, request, tools), None, None, idle_timeout)
-        return Plan(prepare_body(run, inputs, request), None, None, idle_timeout)
+            return Plan(prepare_tool_body(run, inputs, request, tools, command="stream"),
+                        None, None, idle_timeout)
+        return Plan(prepare_body(run, inputs, request, example='gem stream "Tell me a joke"'),
+                    None, None, idle_timeout)
     if inputs.words or inputs.attach or request != RequestOptions():
         raise UsageError("--follow streams an existing interaction: give no prompt, "
                          "files or request flags")
@@ -149,36 +154,53 @@ def follow_and_print(run: Runtime, plan: Plan, sink: Any, cancel_on_interrupt: b
     )
     try:
         consume(run, plan, events, assembler, sink)
-        final = settle(run, events, assembler)
+        final = settle(run, events, assembler, resumed=plan.last_event_id is not None)
     except KeyboardInterrupt:
-        sink.end_line()
+        sink.abort_line()
         raise interrupted(run, events, cancel_on_interrupt) from None
     except GemError as exc:
-        sink.end_line()
+        sink.abort_line()
+        if exc.interaction_id is None:
+            exc.interaction_id = events.interaction_id  # e.g. stdout full: the work exists
         if isinstance(exc, TRANSIENT) and exc.hint is None and events.interaction_id:
+            # In the message too, so --quiet keeps it (the hint is for --json).
             exc.hint = f"re-attach later with: {reattach_command(events)}"
+            exc.message += f"; {exc.hint}"
         raise
     finally:
         events.close()
-    if plan.last_event_id is None:  # seen from the start: print what the deltas did not carry
-        catch_up(run, sink, assembler, final)
-    if events.done_early and run.format == "ndjson":
-        run.warn(f"the stream ended before interaction.completed; the final state of "
-                 f"{final.id} was fetched with GET (gem get {final.id} shows it)")
-    if plan.body is not None:
-        run.created(final, plan.body)  # refresh the row written at the start: final status
-    else:
-        run.observed(final)
-    sink.finish(final)
+    with naming(final.id):
+        if plan.last_event_id is None:  # seen from the start: print what deltas did not carry
+            catch_up(run, sink, assembler, final)
+        if events.done_early and run.format == "ndjson":
+            run.warn(f"the stream ended before interaction.completed; the final state of "
+                     f"{final.id} was fetched with GET (gem get {final.id} shows it)")
+        if plan.body is not None:
+            run.created(final, plan.body)  # refresh the row written at the start: final status
+        else:
+            run.observed(final)
+        sink.finish(final)
     return final
 
 
-def settle(run: Runtime, events: Any, assembler: Any) -> Interaction:
-    """The final interaction: rebuilt from the events, completed by a GET if they stop short."""
+@contextmanager
+def naming(interaction_id: str | None) -> Iterator[None]:
+    """An error past this point (e.g. stdout full) names the interaction: it exists."""
+    try:
+        yield
+    except GemError as exc:
+        if exc.interaction_id is None:
+            exc.interaction_id = interaction_id
+        raise
+
+
+def settle(run: Runtime, events: Any, assembler: Any, resumed: bool = False) -> Interaction:
+    """The final interaction: rebuilt from the events, completed by a GET if they stop short
+    or started after an event (--last-event-id: what came before it was not seen)."""
     if events.interaction_id is None:
         raise NetworkError("the stream ended before the interaction id was known")
     final = rebuilt(assembler, events.interaction_id)
-    if not events.done_early:
+    if not events.done_early and not resumed:
         return final
     # [DONE] without interaction.completed, and re-attaching brought nothing new (e.g. --follow
     # from the last event, or a server cutting streams short): the stored interaction decides.
@@ -187,12 +209,16 @@ def settle(run: Runtime, events: Any, assembler: Any) -> Interaction:
 
     stored = run.client().get(events.interaction_id)
     if not is_done(stored.status):
+        if not events.done_early:
+            return final  # the stream saw the end; a lagging GET does not undo that
         raise NetworkError(
             f"the stream of interaction {events.interaction_id} ended before it finished "
             f"(it is still {stored.status or 'running'})",
             interaction_id=events.interaction_id)
     server = stored.data
     data = {**final.data, **{key: server[key] for key in SERVER_FIELDS if key in server}}
+    if resumed:  # what only the unseen events (e.g. interaction.created) carried
+        data = {**{k: v for k, v in server.items() if k != "steps"}, **data}
     steps = output_steps(server.get("steps"))
     if steps or not data.get("steps"):
         data["steps"] = steps  # the stored output: complete, where the stream was not
@@ -264,8 +290,8 @@ def interrupted(run: Runtime, events: Any, cancel: bool) -> Interrupted:
                                interaction_id=ident)
         except GemError as exc:
             run.warn(f"could not cancel interaction {ident}: {exc.message}")
-    return Interrupted(f"interrupted; re-attach with: {reattach_command(events)}",
-                       interaction_id=ident)
+    reattach = f"re-attach with: {reattach_command(events)}"
+    return Interrupted(f"interrupted; {reattach}", interaction_id=ident, hint=reattach)
 
 
 TRANSIENT = (NetworkError, ServerError, RateLimitError)

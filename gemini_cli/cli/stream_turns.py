@@ -31,7 +31,7 @@ class DeferredSink:
 def stream_turns(run: Any, plan: Any, opts: ToolOptions, sink: Any,
                  cancel_on_interrupt: bool) -> Interaction:
     """follow_and_print for the first turn, hops and tool rounds; then finish, save, check."""
-    from gemini_cli.cli.stream import follow_and_print
+    from gemini_cli.cli.stream import follow_and_print, naming
     from gemini_cli.cli.turns import check_outputs, execute, save_media
 
     if opts.output == "-":  # stdout carries the media bytes only: no live text, no calls
@@ -50,12 +50,17 @@ def stream_turns(run: Any, plan: Any, opts: ToolOptions, sink: Any,
         return follow_and_print(run, dataclasses.replace(plan, body=body), deferred,
                                 cancel_on_interrupt)
 
-    final = execute(run, plan.body, opts, send=send)
-    sink.media_handled = opts.save is not None or opts.output is not None
-    sink.finish(final)
-    save_media(run, final, opts, to_stdout=False)
-    if opts.expect_json and run.format == "text" and final.status == "completed":
-        check_json(final)
+    try:
+        final = execute(run, plan.body, opts, send=send)
+    except BaseException:  # e.g. a tool round failing after a hop's text was printed
+        sink.abort_line()
+        raise
+    with naming(final.id):
+        sink.media_handled = opts.save is not None or opts.output is not None
+        sink.finish(final)
+        save_media(run, final, opts, to_stdout=False)
+        if opts.expect_json and run.format == "text" and final.status == "completed":
+            check_json(final)
     return final
 
 

@@ -21,8 +21,17 @@ Send = Callable[[dict[str, Any]], "Interaction"]
 
 
 def prepare_tool_body(run: Any, inputs: InputOptions, request: RequestOptions,
-                      opts: ToolOptions) -> dict[str, Any]:
+                      opts: ToolOptions, command: str = "create") -> dict[str, Any]:
     """prepare_body plus tools, response_format and `--result` answers."""
+    from gemini_cli.inputs import reading
+
+    # --tool, --schema and --result files are read within --timeout, like stdin and -a files.
+    with reading(max(run.remaining(), 0.0), run.clock.monotonic):
+        return _prepare_tool_body(run, inputs, request, opts, command)
+
+
+def _prepare_tool_body(run: Any, inputs: InputOptions, request: RequestOptions,
+                       opts: ToolOptions, command: str) -> dict[str, Any]:
     from gemini_cli.cli.prepare import prepare_body
 
     validate(opts)
@@ -35,7 +44,8 @@ def prepare_tool_body(run: Any, inputs: InputOptions, request: RequestOptions,
         if "-" in inputs.words:
             raise UsageError("--result ...=- and a '-' prompt both want stdin")
         inputs.no_stdin = True  # the result owns stdin; the prompt must not swallow it
-    body = prepare_body(run, inputs, request, require_input=not opts.results)
+    body = prepare_body(run, inputs, request, require_input=not opts.results,
+                        example=f'gem {command} "Tell me a joke"')
     apply_tools(body, opts)
     apply_response_format(body, opts)
     if opts.results:
@@ -107,7 +117,8 @@ def apply_results(run: Any, body: dict[str, Any], specs: list[str]) -> None:
     if not previous:
         raise UsageError("--result answers a call of an earlier interaction: add --previous ID "
                          "(or -c)")
-    steps = [result_from_spec(spec, run.io.stdin) for spec in specs]
+    steps = [result_from_spec(spec, run.io.stdin, is_tty=run.io.stdin_isatty)
+             for spec in specs]
     body["input"] = steps + as_steps(body.get("input"))
 
 
@@ -119,12 +130,17 @@ def split_result_spec(spec: str) -> tuple[str, str]:
     return call_id, source
 
 
-def result_from_spec(spec: str, stdin: Any, names: dict[str, str] | None = None
-                     ) -> dict[str, Any]:
+def result_from_spec(spec: str, stdin: Any, names: dict[str, str] | None = None, *,
+                     is_tty: bool = False) -> dict[str, Any]:
+    """One function_result step; `-` reads stdin (within --timeout, never a terminal)."""
     from gemini_cli.inputs import read_attachment, read_stdin
     from gemini_cli.toolrun import parse_result
 
     call_id, source = split_result_spec(spec)
+    if source == "-" and (stdin is None or is_tty):
+        state = "closed" if stdin is None else "a terminal"
+        raise UsageError(f"--result {call_id}=-: stdin is {state}: pipe the result in or "
+                         "give a file")
     data = read_stdin(stdin, False) if source == "-" else read_attachment(Path(source))
     step: dict[str, Any] = {"type": "function_result", "call_id": call_id}
     if names and call_id in names:

@@ -13,20 +13,31 @@ from gemini_cli.api.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 def run_group_main(main: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
                    standalone_mode: bool) -> Any:
     argv = kwargs.get("args") if "args" in kwargs else (args[0] if args else None)
+    from gemini_cli.cli.runtime import INTERRUPT_REPORTED
+
+    INTERRUPT_REPORTED[0] = False
     try:
         result = main(*args, standalone_mode=False, **kwargs)
     except click_exceptions.ClickException as exc:
         code = _report(exc, argv)
     except Abort:
-        sys.stderr.write("gem: error: interrupted\n")
-        code = EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED  # reported just below
     except Exception as exc:  # noqa: BLE001 - a bug outside a command's boundary: still no traceback
         code = _internal(exc, argv)
     else:
         code = result if isinstance(result, int) else 0
+    if code == EXIT_INTERRUPTED and not _interrupt_reported():
+        # Ctrl-C while Typer parsed the options: it exits 130 without a word; say it.
+        sys.stderr.write("gem: error: interrupted\n")
     if standalone_mode:
         sys.exit(code)
     return code
+
+
+def _interrupt_reported() -> bool:
+    from gemini_cli.cli.runtime import INTERRUPT_REPORTED
+
+    return INTERRUPT_REPORTED[0]
 
 
 def _internal(exc: Exception, argv: Any) -> int:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gemini_cli.api.events import text_delta_of, thought_text_of
-from gemini_cli.api.models import Interaction
-from gemini_cli.render.output import print_json, print_yaml
+
+if TYPE_CHECKING:  # pydantic stays out of start-up (`gem stream --dry-run`)
+    from gemini_cli.api.models import Interaction
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
@@ -28,7 +29,10 @@ class Sink:
         """A message is about to go to stderr (e.g. a reconnect)."""
 
     def end_line(self) -> None:
-        """The stream stops early: leave the terminal tidy."""
+        """The output is complete: end its last line."""
+
+    def abort_line(self) -> None:
+        """The stream stops early (Ctrl-C, an error): leave a terminal tidy, a file exact."""
 
     def catch_up(self, text: str) -> None:
         """Output text the deltas did not carry (fetched after the stream ended short)."""
@@ -88,6 +92,13 @@ class TextSink(Sink):
             self.run.io.out("\n")
             self.last_char = "\n"
 
+    def abort_line(self) -> None:
+        # On a terminal the error message must start on its own line; a file or pipe gets
+        # nothing added, so the output of a re-attach appended to it continues it exactly.
+        self._end_thought()
+        if self.run.io.stdout_isatty:
+            self.end_line()
+
     def finish(self, interaction: Interaction) -> None:
         self.end_line()
         if interaction.status == "requires_action":
@@ -117,6 +128,8 @@ class FinalSink(Sink):
     """The interaction rebuilt from the events, printed once at the end (json, yaml)."""
 
     def finish(self, interaction: Interaction) -> None:
+        from gemini_cli.render.output import print_json, print_yaml
+
         if self.run.format == "yaml":
             print_yaml(self.run, interaction.data)
         else:
@@ -125,20 +138,36 @@ class FinalSink(Sink):
 
 
 class IdSink(Sink):
-    """Just the id, as soon as it is known (a script can re-attach with it)."""
+    """Exactly one id: the final one. As soon as it is known (a script can re-attach with it)
+    when `early`, i.e. no continuation hop or tool round can follow; else at the end."""
+
+    def __init__(self, run: Any, early: bool = True) -> None:
+        super().__init__(run)
+        self.early = early
+        self.printed = False
 
     def on_id(self, interaction_id: str) -> None:
-        self.run.io.out(interaction_id, "\n")
+        if self.early:
+            self._print(interaction_id)
+
+    def finish(self, interaction: Interaction) -> None:
+        self._print(interaction.id)
+
+    def _print(self, interaction_id: str) -> None:
+        if not self.printed and interaction_id:
+            self.printed = True
+            self.run.io.out(interaction_id, "\n")
 
 
-def make_sink(run: Any, thoughts: bool = False, resumed: bool = False) -> Sink:
+def make_sink(run: Any, thoughts: bool = False, resumed: bool = False,
+              early_id: bool = True) -> Sink:
     fmt = run.format
     if fmt == "ndjson":
         return NdjsonSink(run)
     if fmt in ("json", "yaml"):
         return FinalSink(run)
     if fmt == "id":
-        return IdSink(run)
+        return IdSink(run, early_id)
     return TextSink(run, thoughts, resumed)
 
 

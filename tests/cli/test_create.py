@@ -59,8 +59,15 @@ def test_stdin_on_a_tty_is_not_read(invoke, create):
 
 
 def test_dash_reads_stdin_explicitly(invoke, create):
-    body = sent(invoke, create, ["-"], input="explicit", tty={"stdin_isatty": True})
+    body = sent(invoke, create, ["-", "--no-stdin"], input="explicit")
     assert body["input"] == "explicit"
+
+
+def test_dash_refuses_a_terminal_stdin(invoke, create):
+    result = invoke(["create", "-"], input="typed", tty={"stdin_isatty": True})
+    assert result.exit_code == 2
+    assert "PROMPT '-' reads stdin, but stdin is a terminal" in result.stderr
+    assert not create.calls
 
 
 def test_binary_stdin_becomes_an_inline_image(invoke, create):

@@ -45,25 +45,11 @@ def test_a_local_protocol_error_never_prints_its_text(invoke, api, api_key):
     assert len(api.calls) == 1  # gem's own malformed request: not retried
 
 
-def test_api_key_command_is_bounded_by_the_timeout(invoke, api, config_file, monkeypatch):
-    config_file.write_text("api_key_command: get-my-key\n")
-    seen = {}
-
-    def fake_run(command, **kwargs):
-        seen["timeout"] = kwargs["timeout"]
-        raise subprocess.TimeoutExpired(command, kwargs["timeout"])
-
-    monkeypatch.setattr("gemini_cli.config.subprocess.run", fake_run)
-    result = invoke(["get", IID, "--timeout", "5"])
+def test_api_key_command_is_bounded_by_the_timeout(invoke, api, config_file):
+    config_file.write_text("api_key_command: sleep 20\n")
+    result = invoke(["get", IID, "--timeout", "0.5"])
     assert result.exit_code == 4
-    assert seen["timeout"] == pytest.approx(5)
-    assert "timed out after 5s" in result.stderr
-    invoke(["get", IID, "--timeout", "300"])
-    assert seen["timeout"] == 30
-
-
-# -- 2. odd answers and settings are exit codes, never 70 ---------------------------------
-
+    assert "timed out after 0.5s" in result.stderr
 
 def test_a_body_that_cannot_be_decoded_is_exit_6(invoke, api, api_key):
     api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(
@@ -497,3 +483,63 @@ def test_a_format_another_command_has_falls_back(invoke, monkeypatch):
     result = invoke(["create", "--base-url", "emulator:", "hi"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Echo: hi")
+
+
+# -- lead's round-2 fixes ------------------------------------------------------------------
+
+
+def test_a_server_id_cannot_forge_lines_on_stderr(invoke, api, api_key):
+    forged = "v1_x\ngem: error: forged\u202e"
+    api.post("/interactions").mock(return_value=httpx.Response(
+        200, json={"id": forged, "status": "in_progress"}))
+    result = invoke(["create", "--background", "hi"])
+    assert result.exit_code == 0
+    assert "\ngem: error: forged" not in result.stdout + result.stderr
+    assert "\u202e" not in result.stderr
+    assert "v1_x\\x0agem: error: forged\\u202e" in result.stdout
+
+
+def test_json_output_keeps_the_server_id_as_sent(invoke, api, api_key):
+    body = json.dumps({"id": "v1_x\ny", "status": "completed"})
+    api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(200, text=body))
+    assert invoke(["get", IID, "--json"]).stdout == body + "\n"
+
+
+def test_config_warnings_respect_a_json_format_from_the_environment(invoke, api, config_file,
+                                                                    monkeypatch):
+    config_file.write_text("bogus_key: 1\n")
+    monkeypatch.setenv("GEM_FORMAT", "json")
+    monkeypatch.setenv("GEMINI_API_KEY", "test-key-123")
+    api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(
+        404, json={"error": {"code": 404, "message": "nope", "status": "NOT_FOUND"}}))
+    result = invoke(["get", IID])
+    assert result.exit_code == 3
+    assert json.loads(result.stderr)["error"]["http_status"] == 404  # one JSON object, no prose
+
+
+def test_debug_shows_no_traceback_for_an_expected_error(invoke, api, api_key):
+    api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(
+        404, json={"error": {"code": 404, "message": "nope", "status": "NOT_FOUND"}}))
+    result = invoke(["get", IID, "--debug"])
+    assert result.exit_code == 3
+    assert "< HTTP 404" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_while_options_are_parsed_still_says_so(invoke, monkeypatch):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("gemini_cli.cli.coercion.install", interrupted)
+    result = invoke(["history"])
+    assert result.exit_code == 130
+    assert result.stderr == "gem: error: interrupted\n"
+
+
+def test_ctrl_c_in_a_command_is_reported_once(invoke, api_key, monkeypatch):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("gemini_cli.api.client.InteractionsClient.get", interrupted)
+    result = invoke(["get", IID])
+    assert (result.exit_code, result.stderr) == (130, "gem: error: interrupted\n")

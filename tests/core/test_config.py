@@ -71,6 +71,41 @@ def test_silent_api_key_command_is_an_auth_error(config_file: Path):
         settings().api_key()
 
 
+def test_api_key_command_uses_the_first_non_empty_line(config_file: Path):
+    config_file.write_text('api_key_command: "printf \'\\\\nthe-key\\\\nlogin: me\\\\n\'"\n')
+    assert settings().api_key() == "the-key"
+
+
+def _gone(pid: int) -> bool:
+    """Dead, or a zombie waiting to be reaped: either way it can no longer act."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to inspect processes")
+def test_a_timed_out_api_key_command_leaves_no_process_behind(config_file: Path, tmp_path):
+    pidfile = tmp_path / "pid"
+    config_file.write_text(f"api_key_command: sleep 30 & echo $! > {pidfile}; wait\n")
+    with pytest.raises(AuthError, match="timed out"):
+        settings().api_key(timeout=0.3)
+    pid = int(pidfile.read_text())
+    assert any(_gone(pid) for _ in range(2000))  # bounded: SIGKILL is delivered at once
+
+
+def test_a_key_printed_by_a_lingering_command_is_used(config_file: Path):
+    config_file.write_text("api_key_command: echo early-key; exec sleep 5\n")
+    assert settings().api_key(timeout=0.5) == "early-key"
+
+
+def test_api_key_command_must_be_a_string(config_file: Path):
+    config_file.write_text("api_key_command: [pass, show, gemini]\n")
+    with pytest.raises(UsageError, match="must be a string"):
+        settings().api_key()
+
+
 def test_no_key_is_an_auth_error_with_exit_4():
     with pytest.raises(AuthError) as caught:
         settings().api_key()

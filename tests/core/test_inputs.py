@@ -55,8 +55,9 @@ def test_tty_stdin_is_never_read():
     assert stream.tell() == 0
 
 
-def test_dash_reads_stdin_even_on_a_tty():
-    assert blocks(["-"], b"from stdin", tty=True) == [{"type": "text", "text": "from stdin"}]
+def test_dash_refuses_a_terminal_stdin():
+    with pytest.raises(UsageError, match="stdin is a terminal"):
+        blocks(["-"], b"from stdin", tty=True)
 
 
 def test_no_stdin_leaves_a_pipe_unread():

@@ -130,6 +130,26 @@ def test_ctrl_c_resume_command_survives_quiet(invoke, fake_api):
     assert result.exit_code == 130 and f"gem poll {IID}" in result.stderr
 
 
+def test_ctrl_c_message_starts_with_interrupted_and_json_has_the_hint(invoke, fake_api):
+    fake_api.statuses = ["in_progress"]
+    resume = f"resume with: gem poll {IID}"
+    message = f"interrupted; interaction {IID} is still running; {resume}"
+    text = invoke(["poll", IID], clock=InterruptingClock())
+    assert text.stderr.splitlines()[-1] == f"gem: error: {message}"  # said once, no hint part
+    error = json.loads(invoke(["poll", "--json", IID], clock=InterruptingClock()).stderr)
+    assert error["error"]["message"] == message and error["error"]["hint"] == resume
+
+
+@pytest.mark.parametrize("args", [["poll", "--max-interval", "0.05", IID],
+                                  ["research", "--max-interval", "0", "q"],
+                                  ["history", "--limit", "-1"]])
+def test_out_of_range_numbers_exit_2(invoke, fake_api, args):
+    result = invoke(args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"gem: error: {args[1]} must be")
+    assert not fake_api.requests
+
+
 def test_one_plain_line_per_status_change_when_stderr_is_not_a_tty(invoke, fake_api):
     fake_api.statuses = ["queued", "queued", "in_progress", "in_progress", "completed"]
     result = invoke(["poll", IID])
@@ -171,3 +191,13 @@ def test_live_status_line_on_a_tty_stays_off_stdout(invoke, fake_api):
 def test_unknown_id_exits_3(invoke, fake_api):
     fake_api.statuses = [404]
     assert invoke(["poll", IID]).exit_code == 3
+
+
+def test_requests_near_the_deadline_get_only_a_short_read_timeout(invoke, fake_api):
+    """A stalled server cannot hold poll long past --timeout: each request's own deadline
+    shrinks with what is left (down to a 1 s floor for the last check)."""
+    fake_api.statuses = ["in_progress"]
+    result = invoke(["poll", IID, "--timeout", "0.5"])
+    assert result.exit_code == 8
+    reads = [r.extensions["timeout"]["read"] for r in fake_api.requests]
+    assert reads and max(reads) <= 1.0

@@ -220,6 +220,19 @@ def test_timeout_message_rounds_the_seconds(invoke, fake_api):
     assert "after 1.5s (--timeout)" in result.stderr
 
 
+def test_timeout_message_names_the_timeout_given(invoke, fake_api):
+    # The wait gets what the create left of --timeout; the message names --timeout, like poll.
+    fake_api.statuses = ["in_progress"]
+    result = invoke(["research", "--timeout", "1", "q"], clock=SlowCreateClock(0.04))
+    assert result.exit_code == 8
+    assert "after 1s (--timeout)" in result.stderr
+
+
+def test_no_input_hint_names_the_command(invoke, fake_api):
+    result = invoke(["research"])
+    assert result.exit_code == 2 and "e.g. gem research " in result.stderr
+
+
 def test_json_errors_are_one_json_object_on_stderr(invoke, fake_api):
     fake_api.statuses = ["in_progress", "in_progress", "failed"]
     result = invoke(["research", "--json", "q"])

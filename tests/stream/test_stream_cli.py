@@ -50,7 +50,15 @@ def post(api):
 
 @pytest.fixture
 def attach(api):
-    return api.get(f"/interactions/{TEXT_ID}").mock(side_effect=replayer(TEXT_SSE))
+    """Re-attaching replays TEXT_SSE; a plain GET returns the stored (completed) interaction."""
+    replay = replayer(TEXT_SSE)
+
+    def handle(request):
+        if request.url.params.get("stream") == "true":
+            return replay(request)
+        return httpx.Response(200, json=STORED)
+
+    return api.get(f"/interactions/{TEXT_ID}").mock(side_effect=handle)
 
 
 # -- formats ------------------------------------------------------------------------------
@@ -139,8 +147,10 @@ def test_an_error_event_exits_1_with_its_message(invoke, post):
     post.mock(return_value=sse_response(sse(CREATED, text(0, "partial"), error)))
     result = invoke(["stream", "hi"])
     assert result.exit_code == 1
-    assert result.stdout == "partial\n"
+    assert result.stdout == "partial"  # a file gets the text as it came, nothing added
     assert "Upstream (gateway_timeout)" in result.stderr
+    on_screen = invoke(["stream", "hi"], tty={"stdout_isatty": True})
+    assert on_screen.stdout == "partial\n"  # the error line starts on a line of its own
 
 
 @pytest.mark.parametrize(("status", "code"), [("failed", 1), ("cancelled", 7), ("incomplete", 7)])
@@ -229,9 +239,13 @@ def test_max_retries_exhausted_exits_6_with_a_reattach_hint(invoke, post, api):
     result = invoke(["stream", "--max-retries", "2", "hi"])
     assert result.exit_code == 6
     assert dead.call_count == 2
-    assert result.stdout == "1, 2, 3, 4, 5, \n"
+    assert result.stdout == "1, 2, 3, 4, 5, "
     assert "gave up re-attaching" in result.stderr
-    assert f"gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" in result.stderr
+    resume = f"re-attach later with: gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE"
+    assert resume in result.stderr and "hint:" not in result.stderr  # said once
+    assert resume in invoke(["stream", "-q", "--max-retries", "2", "hi"]).stderr
+    error = json.loads(invoke(["stream", "--max-retries", "2", "-f", "json", "hi"]).stderr)
+    assert (error["error"]["hint"], error["error"]["interaction_id"]) == (resume, TEXT_ID)
 
 
 STORED_STEPS = [
@@ -239,6 +253,8 @@ STORED_STEPS = [
     {"type": "thought", "signature": "EpoGCpcGAXLI2nx"},
     {"type": "model_output", "content": [{"type": "text", "text": TEXT_OUT.strip()}]},
 ]
+# What GET returns once TEXT_SSE's interaction is done (its completed event, plus the steps).
+STORED = {**json.loads(payloads(TEXT_SSE)[-1])["interaction"], "steps": STORED_STEPS}
 EARLY_DONE = b"".join(blocks(TEXT_SSE)[:7]) + b"data: [DONE]\n\n"  # one text delta, then [DONE]
 
 
@@ -274,7 +290,7 @@ def test_a_stream_cut_short_by_done_and_still_running_exits_6(invoke, api):
     cut_short_server(api, status="in_progress")
     result = invoke(["stream", "hi"])
     assert result.exit_code == 6
-    assert result.stdout == "1, 2, 3, 4, 5, \n"
+    assert result.stdout == "1, 2, 3, 4, 5, "  # so the re-attach's output can be appended
     assert "still in_progress" in result.stderr
     assert f"re-attach later with: gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" \
         in result.stderr
@@ -347,10 +363,14 @@ def test_ctrl_c_prints_how_to_reattach_and_exits_130(invoke, post, api):
     cancel = api.post(f"/interactions/{TEXT_ID}/cancel")
     result = invoke(["stream", "hi"])
     assert result.exit_code == 130
-    assert result.stdout == "1, 2, 3, 4, 5, \n"
-    assert f"re-attach with: gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" \
-        in result.stderr
+    assert result.stdout == "1, 2, 3, 4, 5, "
+    reattach = f"re-attach with: gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE"
+    assert result.stderr == f"gem: error: interrupted; {reattach}\n"
     assert cancel.call_count == 0
+    assert invoke(["stream", "hi"], tty={"stdout_isatty": True}).stdout == "1, 2, 3, 4, 5, \n"
+    assert reattach in invoke(["stream", "-q", "hi"]).stderr
+    error = json.loads(invoke(["stream", "--json", "hi"]).stderr)["error"]
+    assert (error["message"], error["hint"]) == (f"interrupted; {reattach}", reattach)
 
 
 def test_ctrl_c_with_cancel_on_interrupt_cancels_first(invoke, post, api):
@@ -378,7 +398,7 @@ def test_the_ctrl_c_hint_resumes_exactly_where_it_stopped(invoke, post, attach):
     assert hint[:2] == ["gem", "stream"]
     second = invoke(hint[1:])
     assert second.exit_code == 0
-    assert first.stdout.rstrip("\n") + second.stdout == TEXT_OUT
+    assert first.stdout + second.stdout == TEXT_OUT  # `> f`, then `>> f`: byte for byte
 
 
 # -- --follow, --dry-run, usage errors ----------------------------------------------------
@@ -412,6 +432,19 @@ def test_follow_from_an_event_id(invoke, attach):
     assert result.exit_code == 0
     assert json.loads(result.stdout)["id"] == TEXT_ID
     assert dict(attach.calls[0].request.url.params)["last_event_id"] == "v1_MV90ZXh0XzE"
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_follow_from_an_event_id_prints_the_whole_final_interaction(invoke, attach, fmt):
+    # The events before the id were not seen: the result comes from a GET, the same as from
+    # the start (not just the text after the event).
+    whole = invoke(["stream", "--follow", TEXT_ID, "-f", fmt])
+    later = invoke(["stream", "--follow", TEXT_ID, "--last-event-id", "v1_MV90ZXh0XzE", "-f", fmt])
+    assert (whole.exit_code, later.exit_code) == (0, 0), later.stderr
+    assert yaml.safe_load(later.stdout) == yaml.safe_load(whole.stdout)
+    assert yaml.safe_load(later.stdout)["steps"][-1]["content"][0]["text"] == TEXT_OUT.strip()
+    assert [dict(c.request.url.params)["stream"] for c in attach.calls] == ["true", "true",
+                                                                             "false"]
 
 
 def test_follow_after_the_last_event_takes_the_status_from_a_get(invoke, api):
@@ -491,3 +524,41 @@ def test_the_stream_timeout_bounds_the_wait_for_headers(invoke):
                     env={"GEM_EMULATOR_FAULT": "stall:30@create"})
     assert result.exit_code == 6
     assert "timed out" in result.stderr
+
+
+def test_no_input_hint_names_stream(invoke, post):
+    result = invoke(["stream"])
+    assert result.exit_code == 2 and 'hint: e.g. gem stream "' in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "ndjson", "id"])
+def test_a_full_stdout_names_the_interaction_it_could_not_print(invoke, post, monkeypatch, fmt):
+    import errno
+
+    from gemini_cli.termio import IO
+
+    class Full:
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self):
+            pass
+
+        def isatty(self):
+            return False
+
+    original = IO.from_sys.__func__
+
+    def patched(cls, overrides=None):
+        io = original(cls, overrides)
+        io.stdout = Full()
+        return io
+
+    monkeypatch.setattr("gemini_cli.termio.silence_stdout", lambda: None)
+    monkeypatch.setattr(IO, "from_sys", classmethod(patched))
+    post.mock(return_value=sse_response(TEXT_SSE))
+    result = invoke(["stream", "-f", fmt, "--json", "hi"] if fmt == "json" else
+                    ["stream", "-f", fmt, "hi"])
+    assert result.exit_code == 2
+    if fmt in ("json", "ndjson"):
+        assert json.loads(result.stderr)["error"]["interaction_id"] == TEXT_ID

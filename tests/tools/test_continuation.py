@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from gemini_cli.api.models import Interaction
 from gemini_cli.continuation import merge_hops
@@ -112,3 +113,62 @@ def test_emulator_multi_hop_streamed(emulator):
 def test_emulator_stuck_continuation(emulator):
     result = emulator(["create", "Write [[continue:stuck]]"])
     assert result.exit_code == 7 and "no progress" in result.stderr
+
+
+# -- one command, one id, one history row (continuation hops and tool rounds) -----------------
+
+
+MULTI_HOP = "Write [[continue:2]]"
+
+
+def test_stream_format_id_prints_only_the_final_hop(emulator):
+    from gemini_cli import history
+
+    result = emulator(["stream", "-f", "id", MULTI_HOP])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [history.last_id()]  # what `last` points to
+    created = emulator(["create", "-f", "id", MULTI_HOP])
+    assert created.stdout.splitlines() == [history.last_id()]
+
+
+def test_stream_format_id_with_run_tools_prints_one_id(emulator, script):
+    result = emulator(["stream", "-f", "id", "--function", f"f={script('w', 'print(1)')}",
+                       "--run-tools", "please call f"])
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1
+
+
+def test_stream_format_id_prints_early_when_no_hop_can_follow(emulator):
+    result = emulator(["stream", "-f", "id", "--no-continue", "hi"])
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["create", "stream"])
+def test_history_row_sums_the_hops_and_keeps_the_command_previous_id(emulator, command):
+    from gemini_cli import history
+
+    result = emulator([command, "--json", MULTI_HOP])
+    usage = json.loads(result.stdout)["usage"]
+    [row] = history.entries()
+    assert (row.input_tokens, row.output_tokens, row.total_tokens) == (
+        usage["total_input_tokens"], usage["total_output_tokens"], usage["total_tokens"])
+    assert row.previous_id is None  # a fresh command: not its own first hop
+    emulator(["get", "last"])  # a later look at the last hop alone lowers nothing
+    assert history.entries()[0].total_tokens == usage["total_tokens"]
+    first = row.id
+    emulator([command, "-c", "--json", MULTI_HOP])
+    newest = history.entries()[0]
+    assert newest.previous_id == first
+
+
+def test_history_row_sums_the_tool_rounds(emulator, script):
+    from gemini_cli import history
+
+    for command in ("create", "stream"):
+        result = emulator([command, "--json", "--function", f"f={script('w', 'print(1)')}",
+                           "--run-tools", "please call f"])
+        assert result.exit_code == 0, result.stderr
+        final = json.loads(result.stdout)
+        row = history.entries()[0]
+        assert row.id == final["id"] and row.previous_id is None
+        assert row.total_tokens > final["usage"]["total_tokens"]  # both rounds counted
