@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from gemini_cli.api.errors import UsageError
-from gemini_cli.inputs import MAX_DEPTH, check_json_value, parse_document, read_attachment
+from gemini_cli.inputs import MAX_DEPTH, check_json_value, parse_document
+from gemini_cli.localread import read_attachment
 
 SCALARS = {
     "str": "string", "string": "string", "int": "integer", "integer": "integer",

@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gemini_cli.api.errors import UsageError
-from gemini_cli.inputs import parse_document, read_attachment
+from gemini_cli.inputs import parse_document
+from gemini_cli.localread import read_attachment
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$")
 MCP_KEYS = ("name", "header", "tool")

@@ -94,7 +94,7 @@ def set_(
     from gemini_cli.state import config_path
 
     if value == "-":  # the first line, within --timeout; a closed stdin is exit 2
-        from gemini_cli.inputs import read_stdin_line
+        from gemini_cli.localread import read_stdin_line
 
         value = read_stdin_line(run.io.stdin, max(run.remaining(), 0.0), f"{key} -",
                                 run.clock.monotonic) or ""

@@ -10,8 +10,8 @@ from gemini_cli.inputs import (
     RequestOptions,
     build_body,
     build_input_blocks,
-    read_stdin,
 )
+from gemini_cli.localread import read_stdin
 
 
 def prepare_body(run: Any, inputs: InputOptions, request: RequestOptions,
@@ -19,7 +19,7 @@ def prepare_body(run: Any, inputs: InputOptions, request: RequestOptions,
                  example: str = 'gem create "Tell me a joke"') -> dict[str, Any]:
     """stdin + files + words + flags -> body; exit 2 when there is nothing to send (the hint
     shows `example`, a command line of the command being run)."""
-    from gemini_cli.inputs import reading
+    from gemini_cli.localread import reading
 
     with reading(max(run.remaining(), 0.0), run.clock.monotonic):  # every file and pipe too
         return _prepare_body(run, inputs, request, require_input, example)

@@ -207,7 +207,7 @@ class Runtime:
     def _id_from_stdin(self, hint: str | None = None) -> str:
         """`-`: the first non-empty line of stdin (`gem create --format id ... | gem get -`),
         read within --timeout like any stdin."""
-        from gemini_cli.inputs import read_stdin_line
+        from gemini_cli.localread import read_stdin_line
 
         if self.io.stdin is None:
             raise UsageError("ID '-' reads the id from stdin, but stdin is closed", hint=hint)

@@ -23,7 +23,7 @@ Send = Callable[[dict[str, Any]], "Interaction"]
 def prepare_tool_body(run: Any, inputs: InputOptions, request: RequestOptions,
                       opts: ToolOptions, command: str = "create") -> dict[str, Any]:
     """prepare_body plus tools, response_format and `--result` answers."""
-    from gemini_cli.inputs import reading
+    from gemini_cli.localread import reading
 
     # --tool, --schema and --result files are read within --timeout, like stdin and -a files.
     with reading(max(run.remaining(), 0.0), run.clock.monotonic):
@@ -133,7 +133,7 @@ def split_result_spec(spec: str) -> tuple[str, str]:
 def result_from_spec(spec: str, stdin: Any, names: dict[str, str] | None = None, *,
                      is_tty: bool = False) -> dict[str, Any]:
     """One function_result step; `-` reads stdin (within --timeout, never a terminal)."""
-    from gemini_cli.inputs import read_attachment, read_stdin
+    from gemini_cli.localread import read_attachment, read_stdin
     from gemini_cli.toolrun import parse_result
 
     call_id, source = split_result_spec(spec)

@@ -178,7 +178,7 @@ def test_stdin_that_stays_open_without_data_times_out(fake_clock):
     import os
 
     from gemini_cli.api.errors import UsageError
-    from gemini_cli.inputs import read_stdin
+    from gemini_cli.localread import read_stdin
 
     read_end, write_end = os.pipe()
     waits = []
@@ -202,7 +202,7 @@ def test_stdin_with_data_then_silence_times_out_too(fake_clock):
     import os
 
     from gemini_cli.api.errors import UsageError
-    from gemini_cli.inputs import read_stdin
+    from gemini_cli.localread import read_stdin
 
     read_end, write_end = os.pipe()
     os.write(write_end, b"partial")
@@ -226,7 +226,7 @@ def test_stdin_with_data_then_silence_times_out_too(fake_clock):
 def test_a_pipe_that_ends_is_read_whole(fake_clock):
     import os
 
-    from gemini_cli.inputs import read_stdin
+    from gemini_cli.localread import read_stdin
 
     read_end, write_end = os.pipe()
     os.write(write_end, b"all of it")

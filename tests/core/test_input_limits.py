@@ -9,17 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gemini_cli import inputs
+from gemini_cli import localread
 from gemini_cli.api.errors import UsageError
-from gemini_cli.inputs import (
-    apply_set,
-    check_json_value,
-    parse_document,
-    read_attachment,
-    read_stdin,
-    read_stdin_line,
-    reading,
-)
+from gemini_cli.inputs import apply_set, check_json_value, parse_document
+from gemini_cli.localread import read_attachment, read_stdin, read_stdin_line, reading
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs and /dev/zero")
 
@@ -63,14 +56,14 @@ def test_the_deadline_of_a_reading_block_bounds_file_reads(tmp_path):
 
 @posix_only
 def test_an_endless_device_is_cut_at_the_size_cap(monkeypatch):
-    monkeypatch.setattr(inputs, "MAX_INPUT_BYTES", 1 << 20)
+    monkeypatch.setattr(localread, "MAX_INPUT_BYTES", 1 << 20)
     with pytest.raises(UsageError, match="/dev/zero is larger than 100 MiB") as caught:
         read_attachment(Path("/dev/zero"), timeout=10)
     assert "Files API" in (caught.value.hint or "")
 
 
 def test_a_regular_file_over_the_cap_is_refused_unread(tmp_path, monkeypatch):
-    monkeypatch.setattr(inputs, "MAX_INPUT_BYTES", 10)
+    monkeypatch.setattr(localread, "MAX_INPUT_BYTES", 10)
     big = tmp_path / "big.txt"
     big.write_bytes(b"x" * 11)
     with pytest.raises(UsageError, match="big.txt is larger than"):
@@ -78,7 +71,7 @@ def test_a_regular_file_over_the_cap_is_refused_unread(tmp_path, monkeypatch):
 
 
 def test_all_inputs_together_are_capped(tmp_path, monkeypatch):
-    monkeypatch.setattr(inputs, "MAX_INPUT_BYTES", 10)
+    monkeypatch.setattr(localread, "MAX_INPUT_BYTES", 10)
     one, two = tmp_path / "a", tmp_path / "b"
     one.write_bytes(b"x" * 6)
     two.write_bytes(b"y" * 6)
@@ -90,7 +83,7 @@ def test_all_inputs_together_are_capped(tmp_path, monkeypatch):
 def test_stdin_over_the_cap_is_refused(monkeypatch):
     import io
 
-    monkeypatch.setattr(inputs, "MAX_INPUT_BYTES", 10)
+    monkeypatch.setattr(localread, "MAX_INPUT_BYTES", 10)
     with pytest.raises(UsageError, match="stdin is larger than"):
         read_stdin(io.BytesIO(b"x" * 11), False)
 
