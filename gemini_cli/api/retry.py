@@ -6,7 +6,6 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # A create (POST) is not idempotent: retry it only when the answer proves it was not processed.
@@ -64,6 +63,8 @@ def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float]) ->
         return max(float(raw), 0.0)
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # only for an HTTP-date Retry-After
+
     try:
         when = parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError):
