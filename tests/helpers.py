@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 from typing import Any
@@ -43,3 +44,16 @@ def sent_json(route: Any, index: int = -1) -> Any:
 
 def fixture_text(name: str) -> str:
     return (FIXTURES / "api" / name).read_text(encoding="utf-8")
+
+
+class FullDevice:
+    """A stdout like /dev/full: every write fails with ENOSPC."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False

@@ -14,6 +14,9 @@ HELP_FLAGS = ("--help", "-h", "--version", "-V")
 def main(argv: list[str] | None = None) -> int:
     """Run gem; a Ctrl-C at any moment (even while the modules load) is exit 130, one line;
     output that cannot be written (`--help >/dev/full`) is exit 2, a reader gone is exit 0."""
+    import signal
+
+    on_sigint = signal.getsignal(signal.SIGINT)
     try:
         return _main(argv)
     except KeyboardInterrupt:
@@ -28,6 +31,20 @@ def main(argv: list[str] | None = None) -> int:
         _silence_stdout()
         _error(f"cannot write output: {exc.strerror or exc}")
         return EXIT_USAGE
+    finally:
+        _restore(on_sigint)
+
+
+def _restore(on_sigint: object) -> None:
+    """Undo what a run did to the process (a caller of main() may be a long-lived process,
+    and an ignored SIGINT would be inherited by everything it starts)."""
+    import signal
+
+    boundary = sys.modules.get("gemini_cli.cli.boundary")  # not loaded by `--version`
+    if boundary is not None:
+        boundary.OWN_PROCESS[0] = False
+    with suppress(ValueError, TypeError):  # not the main thread, or a handler from C
+        signal.signal(signal.SIGINT, on_sigint)  # type: ignore[arg-type]
 
 
 def _main(argv: list[str] | None) -> int:
@@ -49,6 +66,9 @@ def _main(argv: list[str] | None) -> int:
             sys.stdout.flush()
         return 0
     from gemini_cli.cli.app import app
+    from gemini_cli.cli.boundary import OWN_PROCESS
+
+    OWN_PROCESS[0] = True  # the real process: it may ignore a second Ctrl-C while exiting
 
     code = app(args=args, prog_name="gem", standalone_mode=False)
     return code if isinstance(code, int) else 0

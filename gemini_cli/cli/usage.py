@@ -13,7 +13,7 @@ from gemini_cli.api.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 def run_group_main(main: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
                    standalone_mode: bool) -> Any:
     argv = kwargs.get("args") if "args" in kwargs else (args[0] if args else None)
-    from gemini_cli.cli.runtime import INTERRUPT_REPORTED
+    from gemini_cli.cli.boundary import INTERRUPT_REPORTED
 
     INTERRUPT_REPORTED[0] = False
     try:
@@ -35,7 +35,7 @@ def run_group_main(main: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
 
 
 def _interrupt_reported() -> bool:
-    from gemini_cli.cli.runtime import INTERRUPT_REPORTED
+    from gemini_cli.cli.boundary import INTERRUPT_REPORTED
 
     return INTERRUPT_REPORTED[0]
 

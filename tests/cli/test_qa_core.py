@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import IID, interaction, ok, sent_json
+from tests.helpers import IID, FullDevice, interaction, ok, sent_json
 
 # -- 1. the key never leaks, whatever it holds -------------------------------------------
 
@@ -104,18 +104,7 @@ def test_a_timeout_that_is_not_finite_is_exit_2(invoke, config_file, monkeypatch
 
 
 def test_a_write_error_on_stdout_is_one_line_exit_2(invoke, monkeypatch):
-    import errno
     import sys
-
-    class Full:
-        def write(self, text):
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        def flush(self):
-            pass
-
-        def isatty(self):
-            return False
 
     monkeypatch.setattr("gemini_cli.termio.silence_stdout", lambda: None)
     real = sys.stdout
@@ -125,7 +114,7 @@ def test_a_write_error_on_stdout_is_one_line_exit_2(invoke, monkeypatch):
 
     def patched(cls, overrides=None):
         io = original(cls, overrides)
-        io.stdout = Full()
+        io.stdout = FullDevice()
         return io
 
     monkeypatch.setattr(IO, "from_sys", classmethod(patched))

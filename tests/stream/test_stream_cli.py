@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from gemini_cli import history
+from tests.helpers import FullDevice
 from tests.stream.fakes import (
     CALL_ID,
     CALL_SSE,
@@ -533,25 +534,14 @@ def test_no_input_hint_names_stream(invoke, post):
 
 @pytest.mark.parametrize("fmt", ["text", "json", "ndjson", "id"])
 def test_a_full_stdout_names_the_interaction_it_could_not_print(invoke, post, monkeypatch, fmt):
-    import errno
 
     from gemini_cli.termio import IO
-
-    class Full:
-        def write(self, text):
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        def flush(self):
-            pass
-
-        def isatty(self):
-            return False
 
     original = IO.from_sys.__func__
 
     def patched(cls, overrides=None):
         io = original(cls, overrides)
-        io.stdout = Full()
+        io.stdout = FullDevice()
         return io
 
     monkeypatch.setattr("gemini_cli.termio.silence_stdout", lambda: None)

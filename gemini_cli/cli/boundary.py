@@ -1,0 +1,89 @@
+"""The one error boundary every command runs in: each exception becomes one line on stderr
+and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import errno
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING
+
+import typer
+
+from gemini_cli.api.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    GemError,
+    Interrupted,
+    UsageError,
+)
+from gemini_cli.termio import silence_stdout
+
+if TYPE_CHECKING:
+    from gemini_cli.cli.runtime import Runtime
+
+# Failed writes that say the disk (or device) is full, not that gem has a bug.
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def one_line(text: str) -> str:
+    """Errors are one line on stderr: a server message with newlines is folded."""
+    return " ".join(text.split())
+
+
+# Per run: whether the interrupt line was printed, and whether this is the real `gem`
+# process (cli.main sets it) rather than a test calling the app in-process.
+INTERRUPT_REPORTED = [False]
+OWN_PROCESS = [False]
+
+
+def interrupted_handled() -> int:
+    """After the one interrupt line: a second Ctrl-C must not cut the orderly exit short."""
+    import signal
+    import threading
+
+    INTERRUPT_REPORTED[0] = True
+    if OWN_PROCESS[0] and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return EXIT_INTERRUPTED
+
+
+@contextmanager
+def error_boundary(run: Runtime) -> Iterator[None]:
+    """Turn every exception into one line on stderr and an exit code: no tracebacks."""
+    code = 0
+    try:
+        yield
+        code = run.exit_code
+    except GemError as exc:  # expected: one line (--debug already traced the HTTP exchange)
+        code = run.report(exc)
+        if isinstance(exc, Interrupted):
+            code = interrupted_handled()
+    except KeyboardInterrupt:
+        if run._format_for_errors() == "json":
+            run.report(Interrupted("interrupted"))
+        else:
+            run.io.err("gem: error: interrupted")
+        code = interrupted_handled()
+    except BrokenPipeError:
+        silence_stdout()
+        code = 0
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last resort: a bug, reported as exit 70
+        if run.debug:
+            run.io.err(run._redact(traceback.format_exc().rstrip()))
+        if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+            # a write gem could not do (disk full...): the environment, not a bug in gem
+            silence_stdout()
+            code = run.report(UsageError(f"cannot write output: {exc.strerror or exc}"))
+        else:
+            detail = one_line(run._redact(f"{type(exc).__name__}: {exc}"))
+            run.io.err(f"gem: internal error: {detail} (run with --debug for details)")
+            code = EXIT_INTERNAL
+    finally:
+        with suppress(Exception):  # closing must never mask the real outcome
+            run.close()
+    if code:
+        raise typer.Exit(code)
