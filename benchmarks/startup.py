@@ -27,8 +27,21 @@ PATHS: dict[str, list[str]] = {
     "gem --help": ["--help"],
     'gem create --dry-run "hi"': ["create", "--dry-run", "hi"],
 }
-HEAVY = ("typer", "click", "rich", "httpx", "httpcore", "h11", "anyio", "pydantic",
-         "pydantic_core", "yaml", "ssl", "certifi", "email")
+HEAVY = (
+    "typer",
+    "click",
+    "rich",
+    "httpx",
+    "httpcore",
+    "h11",
+    "anyio",
+    "pydantic",
+    "pydantic_core",
+    "yaml",
+    "ssl",
+    "certifi",
+    "email",
+)
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "gem --version": ("typer", "click", "rich", "httpx", "pydantic", "yaml"),
     'gem create --dry-run "hi"': ("httpx", "pydantic", "rich"),
@@ -49,10 +62,17 @@ print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))
 def environment(home: str, bytecode: bool) -> dict[str, str]:
     """A throw-away HOME; with `bytecode`, .pyc files cached under it (as an installed package
     has them) even when PYTHONDONTWRITEBYTECODE is set, without writing into the source tree."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GEM_", "GOOGLE_", "GEMINI_", "PYTHONDONTWRITEBYTECODE"))}
-    env.update(HOME=home, XDG_CONFIG_HOME=f"{home}/.config", XDG_STATE_HOME=f"{home}/.state",
-               GEMINI_API_KEY="benchmark-key")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GEM_", "GOOGLE_", "GEMINI_", "PYTHONDONTWRITEBYTECODE"))
+    }
+    env.update(
+        HOME=home,
+        XDG_CONFIG_HOME=f"{home}/.config",
+        XDG_STATE_HOME=f"{home}/.state",
+        GEMINI_API_KEY="benchmark-key",
+    )
     if bytecode:
         env["PYTHONPYCACHEPREFIX"] = f"{home}/pycache"
     else:
@@ -62,8 +82,15 @@ def environment(home: str, bytecode: bool) -> dict[str, str]:
 
 def timed(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, env=env, cwd=env["HOME"], check=False)
+    subprocess.run(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=env["HOME"],
+        check=False,
+    )
     return (time.perf_counter() - start) * 1000
 
 
@@ -73,17 +100,30 @@ def median_ms(argv: list[str], env: dict[str, str], runs: int) -> float:
 
 
 def imported(args: list[str], env: dict[str, str]) -> set[str]:
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, env=env, cwd=env["HOME"], check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=env["HOME"],
+        check=True,
+    )
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def slowest_imports(args: list[str], env: dict[str, str], top: int = 6) -> list[tuple[int, str]]:
     """The heavy packages (and gem's command tree) by cumulative import time in microseconds,
     from `python -X importtime`: the line of a package's own import includes its submodules."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "gemini_cli", *args],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
-                          cwd=env["HOME"], check=False)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gemini_cli", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=env["HOME"],
+        check=False,
+    )
     wanted = (*HEAVY, "gemini_cli.cli.app")
     totals: dict[str, int] = {}
     for line in done.stderr.splitlines():
@@ -98,10 +138,14 @@ def slowest_imports(args: list[str], env: dict[str, str], top: int = 6) -> list[
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 when a path imports a forbidden module")
-    parser.add_argument("--no-bytecode", action="store_true",
-                        help="compile every module from source on each run (no .pyc cache)")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when a path imports a forbidden module"
+    )
+    parser.add_argument(
+        "--no-bytecode",
+        action="store_true",
+        help="compile every module from source on each run (no .pyc cache)",
+    )
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         env = environment(home, bytecode=not opts.no_bytecode)

@@ -23,8 +23,11 @@ def render(shell: str) -> str:
 def stale(out_dir: Path = OUT_DIR) -> list[Path]:
     """The checked-in scripts that differ from a fresh generation (or are missing)."""
     paths = [(out_dir / name, render(shell)) for shell, name in FILES.items()]
-    return [path for path, text in paths
-            if not path.is_file() or path.read_text(encoding="utf-8") != text]
+    return [
+        path
+        for path, text in paths
+        if not path.is_file() or path.read_text(encoding="utf-8") != text
+    ]
 
 
 def write(out_dir: Path = OUT_DIR) -> list[Path]:

@@ -9,8 +9,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "cli.md"
 WIDTH = 100
-ENV = {"NO_COLOR": "1", "COLUMNS": str(WIDTH), "TERMINAL_WIDTH": str(WIDTH), "TERM": "dumb",
-       "_TYPER_FORCE_DISABLE_TERMINAL": "1"}
+ENV = {
+    "NO_COLOR": "1",
+    "COLUMNS": str(WIDTH),
+    "TERMINAL_WIDTH": str(WIDTH),
+    "TERM": "dumb",
+    "_TYPER_FORCE_DISABLE_TERMINAL": "1",
+}
 HEADER = """# gem command reference
 
 Generated from the code by `python scripts/gen_docs.py` (a test fails when it is stale);
@@ -31,8 +36,9 @@ def command_paths(command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ..
 def help_text(app, path: tuple[str, ...]) -> str:
     from typer.testing import CliRunner
 
-    result = CliRunner().invoke(app, [*path, "--help"], prog_name="gem", env=ENV,
-                                terminal_width=WIDTH)
+    result = CliRunner().invoke(
+        app, [*path, "--help"], prog_name="gem", env=ENV, terminal_width=WIDTH
+    )
     if result.exit_code != 0:
         raise RuntimeError(f"gem {' '.join(path)} --help exited {result.exit_code}")
     return "\n".join(line.rstrip() for line in result.output.strip().splitlines())

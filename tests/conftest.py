@@ -28,14 +28,16 @@ class FakeClock(Clock):
     `random()` returns `jitter` (default 0.0, i.e. the undiminished backoff) so delays are exact.
     """
 
-    def __init__(self, start: float = 1_000.0, wall_start: float = 1_790_000_000.0,
-                 jitter: float = 0.0) -> None:
+    def __init__(
+        self, start: float = 1_000.0, wall_start: float = 1_790_000_000.0, jitter: float = 0.0
+    ) -> None:
         self.now = start
         self.wall_offset = wall_start - start
         self.jitter = jitter
         self.sleeps: list[float] = []
-        super().__init__(monotonic=self._monotonic, sleep=self._sleep, wall=self._wall,
-                         random=self._random)
+        super().__init__(
+            monotonic=self._monotonic, sleep=self._sleep, wall=self._wall, random=self._random
+        )
 
     def _monotonic(self) -> float:
         return self.now
@@ -110,9 +112,13 @@ def invoke(runner: CliRunner, fake_clock: FakeClock) -> Invoke:
     """
     from gemini_cli.cli.app import app
 
-    def run(args: str | Sequence[str], input: str | bytes | None = None,
-            tty: dict[str, Any] | None = None, clock: Clock | None = None,
-            env: dict[str, str] | None = None) -> Result:
+    def run(
+        args: str | Sequence[str],
+        input: str | bytes | None = None,
+        tty: dict[str, Any] | None = None,
+        clock: Clock | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Result:
         argv = args.split() if isinstance(args, str) else list(args)
         obj = {"tty": dict(tty or {}), "clock": clock or fake_clock}
         return runner.invoke(app, argv, input=input, obj=obj, env=env, catch_exceptions=False)

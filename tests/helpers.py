@@ -15,8 +15,9 @@ INTERACTIONS = f"{API_ROOT}/interactions"
 IID = "v1_abc123"
 
 
-def interaction(status: str = "completed", text: str | None = "Hello there.",
-                ident: str = IID, **extra: Any) -> dict[str, Any]:
+def interaction(
+    status: str = "completed", text: str | None = "Hello there.", ident: str = IID, **extra: Any
+) -> dict[str, Any]:
     """An interaction resource; `text` becomes one model_output text block."""
     data: dict[str, Any] = {"id": ident, "status": status, "model": "gemini-3-flash-preview"}
     if text is not None:
@@ -29,8 +30,9 @@ def ok(data: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
     return httpx.Response(200, json=interaction(**kwargs) if data is None else data)
 
 
-def error_body(status: int, message: str = "boom", code: Any = None,
-               label: str | None = None) -> httpx.Response:
+def error_body(
+    status: int, message: str = "boom", code: Any = None, label: str | None = None
+) -> httpx.Response:
     error: dict[str, Any] = {"code": code if code is not None else status, "message": message}
     if label:
         error["status"] = label

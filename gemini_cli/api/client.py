@@ -146,7 +146,11 @@ class InteractionsClient:
 
         def attempt() -> httpx.Response:
             request = self._http.build_request(
-                method, url, params=params, content=content, headers=self._headers(),
+                method,
+                url,
+                params=params,
+                content=content,
+                headers=self._headers(),
                 timeout=self._timeout(deadline.remaining()),
             )
             return self._send_once(request, deadline)
@@ -176,7 +180,11 @@ class InteractionsClient:
         def attempt() -> httpx.Response:
             first = max(min(idle_timeout, deadline.remaining()), 0.001)
             request = self._http.build_request(
-                method, url, params=params, content=content, headers=self._headers(stream=True),
+                method,
+                url,
+                params=params,
+                content=content,
+                headers=self._headers(stream=True),
                 timeout=httpx.Timeout(first, connect=min(CONNECT_TIMEOUT, first)),
             )
             self._trace_request(request)
@@ -210,12 +218,15 @@ class InteractionsClient:
             try:
                 resp = attempt()
             except httpx.InvalidURL as exc:  # e.g. an id far too long for a URL: nothing sent
-                raise UsageError(f"cannot build the request URL: {str(exc)[:200]}",
-                                 interaction_id=ident) from exc
+                raise UsageError(
+                    f"cannot build the request URL: {str(exc)[:200]}", interaction_id=ident
+                ) from exc
             except httpx.DecodingError as exc:  # e.g. Content-Encoding: gzip over plain bytes
                 raise NetworkError(
                     "unreadable response from the API: its body could not be decoded "
-                    f"({exc.__class__.__name__})", interaction_id=ident) from exc
+                    f"({exc.__class__.__name__})",
+                    interaction_id=ident,
+                ) from exc
             except httpx.TransportError as exc:
                 if retries_left and self._retryable_transport(exc, idempotent):
                     self._pause(self.retry.delay(tries, None), deadline, ident, exc)
@@ -231,8 +242,9 @@ class InteractionsClient:
                     self.clock.sleep(delay)
                     tries += 1
                     continue
-            raise error_from_response(resp.status_code, resp.content, ident,
-                                      location=resp.headers.get("location"))
+            raise error_from_response(
+                resp.status_code, resp.content, ident, location=resp.headers.get("location")
+            )
 
     def _send_once(self, request: httpx.Request, deadline: Deadline) -> httpx.Response:
         """Send and read the whole answer within the deadline: httpx's read timeout bounds
@@ -244,8 +256,9 @@ class InteractionsClient:
             for chunk in resp.iter_bytes():
                 chunks.append(chunk)
                 if deadline.expired():
-                    raise httpx.ReadTimeout("the deadline passed while reading the answer",
-                                            request=request)
+                    raise httpx.ReadTimeout(
+                        "the deadline passed while reading the answer", request=request
+                    )
             resp._content = b"".join(chunks)  # what Response.read() does
         finally:
             resp.close()
@@ -280,13 +293,16 @@ class InteractionsClient:
 
     def _transport_error(self, exc: httpx.TransportError, ident: str | None) -> GemError:
         if isinstance(exc, httpx.TimeoutException):
-            return TimeoutError_(f"timed out talking to the API ({type(exc).__name__})",
-                                 interaction_id=ident)
+            return TimeoutError_(
+                f"timed out talking to the API ({type(exc).__name__})", interaction_id=ident
+            )
         host = urlsplit(self.base_url).netloc.rpartition("@")[2] or self.base_url
         if isinstance(exc, httpx.LocalProtocolError):
             # Its text can quote a header value, the key among them: never print it.
-            return NetworkError(f"could not send the request to {host}: invalid request header",
-                                interaction_id=ident)
+            return NetworkError(
+                f"could not send the request to {host}: invalid request header",
+                interaction_id=ident,
+            )
         return NetworkError(
             f"cannot reach the API at {host}: {exc or type(exc).__name__}", interaction_id=ident
         )

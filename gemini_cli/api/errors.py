@@ -153,8 +153,11 @@ def error_from_response(
         where = f" to {location}" if location else ""
         return APIError(
             f"HTTP {status}: the API redirected{where}; gem does not follow redirects",
-            http_status=status, interaction_id=interaction_id, body=parsed,
-            hint="check --base-url (GEM_BASE_URL, base_url in the config)")
+            http_status=status,
+            interaction_id=interaction_id,
+            body=parsed,
+            hint="check --base-url (GEM_BASE_URL, base_url in the config)",
+        )
     cls: type[APIError]
     if status in (401, 403):
         cls = AuthError
@@ -217,12 +220,14 @@ def status_error(
         return InteractionError(f"{name} failed{why}", interaction_id=interaction_id or None)
     if status in STOPPED_STATUSES:
         why = f" ({reason})" if reason else ""
-        return InteractionStoppedError(f"{name} ended {status}{why}",
-                                       interaction_id=interaction_id or None)
+        return InteractionStoppedError(
+            f"{name} ended {status}{why}", interaction_id=interaction_id or None
+        )
     if status == "requires_action":
         why = f": {reason}" if reason else ""
         return RequiresActionError(
-            f"{name} requires action{why}", interaction_id=interaction_id or None,
+            f"{name} requires action{why}",
+            interaction_id=interaction_id or None,
             hint=f"answer with: gem create --previous {interaction_id} --result CALL_ID=FILE",
         )
     return None

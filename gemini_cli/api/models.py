@@ -67,8 +67,9 @@ class Interaction(_Lenient):
     def _text_or_empty(cls, value: Any) -> str:
         return _as_text(value) or ""
 
-    @field_validator("model", "agent", "continuation_token", "previous_interaction_id",
-                     mode="before")
+    @field_validator(
+        "model", "agent", "continuation_token", "previous_interaction_id", mode="before"
+    )
     @classmethod
     def _text_or_none(cls, value: Any) -> str | None:
         return _as_text(value)
@@ -97,8 +98,10 @@ class Interaction(_Lenient):
         except ValidationError:
             # A shape we do not know (e.g. steps that are not objects): keep what we can.
             obj = cls.model_construct(
-                id=_as_text(data.get("id")) or "", status=_as_text(data.get("status")) or "",
-                model=_as_text(data.get("model")), agent=_as_text(data.get("agent")),
+                id=_as_text(data.get("id")) or "",
+                status=_as_text(data.get("status")) or "",
+                model=_as_text(data.get("model")),
+                agent=_as_text(data.get("agent")),
             )
             obj.steps = _lenient_steps(data.get("steps"))
         obj._data = data
@@ -189,8 +192,15 @@ def _lenient_steps(steps: Any) -> list[Step]:
 
 
 _UNSAFE_IN_IDS = frozenset(
-    [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F),
-     *range(0x2066, 0x206A)]
+    [
+        *range(0x20),
+        0x7F,
+        *range(0x80, 0xA0),
+        0x200E,
+        0x200F,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
 )
 
 
@@ -200,5 +210,9 @@ def displayable_id(ident: str) -> str:
     `\\xNN`/`\\uNNNN`. `--format json` still prints the server's bytes unchanged."""
     if not any(ord(ch) in _UNSAFE_IN_IDS for ch in ident):
         return ident
-    return "".join((f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-                   if ord(ch) in _UNSAFE_IN_IDS else ch for ch in ident)
+    return "".join(
+        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        if ord(ch) in _UNSAFE_IN_IDS
+        else ch
+        for ch in ident
+    )

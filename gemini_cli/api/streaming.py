@@ -191,8 +191,10 @@ class Follow:
 
         status = data.get("status")
         done = isinstance(status, str) and is_done(status)
-        event = {"event_type": "interaction.completed" if done else "interaction.created",
-                 "interaction": data}
+        event = {
+            "event_type": "interaction.completed" if done else "interaction.created",
+            "interaction": data,
+        }
         self._progressed = True
         self.last_data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         self._observe(event)
@@ -227,8 +229,9 @@ class Follow:
 
 def _is_plain_json(resp: Any) -> bool:
     kind = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-    return kind == "application/json" or (kind.startswith("application/") and
-                                          kind.endswith("+json"))
+    return kind == "application/json" or (
+        kind.startswith("application/") and kind.endswith("+json")
+    )
 
 
 # The public name: `follow(client, body=...)` or `follow(client, interaction_id=...)`.

@@ -126,8 +126,14 @@ def wait_until_done(
 
 
 class _Waiter:
-    def __init__(self, client: Any, interaction_id: str, timeout: float | None, clock: Clock,
-                 on_update: Listener | None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        interaction_id: str,
+        timeout: float | None,
+        clock: Clock,
+        on_update: Listener | None,
+    ) -> None:
         self.client = client
         self.id = interaction_id
         self.clock = clock
@@ -162,7 +168,8 @@ class _Waiter:
         return StillRunningError(
             f"interaction {self.id} is still {status} after {seconds(self.timeout or 0)} "
             "(--timeout); it continues on the server",
-            interaction_id=self.id, hint=f"wait again with: gem poll {self.id}",
+            interaction_id=self.id,
+            hint=f"wait again with: gem poll {self.id}",
         )
 
     # -- progress ---------------------------------------------------------------------------
@@ -171,7 +178,10 @@ class _Waiter:
         changes.setdefault("note", None)
         new = replace(self.state, elapsed=self.clock.monotonic() - self.start, **changes)
         changed = (new.status, new.thought, new.note) != (
-            self.state.status, self.state.thought, self.state.note)
+            self.state.status,
+            self.state.thought,
+            self.state.note,
+        )
         self.state = new
         if changed and self.on_update is not None:
             self.on_update(new)
@@ -196,8 +206,11 @@ class _Waiter:
             with self.request_deadline():
                 interaction = self.client.get(self.id)
         except TRANSIENT_ERRORS as exc:
-            self.update(status=self.state.status, thought=self.state.thought,
-                        note=f"{exc.message}; retrying")
+            self.update(
+                status=self.state.status,
+                thought=self.state.thought,
+                note=f"{exc.message}; retrying",
+            )
             return None
         thought = latest_thought(interaction.step_dicts) or self.state.thought
         self.update(status=interaction.status, thought=thought)
@@ -237,8 +250,11 @@ class _Waiter:
                 continue
             except (httpx.TransportError, httpx.StreamError, *TRANSIENT_ERRORS) as exc:
                 failures += 1
-                self.update(status=self.state.status, thought=self.state.thought,
-                            note=f"event stream: {_describe(exc)}; re-attaching")
+                self.update(
+                    status=self.state.status,
+                    thought=self.state.thought,
+                    note=f"event stream: {_describe(exc)}; re-attaching",
+                )
             except GemError:
                 return False  # refused (400/404/...): polling reports the real error, if any
             if (cursor.since_last_id, cursor.last_event_id) != seen:
@@ -248,9 +264,12 @@ class _Waiter:
     def _read_stream(self, cursor: ResumeCursor) -> bool:
         """Read one connection; True once the stream says the interaction ended."""
         cursor.reattached()
-        with self.request_deadline(), self.client.stream_get(
-            self.id, idle_timeout=self.idle_timeout(), last_event_id=cursor.last_event_id
-        ) as resp:
+        with (
+            self.request_deadline(),
+            self.client.stream_get(
+                self.id, idle_timeout=self.idle_timeout(), last_event_id=cursor.last_event_id
+            ) as resp,
+        ):
             for sse in iter_sse(resp.iter_bytes()):
                 event = parse_event(sse)
                 if event is None:

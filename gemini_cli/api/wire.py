@@ -15,7 +15,6 @@ CONNECT_TIMEOUT = 10.0
 USER_AGENT = f"gem/{__version__} python/{platform.python_version()}"
 
 
-
 def is_loopback(host: str) -> bool:
     host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
@@ -32,12 +31,16 @@ def check_base_url(base_url: str, origin: str = "--base-url") -> None:
     (it would show in --debug and --dry-run). `emulator:` is the embedded emulator."""
     if base_url.strip().lower().startswith(EMBEDDED_BASE_URL):
         if base_url.strip().lower() != EMBEDDED_BASE_URL:
-            raise UsageError(f"base_url from {origin}: the embedded emulator is exactly "
-                             f"'emulator:' (nothing after the colon), got {base_url!r}")
+            raise UsageError(
+                f"base_url from {origin}: the embedded emulator is exactly "
+                f"'emulator:' (nothing after the colon), got {base_url!r}"
+            )
         return
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in base_url.strip()):
-        raise UsageError(f"base_url from {origin} must not contain spaces or control "
-                         f"characters, got {base_url!r}")
+        raise UsageError(
+            f"base_url from {origin} must not contain spaces or control "
+            f"characters, got {base_url!r}"
+        )
     try:
         parts = urlsplit(base_url)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
@@ -53,8 +56,11 @@ def check_base_url(base_url: str, origin: str = "--base-url") -> None:
     elif parts.query or parts.fragment or base_url.rstrip().endswith(("?", "#")):
         what = "must not have a query string or fragment ('?...', '#...')"
     if what:
-        shown = base_url if parts.username is None and parts.password is None else (
-            f"{parts.scheme}://<credentials>@{parts.hostname}")
+        shown = (
+            base_url
+            if parts.username is None and parts.password is None
+            else (f"{parts.scheme}://<credentials>@{parts.hostname}")
+        )
         raise UsageError(f"base_url from {origin} {what}, got {shown!r}")
 
 
@@ -67,8 +73,11 @@ def check_api_key(key: str, source: str = "") -> None:
         return
     kind = "a non-ASCII character" if ord(bad) > 0x7F else "a control character"
     where = f" from {source}" if source else ""
-    hint = ("api_key_command must print the key on its first line"
-            if "command" in source else "check for a stray newline or a pasted character")
+    hint = (
+        "api_key_command must print the key on its first line"
+        if "command" in source
+        else "check for a stray newline or a pasted character"
+    )
     raise AuthError(f"the API key{where} contains {kind}; it was not sent", hint=hint)
 
 

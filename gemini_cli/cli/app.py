@@ -41,9 +41,10 @@ def _output_guarded(main: Any) -> Any:
     """Help and version text that cannot be written (`gem --help >/dev/full`) is exit 2 with
     one line, like a command's output; a reader gone (`| head -c1`) is a quiet exit 0.
     (A command's own output failures are handled inside its error boundary.)"""
+
     def guarded(*args: Any, **kwargs: Any) -> Any:
         from gemini_cli.cli.main import WRITE_ERRNOS
-        from gemini_cli.termio import silence_stdout
+        from gemini_cli.core.termio import silence_stdout
 
         try:
             return main(*args, **kwargs)
@@ -69,9 +70,9 @@ app = typer.Typer(
     "stdout carries data only; progress, hints and errors go to stderr; the exit code "
     "tells what happened (see the README's exit-code table).",
     epilog="Examples:\n\n\b\n"
-    "  cat report.md | gem create \"Summarise this\" > summary.txt\n"
-    "  id=$(gem research --no-wait \"History of Google TPUs\"); gem poll \"$id\" > tpu.md\n"
-    "  gem --base-url emulator: create \"Hello\"     # offline, no key needed",
+    '  cat report.md | gem create "Summarise this" > summary.txt\n'
+    '  id=$(gem research --no-wait "History of Google TPUs"); gem poll "$id" > tpu.md\n'
+    '  gem --base-url emulator: create "Hello"     # offline, no key needed',
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
@@ -90,17 +91,27 @@ def _install_root_globals() -> None:
     import inspect
     from typing import Annotated
 
-    version = Annotated[bool, typer.Option(
-        "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")]
+    version = Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ]
     params = [
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
-        inspect.Parameter("version", inspect.Parameter.KEYWORD_ONLY, default=False,
-                          annotation=version),
+        inspect.Parameter(
+            "version", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=version
+        ),
     ]
     for key, (typ, option) in GLOBAL_OPTIONS.items():
-        params.append(inspect.Parameter(
-            key, inspect.Parameter.KEYWORD_ONLY,
-            default=False if typ is bool else None, annotation=Annotated[typ, option]))
+        params.append(
+            inspect.Parameter(
+                key,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=False if typ is bool else None,
+                annotation=Annotated[typ, option],
+            )
+        )
 
     def callback(ctx: typer.Context, version: bool = False, **globals_: Any) -> None:
         if not isinstance(ctx.obj, dict):
@@ -141,8 +152,9 @@ Examples:
 
 
 @app.command("help", hidden=True, help=HELP_HELP)
-def help_(ctx: typer.Context,
-          names: list[str] | None = typer.Argument(None, metavar="[COMMAND]...")) -> None:
+def help_(
+    ctx: typer.Context, names: list[str] | None = typer.Argument(None, metavar="[COMMAND]...")
+) -> None:
     from gemini_cli.cli.runtime import exit_code_of_usage
 
     target, command = ctx.parent, ctx.parent.command

@@ -18,7 +18,7 @@ from gemini_cli.api.errors import (
     Interrupted,
     UsageError,
 )
-from gemini_cli.termio import silence_stdout
+from gemini_cli.core.termio import silence_stdout
 
 if TYPE_CHECKING:
     from gemini_cli.cli.runtime import Runtime

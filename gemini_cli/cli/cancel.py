@@ -1,6 +1,5 @@
 """`gem cancel ID`: stop a running background interaction."""
 
-
 from gemini_cli.cli.app import app
 from gemini_cli.cli.options import DryRun, InteractionId
 from gemini_cli.cli.prepare import dry_run

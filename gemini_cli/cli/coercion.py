@@ -58,8 +58,9 @@ class PlainRuntimeParam(RuntimeParam):
         try:
             return self.convert(value)
         except (TypeError, ValueError) as exc:
-            raise BadParameter(f"{value!r} is not a valid {self.kind}.", ctx=ctx,
-                               param=param) from exc
+            raise BadParameter(
+                f"{value!r} is not a valid {self.kind}.", ctx=ctx, param=param
+            ) from exc
 
 
 def install(params: Iterable[Any]) -> None:
@@ -71,8 +72,12 @@ def install(params: Iterable[Any]) -> None:
         plan = _plan(descriptor) if descriptor is not None else None
         if plan is not None:
             param._runtime_param = PlainRuntimeParam(
-                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation,
-                convert=plan[0], kind=plan[1], is_list=plan[2])
+                parameter_info=descriptor.parameter_info,
+                annotation=descriptor.annotation,
+                convert=plan[0],
+                kind=plan[1],
+                is_list=plan[2],
+            )
 
 
 def install_tree(command: Any, ctx: Any) -> None:
@@ -105,6 +110,9 @@ def _unconstrained(info: Any) -> bool:
     def on(name: str) -> bool:
         return getattr(info, name, True) is not False
 
-    return (all(unset(n) for n in ("min", "max", "click_type", "parser", "path_type"))
-            and all(off(n) for n in ("exists", "writable", "resolve_path"))
-            and on("file_okay") and on("dir_okay"))
+    return (
+        all(unset(n) for n in ("min", "max", "click_type", "parser", "path_type"))
+        and all(off(n) for n in ("exists", "writable", "resolve_path"))
+        and on("file_okay")
+        and on("dir_okay")
+    )

@@ -23,8 +23,8 @@ KNOWN_AGENTS = (
 def model_ids() -> list[str]:
     aliases: list[str] = []
     try:
-        from gemini_cli.config import load_config_file
-        from gemini_cli.state import config_path
+        from gemini_cli.settings.config import load_config_file
+        from gemini_cli.settings.paths import config_path
 
         aliases = sorted((load_config_file(config_path()).get("aliases") or {}).keys())
     except Exception:  # noqa: BLE001 - completion must never fail because of a bad config

@@ -49,7 +49,7 @@ Examples:
 
 
 def _complete_key(incomplete: str) -> list[str]:
-    from gemini_cli.config_file import SETTABLE
+    from gemini_cli.settings.config_file import SETTABLE
 
     return [key for key in (*SETTABLE, "aliases.") if key.startswith(incomplete)]
 
@@ -66,7 +66,7 @@ Examples:
 
 @gem_command(config_app, "path", formats=("text", "json"), help=PATH_HELP, uses_settings=False)
 def path(run: Runtime) -> None:
-    from gemini_cli.state import config_path
+    from gemini_cli.settings.paths import config_path
 
     where = config_path()
     if run.format == "json":
@@ -90,14 +90,18 @@ def set_(
     key: str = typer.Argument(..., metavar="KEY", autocompletion=_complete_key),
     value: str = typer.Argument(..., metavar="VALUE"),
 ) -> None:
-    from gemini_cli.config_file import set_value
-    from gemini_cli.state import config_path
+    from gemini_cli.settings.config_file import set_value
+    from gemini_cli.settings.paths import config_path
 
     if value == "-":  # the first line, within --timeout; a closed stdin is exit 2
-        from gemini_cli.localread import read_stdin_line
+        from gemini_cli.request.localread import read_stdin_line
 
-        value = read_stdin_line(run.io.stdin, max(run.remaining(), 0.0), f"{key} -",
-                                run.clock.monotonic) or ""
+        value = (
+            read_stdin_line(
+                run.io.stdin, max(run.remaining(), 0.0), f"{key} -", run.clock.monotonic
+            )
+            or ""
+        )
     where = config_path()
     stored = set_value(where, key, value)
     shown = "<redacted>" if key == "api_key" else stored
@@ -119,8 +123,8 @@ def unset(
     run: Runtime,
     key: str = typer.Argument(..., metavar="KEY", autocompletion=_complete_key),
 ) -> None:
-    from gemini_cli.config_file import unset_value
-    from gemini_cli.state import config_path
+    from gemini_cli.settings.config_file import unset_value
+    from gemini_cli.settings.paths import config_path
 
     if not unset_value(config_path(), key):
         run.info(f"{key} was not set")
@@ -128,11 +132,15 @@ def unset(
 
 def effective(settings: Any) -> dict[str, Any]:
     """Each setting's value and source; the key only as `<redacted>` and never run a command."""
-    values = {key: {"value": _shown(key, getattr(settings, key)),
-                    "source": settings.sources.get(key, "")} for key in SHOWN}
+    values = {
+        key: {"value": _shown(key, getattr(settings, key)), "source": settings.sources.get(key, "")}
+        for key in SHOWN
+    }
     key_source = api_key_source(settings.file_values)
-    values["api_key"] = {"value": None if key_source == "unset" else "<redacted>",
-                         "source": key_source}
+    values["api_key"] = {
+        "value": None if key_source == "unset" else "<redacted>",
+        "source": key_source,
+    }
     return {
         "config_file": str(settings.config_file),
         "config_file_exists": bool(settings.config_file and settings.config_file.is_file()),
@@ -168,7 +176,9 @@ def _text(report: dict[str, Any]) -> str:
     from gemini_cli.render.table import aligned
 
     exists = "" if report["config_file_exists"] else " (not created yet)"
-    rows = [(key, "" if s["value"] is None else s["value"], f"({s['source']})")
-            for key, s in report["settings"].items()]
+    rows = [
+        (key, "" if s["value"] is None else s["value"], f"({s['source']})")
+        for key, s in report["settings"].items()
+    ]
     rows += [(f"aliases.{name}", target, "(config)") for name, target in report["aliases"].items()]
     return f"config file  {report['config_file']}{exists}\n" + aligned(rows)

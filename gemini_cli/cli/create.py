@@ -7,7 +7,7 @@ from gemini_cli.cli.options import INPUT, REQUEST
 from gemini_cli.cli.prepare import dry_run
 from gemini_cli.cli.runtime import Runtime, gem_command
 from gemini_cli.cli.tool_options import TOOLS, ToolOptions
-from gemini_cli.inputs import InputOptions, RequestOptions
+from gemini_cli.request.inputs import InputOptions, RequestOptions
 
 HELP = """Create an interaction and print its output.
 
@@ -29,15 +29,21 @@ Examples:
 """
 
 
-@gem_command(app, "create", groups=(INPUT, REQUEST, TOOLS), help=HELP,
-             formats=("text", "json", "yaml", "id", "paths"))
+@gem_command(
+    app,
+    "create",
+    groups=(INPUT, REQUEST, TOOLS),
+    help=HELP,
+    formats=("text", "json", "yaml", "id", "paths"),
+)
 def create(
     run: Runtime,
     inputs: InputOptions,
     request: RequestOptions,
     tools: ToolOptions,
-    dry: bool = typer.Option(False, "--dry-run",
-                             help="Print the request as JSON (key redacted); send nothing."),
+    dry: bool = typer.Option(
+        False, "--dry-run", help="Print the request as JSON (key redacted); send nothing."
+    ),
     usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
 ) -> None:
     from gemini_cli.cli.turns import execute, prepare_tool_body, render_result

@@ -28,14 +28,19 @@ def emulator(
     run: Runtime,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)."),
     port: int = typer.Option(0, "--port", help="Port to listen on; 0 picks a free one."),
-    url_file: Path | None = typer.Option(None, "--url-file", metavar="PATH",
-                                         help="Also write the base URL to this file."),
-    work_seconds: float = typer.Option(3.0, "--work-seconds", metavar="SECONDS",
-                                       help="How long background work and agents take."),
+    url_file: Path | None = typer.Option(
+        None, "--url-file", metavar="PATH", help="Also write the base URL to this file."
+    ),
+    work_seconds: float = typer.Option(
+        3.0, "--work-seconds", metavar="SECONDS", help="How long background work and agents take."
+    ),
     faults: list[str] | None = typer.Option(
-        None, "--fault", metavar="SPEC",
+        None,
+        "--fault",
+        metavar="SPEC",
         help="Inject a fault: 429:N, 503:N, 502-html:N, drop:N, stall:SECONDS, malformed-sse "
-             "(repeatable; per request: header x-gem-emulator-fault)."),
+        "(repeatable; per request: header x-gem-emulator-fault).",
+    ),
 ) -> None:
     from gemini_cli.api.errors import UsageError
     from gemini_cli.emulator.faults import FaultSpecError
@@ -46,8 +51,14 @@ def emulator(
     if host not in ("127.0.0.1", "localhost", "::1"):
         run.warn(f"binding to {host}: the emulator is reachable beyond this machine")
     try:
-        code = serve(host=host, port=port, url_file=url_file, work_seconds=work_seconds,
-                     faults=list(faults or []), out=run.io.stdout)
+        code = serve(
+            host=host,
+            port=port,
+            url_file=url_file,
+            work_seconds=work_seconds,
+            faults=list(faults or []),
+            out=run.io.stdout,
+        )
     except FaultSpecError as exc:
         raise UsageError(f"--fault: {exc}") from exc
     except OSError as exc:

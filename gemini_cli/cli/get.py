@@ -22,8 +22,9 @@ Examples:
 def get(
     run: Runtime,
     interaction_id: InteractionId,
-    include_input: bool = typer.Option(False, "--include-input",
-                                       help="Include the request input in the response."),
+    include_input: bool = typer.Option(
+        False, "--include-input", help="Include the request input in the response."
+    ),
     dry: DryRun = False,
     usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
 ) -> None:

@@ -30,17 +30,17 @@ HEADERS = ("CREATED", "ID", "MODEL", "STATUS", "TOKENS", "PROMPT")
 @gem_command(app, "history", formats=("text", "json", "id"), help=HELP)
 def history(
     run: Runtime,
-    limit: int = typer.Option(20, "--limit", "-n", metavar="N",
-                              help="Show the newest N (0 for all)."),
+    limit: int = typer.Option(
+        20, "--limit", "-n", metavar="N", help="Show the newest N (0 for all)."
+    ),
 ) -> None:
-    from gemini_cli.history import read_entries
+    from gemini_cli.history.store import read_entries
 
     if limit < 0:  # checked here, not by Typer: a range would import pydantic to parse it
         raise UsageError("--limit must be 0 or more")
     rows = read_entries(limit)
     if run.format == "json":
-        run.io.out(json.dumps([row.to_dict() for row in rows], indent=2, ensure_ascii=False),
-                   "\n")
+        run.io.out(json.dumps([row.to_dict() for row in rows], indent=2, ensure_ascii=False), "\n")
     elif run.format == "id":
         run.io.out("".join(f"{row.id}\n" for row in rows))
     elif rows or not run.io.stdout_isatty:
@@ -52,8 +52,9 @@ def history(
 def _table(run: Runtime, rows: list) -> str:
     from gemini_cli.render.table import aligned, tab_separated
 
-    cells = [(r.created, r.id, r.model or r.agent, r.status, r.total_tokens, r.prompt)
-             for r in rows]
+    cells = [
+        (r.created, r.id, r.model or r.agent, r.status, r.total_tokens, r.prompt) for r in rows
+    ]
     if not run.io.stdout_isatty:
         return tab_separated(cells)
     return aligned(cells, HEADERS, shutil.get_terminal_size().columns)

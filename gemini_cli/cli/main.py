@@ -54,8 +54,10 @@ def _main(argv: list[str] | None) -> int:
             _error(f"argument {number} is not valid UTF-8")
             return EXIT_USAGE
     if sys.stdout is None and _prints_help_or_version(args):
-        _error("stdout is closed: the output would be lost; hint: redirect it instead, "
-               "e.g. > /dev/null")
+        _error(
+            "stdout is closed: the output would be lost; hint: redirect it instead, "
+            "e.g. > /dev/null"
+        )
         return EXIT_USAGE
     _replace_unencodable(sys.stdout)
     if args in (["--version"], ["-V"]):
@@ -75,7 +77,7 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _prints_help_or_version(args: list[str]) -> bool:
-    before = args[:args.index("--")] if "--" in args else args
+    before = args[: args.index("--")] if "--" in args else args
     return (bool(args) and args[0] == "help") or any(a in HELP_FLAGS for a in before)
 
 
@@ -95,7 +97,7 @@ def _error(message: str) -> None:
 
 
 def _silence_stdout() -> None:
-    from gemini_cli.termio import silence_stdout
+    from gemini_cli.core.termio import silence_stdout
 
     silence_stdout()
 

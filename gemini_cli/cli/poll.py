@@ -26,8 +26,11 @@ Examples:
 """
 
 MAX_INTERVAL_OPTION = typer.Option(
-    15.0, "--max-interval", metavar="SECONDS",
-    help="Longest pause between two polls, at least 0.1 (they start at 1 s and back off).")
+    15.0,
+    "--max-interval",
+    metavar="SECONDS",
+    help="Longest pause between two polls, at least 0.1 (they start at 1 s and back off).",
+)
 MIN_INTERVAL = 0.1
 
 
@@ -42,7 +45,8 @@ def check_max_interval(value: float) -> float:
 def poll(
     run: Runtime,
     interaction_id: str = typer.Argument(
-        ..., metavar="ID", help="The interaction id, 'last', or '-' to read it from stdin."),
+        ..., metavar="ID", help="The interaction id, 'last', or '-' to read it from stdin."
+    ),
     max_interval: float = MAX_INTERVAL_OPTION,
     usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
 ) -> None:
@@ -50,8 +54,7 @@ def poll(
     from gemini_cli.render.output import render_interaction
 
     interaction_id = run.resolve_id(id_from_stdin(run) if interaction_id == "-" else interaction_id)
-    interaction = wait_for(run, interaction_id, max_interval=max_interval,
-                           timeout=wait_budget(run))
+    interaction = wait_for(run, interaction_id, max_interval=max_interval, timeout=wait_budget(run))
     run.observed(interaction)
     render_interaction(run, interaction, usage=usage)
 
@@ -59,7 +62,8 @@ def poll(
 def id_from_stdin(run: Runtime) -> str:
     """`-`: the first non-empty line of stdin (so `gem create --format id ... | gem poll -`)."""
     return run._id_from_stdin(  # within --timeout; closed, terminal, odd bytes: exit 2
-        hint="pipe it in: gem create --background --format id ... | gem poll -")
+        hint="pipe it in: gem create --background --format id ... | gem poll -"
+    )
 
 
 def wait_budget(run: Runtime, started: float | None = None) -> float | None:
@@ -71,8 +75,15 @@ def wait_budget(run: Runtime, started: float | None = None) -> float | None:
     return max(settings.timeout - spent, 0.0)
 
 
-def wait_for(run: Runtime, interaction_id: str, *, max_interval: float, timeout: float | None,
-             cancel_on_interrupt: bool = False, label: str = "") -> Any:
+def wait_for(
+    run: Runtime,
+    interaction_id: str,
+    *,
+    max_interval: float,
+    timeout: float | None,
+    cancel_on_interrupt: bool = False,
+    label: str = "",
+) -> Any:
     """Wait with a status line on stderr; turn Ctrl-C and the timeout into their exit codes."""
     from gemini_cli.api.waiting import wait_until_done
     from gemini_cli.render.progress import WaitDisplay
@@ -81,10 +92,15 @@ def wait_for(run: Runtime, interaction_id: str, *, max_interval: float, timeout:
     shown = None if timeout is None else run.settings.timeout  # research: timeout is what's left
     try:
         with WaitDisplay(run.io, quiet=not run.chatty, label=label) as display:
-            return wait_until_done(client, interaction_id, timeout=timeout,
-                                   max_interval=max_interval, clock=run.clock,
-                                   on_update=display.update,
-                                   timeout_shown=shown)
+            return wait_until_done(
+                client,
+                interaction_id,
+                timeout=timeout,
+                max_interval=max_interval,
+                clock=run.clock,
+                on_update=display.update,
+                timeout_shown=shown,
+            )
     except StillRunningError:
         run.io.out(interaction_id, "\n")  # on stdout, so a script can resume with it
         raise
@@ -97,15 +113,21 @@ def interrupted(run: Runtime, interaction_id: str, cancel: bool) -> Interrupted:
     if not cancel:
         # The resume command is in the message (so --quiet keeps it) and, for --json, the hint.
         resume = f"resume with: gem poll {interaction_id}"
-        return Interrupted(f"interrupted; interaction {interaction_id} is still running; "
-                           f"{resume}", interaction_id=interaction_id, hint=resume)
+        return Interrupted(
+            f"interrupted; interaction {interaction_id} is still running; {resume}",
+            interaction_id=interaction_id,
+            hint=resume,
+        )
     try:
         cancelled = run.client().cancel(interaction_id)
         run.observed(cancelled)  # the history row must not stay in_progress
         status = cancelled.status or "cancelled"
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, the user must learn of it
-        return Interrupted(f"interrupted; could not cancel interaction {interaction_id}: {exc}",
-                           interaction_id=interaction_id,
-                           hint=f"cancel it with: gem cancel {interaction_id}")
-    return Interrupted(f"interrupted; interaction {interaction_id} is {status}",
-                       interaction_id=interaction_id)
+        return Interrupted(
+            f"interrupted; could not cancel interaction {interaction_id}: {exc}",
+            interaction_id=interaction_id,
+            hint=f"cancel it with: gem cancel {interaction_id}",
+        )
+    return Interrupted(
+        f"interrupted; interaction {interaction_id} is {status}", interaction_id=interaction_id
+    )

@@ -5,42 +5,57 @@ import json
 from typing import Any
 
 from gemini_cli.api.errors import UsageError
-from gemini_cli.inputs import (
+from gemini_cli.request.inputs import (
     InputOptions,
     RequestOptions,
     build_body,
     build_input_blocks,
 )
-from gemini_cli.localread import read_stdin
+from gemini_cli.request.localread import read_stdin
 
 
-def prepare_body(run: Any, inputs: InputOptions, request: RequestOptions,
-                 *, require_input: bool = True,
-                 example: str = 'gem create "Tell me a joke"') -> dict[str, Any]:
+def prepare_body(
+    run: Any,
+    inputs: InputOptions,
+    request: RequestOptions,
+    *,
+    require_input: bool = True,
+    example: str = 'gem create "Tell me a joke"',
+) -> dict[str, Any]:
     """stdin + files + words + flags -> body; exit 2 when there is nothing to send (the hint
     shows `example`, a command line of the command being run)."""
-    from gemini_cli.localread import reading
+    from gemini_cli.request.localread import reading
 
     with reading(max(run.remaining(), 0.0), run.clock.monotonic):  # every file and pipe too
         return _prepare_body(run, inputs, request, require_input, example)
 
 
-def _prepare_body(run: Any, inputs: InputOptions, request: RequestOptions,
-                  require_input: bool, example: str) -> dict[str, Any]:
+def _prepare_body(
+    run: Any, inputs: InputOptions, request: RequestOptions, require_input: bool, example: str
+) -> dict[str, Any]:
     settings = run.settings
     resolve_previous(run, request)
     monotonic = run.clock.monotonic
     blocks = build_input_blocks(
-        inputs, run.io.stdin, run.io.stdin_isatty, stdin_taken=request.body == "-",
-        timeout=max(run.remaining(), 0.0), monotonic=monotonic,
+        inputs,
+        run.io.stdin,
+        run.io.stdin_isatty,
+        stdin_taken=request.body == "-",
+        timeout=max(run.remaining(), 0.0),
+        monotonic=monotonic,
     )
     stdin = run.io.stdin
     if request.body == "-":  # read here, within the deadline, and never from a terminal
         if stdin is None or run.io.stdin_isatty:
             raise UsageError("--body -: stdin is a terminal: pipe the body in or give a file")
         stdin = io.BytesIO(read_stdin(stdin, False, max(run.remaining(), 0.0), monotonic) or b"")
-    body = build_body(request, blocks, default_model=settings.model,
-                      resolve_model=settings.resolve_model, stdin=stdin)
+    body = build_body(
+        request,
+        blocks,
+        default_model=settings.model,
+        resolve_model=settings.resolve_model,
+        stdin=stdin,
+    )
     if require_input and "input" not in body and "continuation_token" not in body:
         raise UsageError(
             "no input: give a prompt, pipe text or a file on stdin, or use --attach",
@@ -61,7 +76,7 @@ def resolve_previous(run: Any, request: RequestOptions) -> None:
 
 
 def substitute_deprecated_model(run: Any, body: dict[str, Any]) -> None:
-    from gemini_cli.config import substitute_deprecated
+    from gemini_cli.settings.config import substitute_deprecated
 
     model = body.get("model")
     if isinstance(model, str):
@@ -71,8 +86,14 @@ def substitute_deprecated_model(run: Any, body: dict[str, Any]) -> None:
             body["model"] = replacement
 
 
-def dry_run(run: Any, method: str, *parts: str, body: Any = None,
-            params: dict[str, str] | None = None, stream: bool = False) -> None:
+def dry_run(
+    run: Any,
+    method: str,
+    *parts: str,
+    body: Any = None,
+    params: dict[str, str] | None = None,
+    stream: bool = False,
+) -> None:
     """Print the request that would be sent (key redacted) as JSON on stdout; send nothing."""
     from urllib.parse import urlencode
 

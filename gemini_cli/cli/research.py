@@ -14,7 +14,7 @@ from gemini_cli.cli.poll import MAX_INTERVAL_OPTION, check_max_interval, wait_bu
 from gemini_cli.cli.prepare import dry_run, prepare_body
 from gemini_cli.cli.runtime import Runtime, gem_command
 from gemini_cli.cli.tool_options import RESEARCH_TOOLS, ToolOptions
-from gemini_cli.inputs import InputOptions, RequestOptions, apply_set
+from gemini_cli.request.inputs import InputOptions, RequestOptions, apply_set
 
 DEFAULT_AGENT = "deep-research-preview-04-2026"
 MAX_AGENT = "deep-research-max-preview-04-2026"
@@ -38,8 +38,19 @@ Examples:
 """
 
 # Model-only flags make no sense for an agent; background is implied and store must stay on.
-MODEL_ONLY = ("model", "agent", "background", "no_store", "thinking", "thinking_summaries",
-              "max_tokens", "seed", "stop", "temperature", "top_p")
+MODEL_ONLY = (
+    "model",
+    "agent",
+    "background",
+    "no_store",
+    "thinking",
+    "thinking_summaries",
+    "max_tokens",
+    "seed",
+    "stop",
+    "temperature",
+    "top_p",
+)
 RESEARCH_REQUEST = REQUEST.without(*MODEL_ONLY)
 
 
@@ -56,18 +67,22 @@ class ResearchOptions:
 
     def agent_id(self) -> str:
         if self.agent and self.max_:
-            raise UsageError("--max and --agent cannot be combined: --max means --agent "
-                             f"{MAX_AGENT}")
+            raise UsageError(
+                f"--max and --agent cannot be combined: --max means --agent {MAX_AGENT}"
+            )
         return self.agent or (MAX_AGENT if self.max_ else DEFAULT_AGENT)
 
     def agent_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"type": "deep-research",
-                                  "thinking_summaries": _choice(
-                                      "--thinking-summaries", self.thinking_summaries,
-                                      ("auto", "none"))}
+        config: dict[str, Any] = {
+            "type": "deep-research",
+            "thinking_summaries": _choice(
+                "--thinking-summaries", self.thinking_summaries, ("auto", "none")
+            ),
+        }
         if self.visualization is not None:
-            config["visualization"] = _choice("--visualization", self.visualization,
-                                              ("auto", "off"))
+            config["visualization"] = _choice(
+                "--visualization", self.visualization, ("auto", "off")
+            )
         if self.plan:
             config["collaborative_planning"] = True
         if self.bigquery:
@@ -81,32 +96,73 @@ def _choice(flag: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-RESEARCH = OptionGroup("deep_research", ResearchOptions, {
-    "agent": (str | None, typer.Option(
-        "--agent", metavar="AGENT", rich_help_panel=RESEARCH_PANEL,
-        help=f"The agent (default {DEFAULT_AGENT}; e.g. deep-research-pro-preview-12-2025)."),
-        None),
-    "max_": (bool, typer.Option(
-        "--max", rich_help_panel=RESEARCH_PANEL,
-        help=f"Deep Research Max ({MAX_AGENT}): slower, more exhaustive."), False),
-    "thinking_summaries": (str, typer.Option(
-        "--thinking-summaries", metavar="auto|none", rich_help_panel=RESEARCH_PANEL,
-        help="Thought summaries (the live progress on stderr comes from them)."), "auto"),
-    "visualization": (str | None, typer.Option(
-        "--visualization", metavar="auto|off", rich_help_panel=RESEARCH_PANEL,
-        help="Let the agent add charts and images (default: the agent's)."), None),
-    "plan": (bool, typer.Option(
-        "--plan", rich_help_panel=RESEARCH_PANEL,
-        help="Collaborative planning: print the agent's plan and stop; approve or edit it "
-             "with --previous ID."), False),
-    "bigquery": (bool, typer.Option(
-        "--bigquery", rich_help_panel=RESEARCH_PANEL,
-        help="Enable the BigQuery tool (enable_bigquery_tool)."), False),
-})
+RESEARCH = OptionGroup(
+    "deep_research",
+    ResearchOptions,
+    {
+        "agent": (
+            str | None,
+            typer.Option(
+                "--agent",
+                metavar="AGENT",
+                rich_help_panel=RESEARCH_PANEL,
+                help=f"The agent (default {DEFAULT_AGENT}; e.g. deep-research-pro-preview-12-2025).",
+            ),
+            None,
+        ),
+        "max_": (
+            bool,
+            typer.Option(
+                "--max",
+                rich_help_panel=RESEARCH_PANEL,
+                help=f"Deep Research Max ({MAX_AGENT}): slower, more exhaustive.",
+            ),
+            False,
+        ),
+        "thinking_summaries": (
+            str,
+            typer.Option(
+                "--thinking-summaries",
+                metavar="auto|none",
+                rich_help_panel=RESEARCH_PANEL,
+                help="Thought summaries (the live progress on stderr comes from them).",
+            ),
+            "auto",
+        ),
+        "visualization": (
+            str | None,
+            typer.Option(
+                "--visualization",
+                metavar="auto|off",
+                rich_help_panel=RESEARCH_PANEL,
+                help="Let the agent add charts and images (default: the agent's).",
+            ),
+            None,
+        ),
+        "plan": (
+            bool,
+            typer.Option(
+                "--plan",
+                rich_help_panel=RESEARCH_PANEL,
+                help="Collaborative planning: print the agent's plan and stop; approve or edit it "
+                "with --previous ID.",
+            ),
+            False,
+        ),
+        "bigquery": (
+            bool,
+            typer.Option(
+                "--bigquery",
+                rich_help_panel=RESEARCH_PANEL,
+                help="Enable the BigQuery tool (enable_bigquery_tool).",
+            ),
+            False,
+        ),
+    },
+)
 
 
-@gem_command(app, "research", groups=(INPUT, RESEARCH_REQUEST, RESEARCH, RESEARCH_TOOLS),
-             help=HELP)
+@gem_command(app, "research", groups=(INPUT, RESEARCH_REQUEST, RESEARCH, RESEARCH_TOOLS), help=HELP)
 def research(
     run: Runtime,
     inputs: InputOptions,
@@ -114,16 +170,21 @@ def research(
     deep_research: ResearchOptions,
     tools: ToolOptions,
     no_wait: bool = typer.Option(
-        False, "--no-wait", help="Print the id at once and exit 0; wait later with gem poll."),
+        False, "--no-wait", help="Print the id at once and exit 0; wait later with gem poll."
+    ),
     no_sources: bool = typer.Option(
-        False, "--no-sources", help="Text format: no numbered list of sources after the report."),
+        False, "--no-sources", help="Text format: no numbered list of sources after the report."
+    ),
     cancel_on_interrupt: bool = typer.Option(
-        False, "--cancel-on-interrupt", help="Ctrl-C cancels the research instead of leaving "
-        "it running."),
+        False,
+        "--cancel-on-interrupt",
+        help="Ctrl-C cancels the research instead of leaving it running.",
+    ),
     max_interval: float = MAX_INTERVAL_OPTION,
     usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
-    dry: bool = typer.Option(False, "--dry-run",
-                             help="Print the request as JSON (key redacted); send nothing."),
+    dry: bool = typer.Option(
+        False, "--dry-run", help="Print the request as JSON (key redacted); send nothing."
+    ),
 ) -> None:
     from gemini_cli.cli.turns import apply_tools
 
@@ -143,18 +204,26 @@ def research(
         print_started(run, interaction)
         return
     if not is_done(interaction.status):
-        interaction = wait_for(run, interaction.id, max_interval=max_interval,
-                               timeout=wait_budget(run, started), label="research",
-                               cancel_on_interrupt=cancel_on_interrupt)
+        interaction = wait_for(
+            run,
+            interaction.id,
+            max_interval=max_interval,
+            timeout=wait_budget(run, started),
+            label="research",
+            cancel_on_interrupt=cancel_on_interrupt,
+        )
         run.observed(interaction)
     render_report(run, interaction, usage=usage, sources=not no_sources)
     if deep_research.plan and interaction.status == "completed":
-        run.hint(f'approve or edit the plan with: gem research --previous {interaction.id} '
-                 '"Looks good, go ahead"')
+        run.hint(
+            f"approve or edit the plan with: gem research --previous {interaction.id} "
+            '"Looks good, go ahead"'
+        )
 
 
-def research_body(run: Runtime, inputs: InputOptions, request: RequestOptions,
-                  research: ResearchOptions) -> dict[str, Any]:
+def research_body(
+    run: Runtime, inputs: InputOptions, request: RequestOptions, research: ResearchOptions
+) -> dict[str, Any]:
     """The create body: the input as for `gem create`, the agent, background and agent_config;
     --set applies last so it can still change anything."""
     request.agent = research.agent_id()
@@ -162,8 +231,7 @@ def research_body(run: Runtime, inputs: InputOptions, request: RequestOptions,
     body = prepare_body(run, inputs, request, example='gem research "History of Google TPUs"')
     body["background"] = True
     given = body.get("agent_config")
-    body["agent_config"] = {**(given if isinstance(given, dict) else {}),
-                            **research.agent_config()}
+    body["agent_config"] = {**(given if isinstance(given, dict) else {}), **research.agent_config()}
     for assignment in sets:
         apply_set(body, assignment)
     return body

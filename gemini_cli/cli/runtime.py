@@ -16,7 +16,7 @@ from gemini_cli.api.errors import (
     UsageError,
 )
 from gemini_cli.cli.boundary import error_boundary, one_line
-from gemini_cli.termio import IO
+from gemini_cli.core.termio import IO
 
 GLOBAL_PANEL = "Global options"
 
@@ -25,41 +25,89 @@ def _complete_format(ctx: Any, incomplete: str) -> list[str]:
     # Typer's callback wrapper copies the function's attributes, gem_formats among them.
     command = ctx.command
     formats = getattr(command.callback, "gem_formats", None) or getattr(
-        command, "gem_formats", ("text", "json", "yaml", "id"))
+        command, "gem_formats", ("text", "json", "yaml", "id")
+    )
     return [f for f in formats if f.startswith(incomplete)]
 
 
 # Options every command accepts, before or after the subcommand name (scripts write both).
 GLOBAL_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "base_url": (str | None, typer.Option(
-        "--base-url", metavar="URL", rich_help_panel=GLOBAL_PANEL,
-        help="API base URL, or 'emulator:' for the built-in offline emulator "
-             "[env: GEM_BASE_URL, GOOGLE_GEMINI_BASE_URL].")),
-    "api_version": (str | None, typer.Option(
-        "--api-version", metavar="VER", rich_help_panel=GLOBAL_PANEL,
-        help="API version path segment (default v1) [env: GOOGLE_GENAI_API_VERSION].")),
-    "timeout": (float | None, typer.Option(
-        "--timeout", metavar="SECONDS", rich_help_panel=GLOBAL_PANEL,
-        help="Total deadline for the operation, retries included (default 600) "
-             "[env: GEM_TIMEOUT].")),
-    "max_retries": (int | None, typer.Option(
-        "--max-retries", metavar="N", rich_help_panel=GLOBAL_PANEL,
-        help="Retries on 408/429/5xx and connection errors (default 4) [env: GEM_MAX_RETRIES].")),
-    "format": (str | None, typer.Option(
-        "--format", "-f", metavar="FORMAT", rich_help_panel=GLOBAL_PANEL,
-        autocompletion=_complete_format,
-        help="Output format: text, json, yaml or id (some commands add more).")),
-    "json_": (bool, typer.Option(
-        "--json", rich_help_panel=GLOBAL_PANEL, help="Short for --format json.")),
-    "debug": (bool, typer.Option(
-        "--debug", rich_help_panel=GLOBAL_PANEL,
-        help="Trace requests and responses on stderr (API key redacted) [env: GEM_DEBUG=1].")),
-    "quiet": (bool, typer.Option(
-        "--quiet", "-q", rich_help_panel=GLOBAL_PANEL, help="No hints, warnings or progress.")),
-    "no_log": (bool, typer.Option(
-        "--no-log", rich_help_panel=GLOBAL_PANEL,
-        help="Keep this run out of the local history ('gem history', -c, last) "
-             "[env: GEM_NO_LOG=1].")),
+    "base_url": (
+        str | None,
+        typer.Option(
+            "--base-url",
+            metavar="URL",
+            rich_help_panel=GLOBAL_PANEL,
+            help="API base URL, or 'emulator:' for the built-in offline emulator "
+            "[env: GEM_BASE_URL, GOOGLE_GEMINI_BASE_URL].",
+        ),
+    ),
+    "api_version": (
+        str | None,
+        typer.Option(
+            "--api-version",
+            metavar="VER",
+            rich_help_panel=GLOBAL_PANEL,
+            help="API version path segment (default v1) [env: GOOGLE_GENAI_API_VERSION].",
+        ),
+    ),
+    "timeout": (
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            rich_help_panel=GLOBAL_PANEL,
+            help="Total deadline for the operation, retries included (default 600) "
+            "[env: GEM_TIMEOUT].",
+        ),
+    ),
+    "max_retries": (
+        int | None,
+        typer.Option(
+            "--max-retries",
+            metavar="N",
+            rich_help_panel=GLOBAL_PANEL,
+            help="Retries on 408/429/5xx and connection errors (default 4) [env: GEM_MAX_RETRIES].",
+        ),
+    ),
+    "format": (
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            rich_help_panel=GLOBAL_PANEL,
+            autocompletion=_complete_format,
+            help="Output format: text, json, yaml or id (some commands add more).",
+        ),
+    ),
+    "json_": (
+        bool,
+        typer.Option("--json", rich_help_panel=GLOBAL_PANEL, help="Short for --format json."),
+    ),
+    "debug": (
+        bool,
+        typer.Option(
+            "--debug",
+            rich_help_panel=GLOBAL_PANEL,
+            help="Trace requests and responses on stderr (API key redacted) [env: GEM_DEBUG=1].",
+        ),
+    ),
+    "quiet": (
+        bool,
+        typer.Option(
+            "--quiet", "-q", rich_help_panel=GLOBAL_PANEL, help="No hints, warnings or progress."
+        ),
+    ),
+    "no_log": (
+        bool,
+        typer.Option(
+            "--no-log",
+            rich_help_panel=GLOBAL_PANEL,
+            help="Keep this run out of the local history ('gem history', -c, last) "
+            "[env: GEM_NO_LOG=1].",
+        ),
+    ),
 }
 _DEFAULTS = {"json_": False, "debug": False, "quiet": False, "no_log": False}
 
@@ -67,15 +115,21 @@ _DEFAULTS = {"json_": False, "debug": False, "quiet": False, "no_log": False}
 class Runtime:
     """Everything a command needs, built once per run and passed down."""
 
-    def __init__(self, io: IO, options: dict[str, Any], formats: tuple[str, ...],
-                 test_hooks: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        io: IO,
+        options: dict[str, Any],
+        formats: tuple[str, ...],
+        test_hooks: dict[str, Any] | None = None,
+    ) -> None:
         import os
 
         self.io = io
         self.options = options
         self.hooks = test_hooks or {}
         self.debug = bool(options.get("debug")) or os.environ.get(
-            "GEM_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off")
+            "GEM_DEBUG", ""
+        ).strip().lower() not in ("", "0", "false", "no", "off")
         self.quiet = bool(options.get("quiet"))
         self.formats = formats
         self._format = options.get("format")
@@ -95,7 +149,7 @@ class Runtime:
     @property
     def settings(self):
         if self._settings is None:
-            from gemini_cli.config import load_settings
+            from gemini_cli.settings.config import load_settings
 
             # Warnings wait until the settings (and so the output format) are known: with
             # GEM_FORMAT=json or `format: json`, stderr must hold only the JSON error.
@@ -129,8 +183,10 @@ class Runtime:
 
             settings = self.settings
             if self.io.stdout_closed:  # checked before anything is sent: the answer has no way out
-                raise UsageError("stdout is closed: the output would be lost",
-                                 hint="redirect it instead, e.g. > /dev/null")
+                raise UsageError(
+                    "stdout is closed: the output would be lost",
+                    hint="redirect it instead, e.g. > /dev/null",
+                )
             transport, key = None, None
             if settings.embedded:
                 transport, key = self._embedded_transport(), None
@@ -138,10 +194,14 @@ class Runtime:
                 check_transport_security(settings.base_url)  # before the key is looked for
                 key = settings.api_key(required=True, timeout=self.remaining())
             self._client = InteractionsClient(
-                api_key=key, base_url=settings.base_url if not settings.embedded
-                else "http://emulator.local", api_version=settings.api_version,
-                timeout=settings.timeout, max_retries=settings.max_retries, clock=self.clock,
-                transport=transport, extra_headers=self._extra_headers(),
+                api_key=key,
+                base_url=settings.base_url if not settings.embedded else "http://emulator.local",
+                api_version=settings.api_version,
+                timeout=settings.timeout,
+                max_retries=settings.max_retries,
+                clock=self.clock,
+                transport=transport,
+                extra_headers=self._extra_headers(),
                 trace=self.trace if self.debug else None,
             )
         return self._client
@@ -155,7 +215,7 @@ class Runtime:
         import sqlite3
 
         from gemini_cli.emulator.embedded import EmbeddedTransport
-        from gemini_cli.state import state_dir
+        from gemini_cli.settings.paths import state_dir
 
         where = state_dir()
         try:  # checked before the first request: a bad GEM_STATE_DIR is exit 2, nothing sent
@@ -167,9 +227,10 @@ class Runtime:
             reason = getattr(exc, "strerror", None) or str(exc)
             if isinstance(exc, FileExistsError) or (where.exists() and not where.is_dir()):
                 reason = "it is not a directory"
-            raise UsageError(f"the embedded emulator cannot use the state directory {where}: "
-                             f"{reason}", hint="set GEM_STATE_DIR (or XDG_STATE_HOME) to a "
-                             "writable directory") from exc
+            raise UsageError(
+                f"the embedded emulator cannot use the state directory {where}: {reason}",
+                hint="set GEM_STATE_DIR (or XDG_STATE_HOME) to a writable directory",
+            ) from exc
 
     def _extra_headers(self) -> dict[str, str]:
         import os
@@ -188,7 +249,7 @@ class Runtime:
     def resolve_id(self, interaction_id: str) -> str:
         """Accept `last` (and `-` for an id on stdin) wherever an id is expected; an id too
         long for a URL, or holding a control character, is exit 2."""
-        from gemini_cli.history import resolve_id
+        from gemini_cli.history.store import resolve_id
 
         interaction_id = interaction_id.strip()
         if interaction_id == "-":
@@ -201,14 +262,15 @@ class Runtime:
     def _id_from_stdin(self, hint: str | None = None) -> str:
         """`-`: the first non-empty line of stdin (`gem create --format id ... | gem get -`),
         read within --timeout like any stdin."""
-        from gemini_cli.localread import read_stdin_line
+        from gemini_cli.request.localread import read_stdin_line
 
         if self.io.stdin is None:
             raise UsageError("ID '-' reads the id from stdin, but stdin is closed", hint=hint)
         if self.io.stdin_isatty:
             raise UsageError("ID '-' reads the id from stdin, but stdin is a terminal", hint=hint)
-        line = read_stdin_line(self.io.stdin, max(self.remaining(), 0.0), "ID '-'",
-                               self.clock.monotonic)
+        line = read_stdin_line(
+            self.io.stdin, max(self.remaining(), 0.0), "ID '-'", self.clock.monotonic
+        )
         if not line:
             raise UsageError("ID '-': stdin held no interaction id")
         return line
@@ -219,29 +281,32 @@ class Runtime:
         One command is one row: the later hops of a run (tool rounds, continuations) move the
         row to their id, so `last` is where the conversation can go on; its tokens are the sum
         of the hops (as the printed usage is)."""
-        from gemini_cli import history
+        from gemini_cli.history import store as history
 
         if not self._history_off(history):
             ident = getattr(interaction, "id", None)
             if ident and self._history_row and ident != self._history_row:  # a new hop
-                self._history_earlier = history.add_tokens(self._history_earlier,
-                                                           self._history_hop)
+                self._history_earlier = history.add_tokens(self._history_earlier, self._history_hop)
                 self._history_hop = None
             tokens = history.tokens_of(interaction)
             if any(value is not None for value in tokens.values()):
                 self._history_hop = tokens  # (a stream's first record of a hop has none yet)
-            self._best_effort(history.record, interaction, body, self._history_row,
-                              self._history_earlier)
+            self._best_effort(
+                history.record, interaction, body, self._history_row, self._history_earlier
+            )
             self._history_row = ident or self._history_row
 
     def observed(self, interaction) -> None:
         """Refresh the history row of a known interaction (get/poll saw a new status)."""
-        from gemini_cli import history
+        from gemini_cli.history import store as history
 
         if not self._history_off(history):
-            self._best_effort(history.update_status, getattr(interaction, "id", ""),
-                              getattr(interaction, "status", ""),
-                              getattr(interaction, "usage", None))
+            self._best_effort(
+                history.update_status,
+                getattr(interaction, "id", ""),
+                getattr(interaction, "status", ""),
+                getattr(interaction, "usage", None),
+            )
 
     def _history_off(self, history: Any) -> bool:
         return bool(self.options.get("no_log")) or history.logging_disabled()
@@ -253,8 +318,10 @@ class Runtime:
         except Exception as exc:  # noqa: BLE001 - any failure here must not fail the command
             if self.debug:
                 self.io.err(traceback.format_exc().rstrip())
-            self.warn(f"could not write the history ({type(exc).__name__}: {exc}); "
-                      "run with --debug for details")
+            self.warn(
+                f"could not write the history ({type(exc).__name__}: {exc}); "
+                "run with --debug for details"
+            )
 
     def close(self) -> None:
         if self._client is not None:
@@ -318,8 +385,10 @@ MAX_ID_CHARS = 1024
 def check_id(interaction_id: str) -> None:
     """An id must fit in a URL path segment: not too long, no control or non-UTF-8 character."""
     if len(interaction_id) > MAX_ID_CHARS:
-        raise UsageError(f"the interaction id is too long ({len(interaction_id)} characters; "
-                         f"at most {MAX_ID_CHARS})")
+        raise UsageError(
+            f"the interaction id is too long ({len(interaction_id)} characters; "
+            f"at most {MAX_ID_CHARS})"
+        )
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in interaction_id):
         raise UsageError("the interaction id contains a control character")
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in interaction_id):
@@ -362,8 +431,11 @@ def gem_command(
             for group in groups:
                 values = {key: kw.pop(key) for key in group.options}
                 kw[group.name] = group.build(
-                    {k: ([] if v is None and _is_list(group.options[k][0]) else v)
-                     for k, v in values.items()})
+                    {
+                        k: ([] if v is None and _is_list(group.options[k][0]) else v)
+                        for k, v in values.items()
+                    }
+                )
             obj = ctx.obj if ctx is not None and isinstance(ctx.obj, dict) else {}
             run = Runtime(IO.from_sys(obj.get("tty")), merged_options(ctx, local), formats, obj)
             run.uses_settings = uses_settings
@@ -371,18 +443,31 @@ def gem_command(
                 _ = run.format  # validates --format before any work is done
                 fn(run, *args, **kw)
 
-        params = [p for p in list(inspect.signature(fn).parameters.values())[1:]
-                  if p.name not in group_names]
-        extra = [(key, typ, option, default) for group in groups
-                 for key, (typ, option, default) in group.options.items()]
-        extra += [(key, typ, option, _DEFAULTS.get(key))
-                  for key, (typ, option) in GLOBAL_OPTIONS.items()]
+        params = [
+            p
+            for p in list(inspect.signature(fn).parameters.values())[1:]
+            if p.name not in group_names
+        ]
+        extra = [
+            (key, typ, option, default)
+            for group in groups
+            for key, (typ, option, default) in group.options.items()
+        ]
+        extra += [
+            (key, typ, option, _DEFAULTS.get(key)) for key, (typ, option) in GLOBAL_OPTIONS.items()
+        ]
         for key, typ, option, default in extra:
-            params.append(inspect.Parameter(
-                key, inspect.Parameter.KEYWORD_ONLY, default=default,
-                annotation=Annotated[typ, option]))
-        params.append(inspect.Parameter(
-            "gem_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context))
+            params.append(
+                inspect.Parameter(
+                    key,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=default,
+                    annotation=Annotated[typ, option],
+                )
+            )
+        params.append(
+            inspect.Parameter("gem_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+        )
         wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in params}
         del wrapper.__wrapped__

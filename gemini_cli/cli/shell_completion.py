@@ -39,16 +39,18 @@ def answer(option: str, shell: str | None) -> int:
     shell = (shell or _get_shell_name() or "").lower()
     if shell not in SHELLS:
         what = f"unsupported shell {shell!r}" if shell else "cannot detect the shell"
-        sys.stderr.write(f"gem: error: {option}: {what}: name one of {', '.join(SHELLS)} "
-                         f"(e.g. gem {option} bash)\n")
+        sys.stderr.write(
+            f"gem: error: {option}: {what}: name one of {', '.join(SHELLS)} "
+            f"(e.g. gem {option} bash)\n"
+        )
         return 2
     if option == "--show-completion":
-        script = get_completion_script(prog_name=PROG_NAME, complete_var=COMPLETE_VAR,
-                                       shell=shell)
+        script = get_completion_script(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell)
         sys.stdout.write(script + "\n")
         sys.stdout.flush()
         return 0
     shell, path = install(shell=shell, prog_name=PROG_NAME, complete_var=COMPLETE_VAR)
-    sys.stderr.write(f"gem: {shell} completion installed in {path}\n"
-                     "gem: it takes effect in a new shell\n")
+    sys.stderr.write(
+        f"gem: {shell} completion installed in {path}\ngem: it takes effect in a new shell\n"
+    )
     return 0

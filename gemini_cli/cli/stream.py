@@ -24,7 +24,7 @@ from gemini_cli.cli.options import INPUT, REQUEST
 from gemini_cli.cli.prepare import dry_run, prepare_body
 from gemini_cli.cli.runtime import Runtime, gem_command
 from gemini_cli.cli.tool_options import TOOLS, ToolOptions
-from gemini_cli.inputs import InputOptions, RequestOptions
+from gemini_cli.request.inputs import InputOptions, RequestOptions
 
 if TYPE_CHECKING:  # pydantic stays out of start-up (`gem --help`, `--dry-run`)
     from gemini_cli.api.models import Interaction
@@ -65,22 +65,34 @@ def stream(
     request: RequestOptions,
     tools: ToolOptions,
     thoughts: bool = typer.Option(
-        False, "--thoughts", help="Show thought summaries on stderr (with --thinking-summaries)."),
+        False, "--thoughts", help="Show thought summaries on stderr (with --thinking-summaries)."
+    ),
     idle_timeout: float = typer.Option(
-        60.0, "--idle-timeout", metavar="SECONDS",
-        help="Re-attach when no data arrives for this long."),
+        60.0,
+        "--idle-timeout",
+        metavar="SECONDS",
+        help="Re-attach when no data arrives for this long.",
+    ),
     follow_id: str | None = typer.Option(
-        None, "--follow", metavar="ID",
+        None,
+        "--follow",
+        metavar="ID",
         help="Stream an existing interaction (e.g. a --background one) instead of creating one; "
-             "'--attach ID' works too when ID is not a file."),
+        "'--attach ID' works too when ID is not a file.",
+    ),
     last_event_id: str | None = typer.Option(
-        None, "--last-event-id", metavar="EVENT_ID",
-        help="With --follow: start after this event (from a Ctrl-C hint or NDJSON event_id)."),
+        None,
+        "--last-event-id",
+        metavar="EVENT_ID",
+        help="With --follow: start after this event (from a Ctrl-C hint or NDJSON event_id).",
+    ),
     cancel_on_interrupt: bool = typer.Option(
-        False, "--cancel-on-interrupt", help="On Ctrl-C, cancel the interaction before exiting."),
+        False, "--cancel-on-interrupt", help="On Ctrl-C, cancel the interaction before exiting."
+    ),
     usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
-    dry: bool = typer.Option(False, "--dry-run",
-                             help="Print the request as JSON (key redacted); send nothing."),
+    dry: bool = typer.Option(
+        False, "--dry-run", help="Print the request as JSON (key redacted); send nothing."
+    ),
 ) -> None:
     plan = make_plan(run, inputs, request, follow_id, last_event_id, idle_timeout, tools)
     if dry:
@@ -99,9 +111,15 @@ def stream(
     fail_on_status(run, final)
 
 
-def make_plan(run: Runtime, inputs: InputOptions, request: RequestOptions,
-              follow_id: str | None, last_event_id: str | None, idle_timeout: float,
-              tools: ToolOptions | None = None) -> Plan:
+def make_plan(
+    run: Runtime,
+    inputs: InputOptions,
+    request: RequestOptions,
+    follow_id: str | None,
+    last_event_id: str | None,
+    idle_timeout: float,
+    tools: ToolOptions | None = None,
+) -> Plan:
     if not idle_timeout > 0:
         raise UsageError("--idle-timeout must be a positive number of seconds")
     if follow_id is None and attach_names_an_interaction(inputs):
@@ -112,13 +130,22 @@ def make_plan(run: Runtime, inputs: InputOptions, request: RequestOptions,
         if tools is not None:
             from gemini_cli.cli.turns import prepare_tool_body
 
-            return Plan(prepare_tool_body(run, inputs, request, tools, command="stream"),
-                        None, None, idle_timeout)
-        return Plan(prepare_body(run, inputs, request, example='gem stream "Tell me a joke"'),
-                    None, None, idle_timeout)
+            return Plan(
+                prepare_tool_body(run, inputs, request, tools, command="stream"),
+                None,
+                None,
+                idle_timeout,
+            )
+        return Plan(
+            prepare_body(run, inputs, request, example='gem stream "Tell me a joke"'),
+            None,
+            None,
+            idle_timeout,
+        )
     if inputs.words or inputs.attach or request != RequestOptions():
-        raise UsageError("--follow streams an existing interaction: give no prompt, "
-                         "files or request flags")
+        raise UsageError(
+            "--follow streams an existing interaction: give no prompt, files or request flags"
+        )
     return Plan(None, run.resolve_id(follow_id), last_event_id or None, idle_timeout)
 
 
@@ -139,18 +166,22 @@ def show_dry_run(run: Runtime, plan: Plan) -> None:
     dry_run(run, "GET", plan.interaction_id, params={**params, "stream": "true"}, stream=True)
 
 
-def follow_and_print(run: Runtime, plan: Plan, sink: Any, cancel_on_interrupt: bool
-                     ) -> Interaction:
+def follow_and_print(run: Runtime, plan: Plan, sink: Any, cancel_on_interrupt: bool) -> Interaction:
     """Print the stream through `sink`; return the final interaction rebuilt from it."""
     from gemini_cli.api.events import InteractionAssembler
     from gemini_cli.api.streaming import follow
 
     assembler = InteractionAssembler()
     events = follow(
-        run.client(), body=plan.body, interaction_id=plan.interaction_id,
-        last_event_id=plan.last_event_id, idle_timeout=plan.idle_timeout,
-        max_retries=run.settings.max_retries, clock=run.clock,
-        on_garbage=_garbage_reporter(run), on_reconnect=_reconnect_reporter(run, sink),
+        run.client(),
+        body=plan.body,
+        interaction_id=plan.interaction_id,
+        last_event_id=plan.last_event_id,
+        idle_timeout=plan.idle_timeout,
+        max_retries=run.settings.max_retries,
+        clock=run.clock,
+        on_garbage=_garbage_reporter(run),
+        on_reconnect=_reconnect_reporter(run, sink),
     )
     try:
         consume(run, plan, events, assembler, sink)
@@ -173,8 +204,10 @@ def follow_and_print(run: Runtime, plan: Plan, sink: Any, cancel_on_interrupt: b
         if plan.last_event_id is None:  # seen from the start: print what deltas did not carry
             catch_up(run, sink, assembler, final)
         if events.done_early and run.format == "ndjson":
-            run.warn(f"the stream ended before interaction.completed; the final state of "
-                     f"{final.id} was fetched with GET (gem get {final.id} shows it)")
+            run.warn(
+                f"the stream ended before interaction.completed; the final state of "
+                f"{final.id} was fetched with GET (gem get {final.id} shows it)"
+            )
         if plan.body is not None:
             run.created(final, plan.body)  # refresh the row written at the start: final status
         else:
@@ -214,7 +247,8 @@ def settle(run: Runtime, events: Any, assembler: Any, resumed: bool = False) -> 
         raise NetworkError(
             f"the stream of interaction {events.interaction_id} ended before it finished "
             f"(it is still {stored.status or 'running'})",
-            interaction_id=events.interaction_id)
+            interaction_id=events.interaction_id,
+        )
     server = stored.data
     data = {**final.data, **{key: server[key] for key in SERVER_FIELDS if key in server}}
     if resumed:  # what only the unseen events (e.g. interaction.created) carried
@@ -229,7 +263,7 @@ def output_steps(steps: Any) -> list[dict[str, Any]]:
     """A GET's steps minus the input (a streamed create, like a create, shows only output)."""
     steps = [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
     inputs = [i for i, step in enumerate(steps) if step.get("type") == "user_input"]
-    return steps[inputs[-1] + 1:] if inputs else steps
+    return steps[inputs[-1] + 1 :] if inputs else steps
 
 
 def catch_up(run: Runtime, sink: Any, assembler: Any, final: Interaction) -> None:
@@ -238,10 +272,12 @@ def catch_up(run: Runtime, sink: Any, assembler: Any, final: Interaction) -> Non
     printed, wanted = assembler.streamed_text, final.output_text
     if wanted.startswith(printed):
         if len(wanted) > len(printed):
-            sink.catch_up(wanted[len(printed):])
+            sink.catch_up(wanted[len(printed) :])
     elif run.format == "text":
-        run.warn(f"the stream ended early and the stored output of {final.id} differs from "
-                 f"what was printed; see: gem get {final.id}")
+        run.warn(
+            f"the stream ended early and the stored output of {final.id} differs from "
+            f"what was printed; see: gem get {final.id}"
+        )
 
 
 def consume(run: Runtime, plan: Plan, events: Any, assembler: Any, sink: Any) -> None:
@@ -286,8 +322,7 @@ def interrupted(run: Runtime, events: Any, cancel: bool) -> Interrupted:
     if cancel:
         try:
             run.observed(run.client().cancel(ident))
-            return Interrupted(f"interrupted; cancelled interaction {ident}",
-                               interaction_id=ident)
+            return Interrupted(f"interrupted; cancelled interaction {ident}", interaction_id=ident)
         except GemError as exc:
             run.warn(f"could not cancel interaction {ident}: {exc.message}")
     reattach = f"re-attach with: {reattach_command(events)}"

@@ -28,8 +28,9 @@ class DeferredSink:
         """Held back; the caller finishes the real sink with the merged result."""
 
 
-def stream_turns(run: Any, plan: Any, opts: ToolOptions, sink: Any,
-                 cancel_on_interrupt: bool) -> Interaction:
+def stream_turns(
+    run: Any, plan: Any, opts: ToolOptions, sink: Any, cancel_on_interrupt: bool
+) -> Interaction:
     """follow_and_print for the first turn, hops and tool rounds; then finish, save, check."""
     from gemini_cli.cli.stream import follow_and_print, naming
     from gemini_cli.cli.turns import check_outputs, execute, save_media
@@ -47,8 +48,9 @@ def stream_turns(run: Any, plan: Any, opts: ToolOptions, sink: Any,
     deferred = DeferredSink(sink)
 
     def send(body: dict[str, Any]) -> Interaction:
-        return follow_and_print(run, dataclasses.replace(plan, body=body), deferred,
-                                cancel_on_interrupt)
+        return follow_and_print(
+            run, dataclasses.replace(plan, body=body), deferred, cancel_on_interrupt
+        )
 
     try:
         final = execute(run, plan.body, opts, send=send)
@@ -69,5 +71,6 @@ def check_json(interaction: Interaction) -> None:
     try:
         json.loads(interaction.output_text)
     except ValueError as exc:
-        raise InteractionError(f"the model's reply is not valid JSON ({exc})",
-                               interaction_id=interaction.id) from exc
+        raise InteractionError(
+            f"the model's reply is not valid JSON ({exc})", interaction_id=interaction.id
+        ) from exc

@@ -47,66 +47,167 @@ def _opt(*names: str, panel: str = TOOLS_PANEL, **kw: Any) -> Any:
     return typer.Option(*names, rich_help_panel=panel, **kw)
 
 
-TOOLS = OptionGroup("tools", ToolOptions, {
-    "tool_files": (list[str] | None, _opt(
-        "--tool", metavar="FILE",
-        help="Tool declarations (JSON/YAML: one tool object or a list), sent verbatim; a "
-             "function entry may name a local 'command:'. Repeatable."), None),
-    "search": (bool, _opt("--search", help="Google Search (google_search tool)."), False),
-    "code_exec": (bool, _opt("--code-exec", help="Code execution (code_execution tool)."),
-                  False),
-    "url_context": (bool, _opt("--url-context", help="Read URLs (url_context tool)."), False),
-    "maps": (bool, _opt("--maps", help="Google Maps (google_maps tool)."), False),
-    "file_search": (list[str] | None, _opt(
-        "--file-search", metavar="STORE",
-        help="Search a file search store (file_search tool); repeatable."), None),
-    "mcp": (list[str] | None, _opt(
-        "--mcp", metavar="URL[,name=N][,header=K: V][,tool=T]",
-        help="A remote MCP server (mcp_server tool); repeatable. Quote it: "
-             "--mcp \"https://x/mcp,name=docs,header=Authorization: Bearer $T\"."), None),
-    "functions": (list[str] | None, _opt(
-        "--function", metavar="NAME=COMMAND",
-        help="Declare function NAME, answered by COMMAND with --run-tools (arguments as JSON "
-             "on stdin, result on stdout; no shell). Repeatable."), None),
-    "function_schemas": (list[str] | None, _opt(
-        "--function-schema", metavar="NAME=FILE",
-        help="Description and JSON-Schema parameters of function NAME; repeatable."), None),
-    "run_tools": (bool, _opt(
-        "--run-tools", help="Answer function calls with their local commands and continue "
-                            "until the model is done."), False),
-    "max_steps": (int, _opt(
-        "--max-steps", metavar="N", help="With --run-tools: at most N rounds of calls "
-                                         "(then exit 9)."), 10),
-    "tool_timeout": (float, _opt(
-        "--tool-timeout", metavar="SECONDS",
-        help="With --run-tools: kill a command after this long (an error result)."), 60.0),
-    "results": (list[str] | None, _opt(
-        "--result", metavar="CALL_ID=FILE|-",
-        help="Answer function call CALL_ID (with --previous) with the content of FILE "
-             "(JSON if it parses); repeatable."), None),
-    "schema": (str | None, _opt(
-        "--schema", metavar="FILE|JSON|FIELDS", panel=OUTPUT_PANEL,
-        help="Ask for JSON matching a JSON Schema, or fields like 'name str, age int, "
-             "tags list[str]'; the output is the JSON document."), None),
-    "response_formats": (list[str] | None, _opt(
-        "--response-format", metavar="FILE|JSON|TYPE", panel=OUTPUT_PANEL,
-        help="A response_format entry (or list): e.g. image, audio, or "
-             "'{\"type\":\"image\",\"aspect_ratio\":\"16:9\"}'; repeatable."), None),
-    "save": (Path | None, _opt(
-        "--save", metavar="DIR", panel=OUTPUT_PANEL,
-        help="Save image/audio/video/document output as DIR/<id>-<step>-<block>.<ext>."),
-        None),
-    "output": (str | None, _opt(
-        "--output", "-o", metavar="FILE", panel=OUTPUT_PANEL,
-        help="Save the one media block of the output as FILE ('-': raw bytes on stdout)."),
-        None),
-    "max_continuations": (int, _opt(
-        "--max-continuations", metavar="N", panel=OUTPUT_PANEL,
-        help="Resume a decode that stopped at the per-request limit at most N times."), 5),
-    "no_continue": (bool, _opt(
-        "--no-continue", panel=OUTPUT_PANEL,
-        help="Do not resume requires_continuation (exit 7 with the token)."), False),
-})
+TOOLS = OptionGroup(
+    "tools",
+    ToolOptions,
+    {
+        "tool_files": (
+            list[str] | None,
+            _opt(
+                "--tool",
+                metavar="FILE",
+                help="Tool declarations (JSON/YAML: one tool object or a list), sent verbatim; a "
+                "function entry may name a local 'command:'. Repeatable.",
+            ),
+            None,
+        ),
+        "search": (bool, _opt("--search", help="Google Search (google_search tool)."), False),
+        "code_exec": (
+            bool,
+            _opt("--code-exec", help="Code execution (code_execution tool)."),
+            False,
+        ),
+        "url_context": (bool, _opt("--url-context", help="Read URLs (url_context tool)."), False),
+        "maps": (bool, _opt("--maps", help="Google Maps (google_maps tool)."), False),
+        "file_search": (
+            list[str] | None,
+            _opt(
+                "--file-search",
+                metavar="STORE",
+                help="Search a file search store (file_search tool); repeatable.",
+            ),
+            None,
+        ),
+        "mcp": (
+            list[str] | None,
+            _opt(
+                "--mcp",
+                metavar="URL[,name=N][,header=K: V][,tool=T]",
+                help="A remote MCP server (mcp_server tool); repeatable. Quote it: "
+                '--mcp "https://x/mcp,name=docs,header=Authorization: Bearer $T".',
+            ),
+            None,
+        ),
+        "functions": (
+            list[str] | None,
+            _opt(
+                "--function",
+                metavar="NAME=COMMAND",
+                help="Declare function NAME, answered by COMMAND with --run-tools (arguments as JSON "
+                "on stdin, result on stdout; no shell). Repeatable.",
+            ),
+            None,
+        ),
+        "function_schemas": (
+            list[str] | None,
+            _opt(
+                "--function-schema",
+                metavar="NAME=FILE",
+                help="Description and JSON-Schema parameters of function NAME; repeatable.",
+            ),
+            None,
+        ),
+        "run_tools": (
+            bool,
+            _opt(
+                "--run-tools",
+                help="Answer function calls with their local commands and continue "
+                "until the model is done.",
+            ),
+            False,
+        ),
+        "max_steps": (
+            int,
+            _opt(
+                "--max-steps",
+                metavar="N",
+                help="With --run-tools: at most N rounds of calls (then exit 9).",
+            ),
+            10,
+        ),
+        "tool_timeout": (
+            float,
+            _opt(
+                "--tool-timeout",
+                metavar="SECONDS",
+                help="With --run-tools: kill a command after this long (an error result).",
+            ),
+            60.0,
+        ),
+        "results": (
+            list[str] | None,
+            _opt(
+                "--result",
+                metavar="CALL_ID=FILE|-",
+                help="Answer function call CALL_ID (with --previous) with the content of FILE "
+                "(JSON if it parses); repeatable.",
+            ),
+            None,
+        ),
+        "schema": (
+            str | None,
+            _opt(
+                "--schema",
+                metavar="FILE|JSON|FIELDS",
+                panel=OUTPUT_PANEL,
+                help="Ask for JSON matching a JSON Schema, or fields like 'name str, age int, "
+                "tags list[str]'; the output is the JSON document.",
+            ),
+            None,
+        ),
+        "response_formats": (
+            list[str] | None,
+            _opt(
+                "--response-format",
+                metavar="FILE|JSON|TYPE",
+                panel=OUTPUT_PANEL,
+                help="A response_format entry (or list): e.g. image, audio, or "
+                '\'{"type":"image","aspect_ratio":"16:9"}\'; repeatable.',
+            ),
+            None,
+        ),
+        "save": (
+            Path | None,
+            _opt(
+                "--save",
+                metavar="DIR",
+                panel=OUTPUT_PANEL,
+                help="Save image/audio/video/document output as DIR/<id>-<step>-<block>.<ext>.",
+            ),
+            None,
+        ),
+        "output": (
+            str | None,
+            _opt(
+                "--output",
+                "-o",
+                metavar="FILE",
+                panel=OUTPUT_PANEL,
+                help="Save the one media block of the output as FILE ('-': raw bytes on stdout).",
+            ),
+            None,
+        ),
+        "max_continuations": (
+            int,
+            _opt(
+                "--max-continuations",
+                metavar="N",
+                panel=OUTPUT_PANEL,
+                help="Resume a decode that stopped at the per-request limit at most N times.",
+            ),
+            5,
+        ),
+        "no_continue": (
+            bool,
+            _opt(
+                "--no-continue",
+                panel=OUTPUT_PANEL,
+                help="Do not resume requires_continuation (exit 7 with the token).",
+            ),
+            False,
+        ),
+    },
+)
 
 # research: tool declarations only (no local functions, output formats or media).
 DECLARATIONS = ("tool_files", "search", "code_exec", "url_context", "maps", "file_search", "mcp")

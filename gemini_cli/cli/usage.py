@@ -10,8 +10,9 @@ from typer.exceptions import Abort
 from gemini_cli.api.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
 
-def run_group_main(main: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
-                   standalone_mode: bool) -> Any:
+def run_group_main(
+    main: Any, args: tuple[Any, ...], kwargs: dict[str, Any], standalone_mode: bool
+) -> Any:
     argv = kwargs.get("args") if "args" in kwargs else (args[0] if args else None)
     from gemini_cli.cli.boundary import INTERRUPT_REPORTED
 
@@ -62,8 +63,13 @@ def _report(exc: Any, argv: Any) -> int:
     ctx = getattr(exc, "ctx", None)
     where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
     if "--json" in argv or any(a in ("json", "ndjson") for a in _format_values(argv)):
-        error = {"exit_code": exc.exit_code, "type": "usage", "message": message,
-                 "http_status": None, "interaction_id": None}
+        error = {
+            "exit_code": exc.exit_code,
+            "type": "usage",
+            "message": message,
+            "http_status": None,
+            "interaction_id": None,
+        }
         sys.stderr.write(json.dumps({"error": error}) + "\n")
     else:
         sys.stderr.write(f"gem: error: {message}{where}\n")

@@ -54,9 +54,13 @@ class _EventStream(httpx.SyncByteStream):
     While the client waits for the next frame, `reads.current` tells the transport's sleep
     which request is waiting and since when, so the read timeout is honoured as on a socket."""
 
-    def __init__(self, chunks: Iterator[bytes | None], request: httpx.Request,
-                 reads: threading.local | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        chunks: Iterator[bytes | None],
+        request: httpx.Request,
+        reads: threading.local | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._chunks = chunks
         self._request = request
         self._reads = reads
@@ -103,7 +107,10 @@ class EmbeddedTransport(httpx.BaseTransport):
         self.store = SqliteStore(Path(state_dir) / db_name)
         seconds = work_seconds if work_seconds is not None else work_seconds_from_env()
         self.engine = Engine(
-            self.store, work_seconds=seconds, clock=clock, sleep=self._paced_sleep,
+            self.store,
+            work_seconds=seconds,
+            clock=clock,
+            sleep=self._paced_sleep,
             require_api_key=False,
         )
         self.faults = FaultInjector(list(faults))
@@ -123,8 +130,9 @@ class EmbeddedTransport(httpx.BaseTransport):
         left = current.since + limit - self.clock()
         if seconds >= left:
             self.sleep(max(left, 0.0))
-            raise httpx.ReadTimeout("timed out waiting for the next event (emulated)",
-                                    request=current.request)
+            raise httpx.ReadTimeout(
+                "timed out waiting for the next event (emulated)", request=current.request
+            )
         self.sleep(seconds)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -156,8 +164,9 @@ class EmbeddedTransport(httpx.BaseTransport):
         limit = read_timeout(request)
         if limit is not None and limit < seconds:
             self.sleep(limit)
-            raise httpx.ReadTimeout("timed out waiting for the response (emulated stall)",
-                                    request=request)
+            raise httpx.ReadTimeout(
+                "timed out waiting for the response (emulated stall)", request=request
+            )
         self.sleep(seconds)
 
     def _to_httpx(
@@ -166,6 +175,7 @@ class EmbeddedTransport(httpx.BaseTransport):
         if reply.events is None:
             return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
         faults = self.faults.for_stream(operation, fault_header)
-        stream = _EventStream(with_stream_faults(reply.events, faults), request,
-                              self._reads, self.clock)
+        stream = _EventStream(
+            with_stream_faults(reply.events, faults), request, self._reads, self.clock
+        )
         return httpx.Response(reply.status, headers=reply.headers, stream=stream)

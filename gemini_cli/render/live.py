@@ -105,13 +105,19 @@ class TextSink(Sink):
             for call in interaction.function_calls():
                 self.run.io.out(json.dumps(call, ensure_ascii=False), "\n")
             return
-        if (not self.last_char and interaction.status == "completed" and not self.resumed
-                and not interaction.output_text):
+        if (
+            not self.last_char
+            and interaction.status == "completed"
+            and not self.resumed
+            and not interaction.output_text
+        ):
             self.run.info(f"gem: interaction {interaction.id} completed with no output text")
         media = interaction.output_media()
         if media and not getattr(self, "media_handled", False):  # --save/-o reports its files
-            self.run.info(f"gem: {len(media)} media block(s) not shown in text output "
-                          "(use --format json to get them)")
+            self.run.info(
+                f"gem: {len(media)} media block(s) not shown in text output "
+                "(use --format json to get them)"
+            )
 
 
 class NdjsonSink(Sink):
@@ -133,8 +139,7 @@ class FinalSink(Sink):
         if self.run.format == "yaml":
             print_yaml(self.run, interaction.data)
         else:
-            print_json(self.run, interaction.data,
-                       json.dumps(interaction.data, ensure_ascii=False))
+            print_json(self.run, interaction.data, json.dumps(interaction.data, ensure_ascii=False))
 
 
 class IdSink(Sink):
@@ -159,8 +164,9 @@ class IdSink(Sink):
             self.run.io.out(interaction_id, "\n")
 
 
-def make_sink(run: Any, thoughts: bool = False, resumed: bool = False,
-              early_id: bool = True) -> Sink:
+def make_sink(
+    run: Any, thoughts: bool = False, resumed: bool = False, early_id: bool = True
+) -> Sink:
     fmt = run.format
     if fmt == "ndjson":
         return NdjsonSink(run)

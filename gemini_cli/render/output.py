@@ -84,8 +84,10 @@ def print_text(run: Any, interaction: Interaction) -> None:
         run.info(f"gem: {describe(interaction)} completed with no output text")
     media = interaction.output_media()
     if media:
-        run.info(f"gem: {len(media)} media block(s) not shown in text output "
-                 "(use --format json to get them)")
+        run.info(
+            f"gem: {len(media)} media block(s) not shown in text output "
+            "(use --format json to get them)"
+        )
 
 
 def print_usage(run: Any, usage: Any) -> None:
@@ -93,9 +95,14 @@ def print_usage(run: Any, usage: Any) -> None:
         run.io.err("gem: usage: not reported")
         return
     parts = []
-    for key, label in (("total_input_tokens", "input"), ("total_output_tokens", "output"),
-                       ("total_thought_tokens", "thought"), ("total_cached_tokens", "cached"),
-                       ("total_tool_use_tokens", "tool use"), ("total_tokens", "total")):
+    for key, label in (
+        ("total_input_tokens", "input"),
+        ("total_output_tokens", "output"),
+        ("total_thought_tokens", "thought"),
+        ("total_cached_tokens", "cached"),
+        ("total_tool_use_tokens", "tool use"),
+        ("total_tokens", "total"),
+    ):
         if isinstance(usage.get(key), int):
             parts.append(f"{label} {usage[key]}")
     run.io.err("gem: usage: " + (", ".join(parts) + " tokens" if parts else "not reported"))

@@ -52,18 +52,27 @@ class WaitDisplay:
             self.io.err(f"gem: {progress.note}")
         if progress.status and progress.status != self._status:
             self._status = progress.status
-            self.io.err(f"gem: {progress.interaction_id}: {progress.status} "
-                        f"({format_elapsed(progress.elapsed)})")
+            self.io.err(
+                f"gem: {progress.interaction_id}: {progress.status} "
+                f"({format_elapsed(progress.elapsed)})"
+            )
 
     def _start_live(self) -> None:
         from rich.console import Console
         from rich.live import Live
 
-        console = Console(file=self.io.stderr, force_terminal=True,
-                          no_color=not self.io.color, highlight=False)
+        console = Console(
+            file=self.io.stderr, force_terminal=True, no_color=not self.io.color, highlight=False
+        )
         self._line = _LiveLine(self.label)
-        self._live = Live(self._line, console=console, transient=True,
-                          refresh_per_second=4, redirect_stdout=False, redirect_stderr=False)
+        self._live = Live(
+            self._line,
+            console=console,
+            transient=True,
+            refresh_per_second=4,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
         self._live.start()
 
 

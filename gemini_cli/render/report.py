@@ -29,18 +29,21 @@ def _this_turn(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # GET returns the whole conversation: earlier turns' sources are not this report's.
     for index in range(len(steps) - 1, -1, -1):
         if steps[index].get("type") == "user_input":
-            return steps[index + 1:]
+            return steps[index + 1 :]
     return steps
 
 
 def format_sources(sources: list[tuple[str, str]]) -> str:
-    lines = [f"[{n}] {title} - {url}" if title else f"[{n}] {url}"
-             for n, (title, url) in enumerate(sources, 1)]
+    lines = [
+        f"[{n}] {title} - {url}" if title else f"[{n}] {url}"
+        for n, (title, url) in enumerate(sources, 1)
+    ]
     return "\nSources:\n" + "\n".join(lines) + "\n"
 
 
-def render_report(run: Any, interaction: Interaction, *, usage: bool = False,
-                  sources: bool = True) -> None:
+def render_report(
+    run: Any, interaction: Interaction, *, usage: bool = False, sources: bool = True
+) -> None:
     """Like render_interaction, with the sources after the text in text format."""
     if run.format != "text" or not sources:
         render_interaction(run, interaction, usage=usage)

@@ -10,7 +10,7 @@ MIN_LAST = 20
 def clean(value: object) -> str:
     """One cell: None is empty; tabs and newlines would break the row, so they become spaces;
     other control characters (ESC, NUL...) are shown as `\\xNN`, never sent to the terminal."""
-    from gemini_cli.termio import escape_controls
+    from gemini_cli.core.termio import escape_controls
 
     text = "" if value is None else str(value)
     return escape_controls(text.replace("\t", " ").replace("\r", " ").replace("\n", " "))

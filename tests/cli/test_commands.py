@@ -31,15 +31,18 @@ def test_get_percent_encodes_the_id(invoke, api):
     route = api.route(method="GET").mock(return_value=ok())
     invoke(["get", "odd/id with space"])
     assert route.calls.last.request.url.raw_path.startswith(
-        b"/v1/interactions/odd%2Fid%20with%20space?")
+        b"/v1/interactions/odd%2Fid%20with%20space?"
+    )
 
 
 def test_get_dry_run(invoke, api):
     result = invoke(["get", IID, "--include-input", "--dry-run"])
     shown = json.loads(result.stdout)
     assert shown["method"] == "GET"
-    assert shown["url"] == (f"https://generativelanguage.googleapis.com/v1/interactions/{IID}"
-                            "?include_input=true&stream=false")
+    assert shown["url"] == (
+        f"https://generativelanguage.googleapis.com/v1/interactions/{IID}"
+        "?include_input=true&stream=false"
+    )
     assert "body" not in shown
     assert not api.calls
 
@@ -54,7 +57,8 @@ def test_get_last_uses_the_last_created_id(invoke, api):
 
 def test_cancel_posts_and_prints_the_id(invoke, api):
     route = api.post(f"/interactions/{IID}/cancel").mock(
-        return_value=ok(status="cancelled", text=None))
+        return_value=ok(status="cancelled", text=None)
+    )
     result = invoke(["cancel", IID])
     assert result.exit_code == 0
     assert result.stdout == f"{IID}\n"
@@ -75,8 +79,9 @@ def test_cancel_dry_run(invoke, api):
 
 
 def test_cancel_of_a_finished_interaction_is_refused(invoke, api):
-    api.post(f"/interactions/{IID}/cancel").mock(return_value=httpx.Response(
-        400, json={"error": {"code": 400, "message": "not running"}}))
+    api.post(f"/interactions/{IID}/cancel").mock(
+        return_value=httpx.Response(400, json={"error": {"code": 400, "message": "not running"}})
+    )
     result = invoke(["cancel", IID])
     assert result.exit_code == 3 and "not running" in result.stderr
 

@@ -36,13 +36,22 @@ def sent(invoke, create, args, **kwargs):
 
 def test_prompt_words_become_a_plain_string_input(invoke, create):
     assert sent(invoke, create, ["Tell", "me", "a", "joke"]) == {
-        "input": "Tell me a joke", "model": "gemini-3-flash-preview"}
+        "input": "Tell me a joke",
+        "model": "gemini-3-flash-preview",
+    }
 
 
 def test_text_stdin_comes_before_the_words(invoke, create):
     body = sent(invoke, create, ["Summarise", "this"], input="report body\n")
-    assert body["input"] == [{"type": "user_input", "content": [
-        {"type": "text", "text": "report body\n"}, {"type": "text", "text": "Summarise this"}]}]
+    assert body["input"] == [
+        {
+            "type": "user_input",
+            "content": [
+                {"type": "text", "text": "report body\n"},
+                {"type": "text", "text": "Summarise this"},
+            ],
+        }
+    ]
 
 
 def test_stdin_alone_is_the_prompt(invoke, create):
@@ -74,7 +83,10 @@ def test_binary_stdin_becomes_an_inline_image(invoke, create):
     png = SAMPLES["image/png"]
     body = sent(invoke, create, ["What", "is", "this?"], input=png)
     assert body["input"][0]["content"][0] == {
-        "type": "image", "mime_type": "image/png", "data": base64.b64encode(png).decode()}
+        "type": "image",
+        "mime_type": "image/png",
+        "data": base64.b64encode(png).decode(),
+    }
 
 
 def test_pdf_stdin_becomes_a_document(invoke, create):
@@ -110,29 +122,75 @@ def test_empty_pipe_and_no_words_exits_2(invoke, create):
 
 
 def test_generation_flags(invoke, create):
-    body = sent(invoke, create, [
-        "--thinking", "low", "--thinking-summaries", "--max-tokens", "256", "--seed", "7",
-        "--stop", "END", "--stop", "STOP", "--temperature", "0.5", "--top-p", "0.9", "hi"])
+    body = sent(
+        invoke,
+        create,
+        [
+            "--thinking",
+            "low",
+            "--thinking-summaries",
+            "--max-tokens",
+            "256",
+            "--seed",
+            "7",
+            "--stop",
+            "END",
+            "--stop",
+            "STOP",
+            "--temperature",
+            "0.5",
+            "--top-p",
+            "0.9",
+            "hi",
+        ],
+    )
     assert body["generation_config"] == {
-        "thinking_level": "low", "thinking_summaries": "auto", "max_output_tokens": 256,
-        "seed": 7, "temperature": 0.5, "top_p": 0.9, "stop_sequences": ["END", "STOP"]}
+        "thinking_level": "low",
+        "thinking_summaries": "auto",
+        "max_output_tokens": 256,
+        "seed": 7,
+        "temperature": 0.5,
+        "top_p": 0.9,
+        "stop_sequences": ["END", "STOP"],
+    }
 
 
 def test_request_flags(invoke, create):
-    body = sent(invoke, create, [
-        "-m", "gemini-3.1-pro-preview", "-s", "Be brief", "-p", "v1_prev", "--background",
-        "--label", "team=core", "--label", "env=dev", "hi"])
+    body = sent(
+        invoke,
+        create,
+        [
+            "-m",
+            "gemini-3.1-pro-preview",
+            "-s",
+            "Be brief",
+            "-p",
+            "v1_prev",
+            "--background",
+            "--label",
+            "team=core",
+            "--label",
+            "env=dev",
+            "hi",
+        ],
+    )
     assert body == {
-        "model": "gemini-3.1-pro-preview", "input": "hi", "system_instruction": "Be brief",
-        "previous_interaction_id": "v1_prev", "background": True,
-        "labels": {"team": "core", "env": "dev"}}
+        "model": "gemini-3.1-pro-preview",
+        "input": "hi",
+        "system_instruction": "Be brief",
+        "previous_interaction_id": "v1_prev",
+        "background": True,
+        "labels": {"team": "core", "env": "dev"},
+    }
 
 
 def test_system_file(invoke, create, tmp_path: Path):
     path = tmp_path / "system.md"
     path.write_text("You are terse.")
-    assert sent(invoke, create, ["--system-file", str(path), "hi"])[
-        "system_instruction"] == "You are terse."
+    assert (
+        sent(invoke, create, ["--system-file", str(path), "hi"])["system_instruction"]
+        == "You are terse."
+    )
 
 
 def test_no_store(invoke, create):
@@ -140,23 +198,38 @@ def test_no_store(invoke, create):
 
 
 def test_agent_replaces_the_model(invoke, create):
-    body = sent(invoke, create, ["--agent", "deep-research-preview-04-2026", "--background",
-                                 "topic"])
+    body = sent(
+        invoke, create, ["--agent", "deep-research-preview-04-2026", "--background", "topic"]
+    )
     assert body["agent"] == "deep-research-preview-04-2026" and "model" not in body
 
 
 def test_body_file_with_flags_overriding(invoke, create, tmp_path: Path):
     spec = tmp_path / "body.json"
-    spec.write_text(json.dumps({"model": "gemini-2.5-flash", "input": "from file",
-                                "generation_config": {"seed": 1, "top_p": 0.5}}))
+    spec.write_text(
+        json.dumps(
+            {
+                "model": "gemini-2.5-flash",
+                "input": "from file",
+                "generation_config": {"seed": 1, "top_p": 0.5},
+            }
+        )
+    )
     body = sent(invoke, create, ["--body", str(spec), "--seed", "2"])
-    assert body == {"model": "gemini-2.5-flash", "input": "from file",
-                    "generation_config": {"seed": 2, "top_p": 0.5}}
+    assert body == {
+        "model": "gemini-2.5-flash",
+        "input": "from file",
+        "generation_config": {"seed": 2, "top_p": 0.5},
+    }
 
 
 def test_body_from_stdin_as_yaml(invoke, create):
-    body = sent(invoke, create, ["--body", "-", "-m", "gemini-2.5-pro"],
-                input="input: yaml prompt\nmodel: gemini-2.5-flash\n")
+    body = sent(
+        invoke,
+        create,
+        ["--body", "-", "-m", "gemini-2.5-pro"],
+        input="input: yaml prompt\nmodel: gemini-2.5-flash\n",
+    )
     assert body == {"input": "yaml prompt", "model": "gemini-2.5-pro"}
 
 
@@ -169,8 +242,19 @@ def test_broken_body_file_exits_2(invoke, create, tmp_path: Path):
 
 
 def test_set_values_are_json_when_they_parse(invoke, create):
-    body = sent(invoke, create, ["--set", "generation_config.seed=7", "--set",
-                                 "labels.note=hello", "--set", "store=false", "hi"])
+    body = sent(
+        invoke,
+        create,
+        [
+            "--set",
+            "generation_config.seed=7",
+            "--set",
+            "labels.note=hello",
+            "--set",
+            "store=false",
+            "hi",
+        ],
+    )
     assert body["generation_config"] == {"seed": 7}
     assert body["labels"] == {"note": "hello"}
     assert body["store"] is False
@@ -189,7 +273,8 @@ def test_model_flag_beats_env_and_config(invoke, create, monkeypatch, config_fil
     assert sent(invoke, create, ["hi"])["model"] == "gemini-2.5-flash"
     monkeypatch.setenv("GEM_MODEL", "gemini-2.5-pro")
     assert sent(invoke, create, ["-m", "gemini-3.1-pro-preview", "hi"])["model"] == (
-        "gemini-3.1-pro-preview")
+        "gemini-3.1-pro-preview"
+    )
 
 
 def test_aliases_resolve(invoke, create, config_file):
@@ -226,8 +311,11 @@ def test_dry_run_prints_the_request_and_sends_nothing(invoke, create):
     assert shown["method"] == "POST"
     assert shown["url"] == "https://generativelanguage.googleapis.com/v1/interactions"
     assert shown["headers"]["x-goog-api-key"] == "<redacted>"
-    assert shown["body"] == {"input": "hi", "model": "gemini-3-flash-preview",
-                             "generation_config": {"seed": 3}}
+    assert shown["body"] == {
+        "input": "hi",
+        "model": "gemini-3-flash-preview",
+        "generation_config": {"seed": 3},
+    }
     assert "test-key-123" not in result.stdout + result.stderr
     assert not create.called
 
@@ -242,8 +330,17 @@ def test_dry_run_without_a_key_still_works_and_hints(invoke, api):
 
 
 def test_dry_run_uses_base_url_and_api_version(invoke, create):
-    result = invoke(["create", "--dry-run", "--base-url", "https://proxy.example/gl/",
-                     "--api-version", "v1beta", "hi"])
+    result = invoke(
+        [
+            "create",
+            "--dry-run",
+            "--base-url",
+            "https://proxy.example/gl/",
+            "--api-version",
+            "v1beta",
+            "hi",
+        ]
+    )
     assert json.loads(result.stdout)["url"] == "https://proxy.example/gl/v1beta/interactions"
 
 

@@ -21,16 +21,23 @@ def test_0_success(invoke, get_route):
 
 
 def test_1_interaction_failed(invoke, get_route):
-    get_route.mock(return_value=ok(interaction(
-        status="failed", text=None, errors=[{"code": "internal", "message": "model crashed"}])))
+    get_route.mock(
+        return_value=ok(
+            interaction(
+                status="failed",
+                text=None,
+                errors=[{"code": "internal", "message": "model crashed"}],
+            )
+        )
+    )
     result = invoke(["get", IID])
     assert result.exit_code == 1
     assert "failed" in result.stderr and "model crashed" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["create", "--max-tokens", "many", "hi"],
-                                  ["create", "--no-such-flag", "hi"],
-                                  ["get"]])
+@pytest.mark.parametrize(
+    "args", [["create", "--max-tokens", "many", "hi"], ["create", "--no-such-flag", "hi"], ["get"]]
+)
 def test_2_usage_error(invoke, api, api_key, args):
     result = invoke(args)
     assert result.exit_code == 2
@@ -75,9 +82,16 @@ def test_5_rate_limited_after_retries(invoke, get_route, fake_clock):
     assert len(fake_clock.sleeps) == 4
 
 
-@pytest.mark.parametrize("response", [
-    httpx.Response(500), httpx.Response(503), httpx.Response(502, text="<title>Bad</title>"),
-    httpx.ConnectError("refused"), httpx.ReadTimeout("slow")])
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(500),
+        httpx.Response(503),
+        httpx.Response(502, text="<title>Bad</title>"),
+        httpx.ConnectError("refused"),
+        httpx.ReadTimeout("slow"),
+    ],
+)
 def test_6_unavailable_after_retries(invoke, get_route, fake_clock, response):
     get_route.mock(side_effect=[response] * 5)
     result = invoke(["get", IID])
@@ -108,8 +122,17 @@ def test_7_stopped(invoke, get_route, status):
 
 
 def test_9_requires_action(invoke, get_route):
-    get_route.mock(return_value=ok(interaction(status="requires_action", text=None, steps=[
-        {"type": "function_call", "id": "c1", "name": "get_weather", "arguments": {}}])))
+    get_route.mock(
+        return_value=ok(
+            interaction(
+                status="requires_action",
+                text=None,
+                steps=[
+                    {"type": "function_call", "id": "c1", "name": "get_weather", "arguments": {}}
+                ],
+            )
+        )
+    )
     result = invoke(["get", IID])
     assert result.exit_code == 9
     assert "get_weather" in result.stderr
@@ -131,8 +154,10 @@ def test_70_internal_error(invoke, get_route, monkeypatch):
 
 def test_70_with_debug_shows_the_traceback(invoke, get_route, monkeypatch):
     get_route.mock(return_value=ok())
-    monkeypatch.setattr("gemini_cli.render.output.print_text",
-                        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("a bug")))
+    monkeypatch.setattr(
+        "gemini_cli.render.output.print_text",
+        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("a bug")),
+    )
     result = invoke(["get", IID, "--debug"])
     assert result.exit_code == 70 and "Traceback" in result.stderr
 
@@ -154,9 +179,13 @@ def test_error_with_json_format_is_one_json_object_on_stderr(invoke, get_route):
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
     error = json.loads(line)["error"]
-    assert error == {"exit_code": 3, "type": "not_found",
-                     "message": "HTTP 404: no such interaction (NOT_FOUND)",
-                     "http_status": 404, "interaction_id": IID}
+    assert error == {
+        "exit_code": 3,
+        "type": "not_found",
+        "message": "HTTP 404: no such interaction (NOT_FOUND)",
+        "http_status": 404,
+        "interaction_id": IID,
+    }
 
 
 def test_usage_error_with_json_is_json_too(invoke, api, api_key):
@@ -197,8 +226,9 @@ def test_70_for_a_bug_outside_any_command(invoke, monkeypatch):
     monkeypatch.setattr("gemini_cli.cli.coercion.install", broken)
     result = invoke(["--timeout", "5", "get", IID])
     assert result.exit_code == 70
-    assert result.stderr == ("gem: internal error: RuntimeError: parser bug "
-                             "(run with --debug for details)\n")
+    assert result.stderr == (
+        "gem: internal error: RuntimeError: parser bug (run with --debug for details)\n"
+    )
 
 
 def test_gem_format_json_makes_errors_json_too(invoke, get_route, monkeypatch):

@@ -15,9 +15,15 @@ from tests.helpers import IID, error_body, ok
 COMMANDS = ["create", "get", "cancel", "delete"]
 
 
-@pytest.mark.parametrize("args", [
-    ["--format", "id", "get", IID], ["get", IID, "--format", "id"],
-    ["-q", "--format=id", "get", IID], ["get", "-f", "id", IID]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--format", "id", "get", IID],
+        ["get", IID, "--format", "id"],
+        ["-q", "--format=id", "get", IID],
+        ["get", "-f", "id", IID],
+    ],
+)
 def test_global_options_work_before_and_after_the_command(invoke, api, api_key, args):
     api.get(f"/interactions/{IID}").mock(return_value=ok())
     result = invoke(args)
@@ -39,9 +45,11 @@ def test_option_after_the_command_wins(invoke, api, api_key):
 def test_base_url_before_the_command(invoke, api_key):
     with respx.mock(assert_all_called=False) as router:
         route = router.get(f"https://proxy.example/gl/v1beta/interactions/{IID}").mock(
-            return_value=ok())
-        result = invoke(["--base-url", "https://proxy.example/gl/", "--api-version", "v1beta",
-                         "get", IID])
+            return_value=ok()
+        )
+        result = invoke(
+            ["--base-url", "https://proxy.example/gl/", "--api-version", "v1beta", "get", IID]
+        )
     assert result.exit_code == 0 and route.called
 
 
@@ -51,7 +59,8 @@ def test_base_url_and_version_from_env(invoke, api_key, monkeypatch):
     monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", "v1alpha")
     with respx.mock(assert_all_called=False) as router:
         route = router.get(f"https://gem.example/p/v1alpha/interactions/{IID}").mock(
-            return_value=ok())
+            return_value=ok()
+        )
         invoke(["get", IID])
     assert route.called
 
@@ -67,8 +76,7 @@ def test_plain_http_to_a_remote_host_exits_2_before_sending(invoke, api_key):
 
 def test_plain_http_to_loopback_is_fine(invoke, api_key):
     with respx.mock(assert_all_called=False) as router:
-        route = router.get(f"http://127.0.0.1:8765/v1/interactions/{IID}").mock(
-            return_value=ok())
+        route = router.get(f"http://127.0.0.1:8765/v1/interactions/{IID}").mock(return_value=ok())
         result = invoke(["get", IID, "--base-url", "http://127.0.0.1:8765"])
     assert result.exit_code == 0 and route.called
 
@@ -117,9 +125,13 @@ def test_broken_config_exits_2_naming_file_and_line(invoke, api, api_key, config
 
 @pytest.mark.parametrize("extra", [[], ["--format", "json"]])
 def test_debug_trace_and_errors_never_show_the_key(invoke, api, api_key, extra):
-    api.post("/interactions").mock(return_value=httpx.Response(
-        400, json={"error": {"code": 400, "message": f"API key not valid: {TEST_KEY}"}},
-        headers={"x-echo": TEST_KEY}))
+    api.post("/interactions").mock(
+        return_value=httpx.Response(
+            400,
+            json={"error": {"code": 400, "message": f"API key not valid: {TEST_KEY}"}},
+            headers={"x-echo": TEST_KEY},
+        )
+    )
     result = invoke(["create", "--debug", *extra, "hi"])
     assert result.exit_code == 3
     assert "> POST https://generativelanguage.googleapis.com/v1/interactions" in result.stderr
@@ -132,7 +144,8 @@ def test_gem_debug_env_turns_tracing_on(invoke, api, api_key, monkeypatch):
     api.get(f"/interactions/{IID}").mock(return_value=ok())
     result = invoke(["get", IID])
     assert f"> GET https://generativelanguage.googleapis.com/v1/interactions/{IID}" in (
-        result.stderr)
+        result.stderr
+    )
     assert "< HTTP 200" in result.stderr
     assert result.stdout == "Hello there.\n"
 

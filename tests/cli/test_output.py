@@ -10,8 +10,10 @@ import yaml
 
 from tests.helpers import IID, fixture_text, interaction, ok
 
-PNG_B64 = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kg"
-           "AAAABJRU5ErkJggg==")
+PNG_B64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kg"
+    "AAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture
@@ -28,17 +30,32 @@ def test_text_is_the_output_text_with_a_final_newline(invoke, get_route):
 
 
 def test_text_skips_thoughts_and_joins_the_final_text_blocks(invoke, get_route):
-    get_route.mock(return_value=ok(interaction(steps=[
-        {"type": "thought", "summary": [{"type": "text", "text": "thinking..."}]},
-        {"type": "model_output", "content": [{"type": "text", "text": "Hello, "},
-                                             {"type": "text", "text": "world."}]}])))
+    get_route.mock(
+        return_value=ok(
+            interaction(
+                steps=[
+                    {"type": "thought", "summary": [{"type": "text", "text": "thinking..."}]},
+                    {
+                        "type": "model_output",
+                        "content": [
+                            {"type": "text", "text": "Hello, "},
+                            {"type": "text", "text": "world."},
+                        ],
+                    },
+                ]
+            )
+        )
+    )
     assert invoke(["get", IID]).stdout == "Hello, world.\n"
 
 
 def test_json_piped_is_byte_identical_to_the_server_answer(invoke, get_route):
     raw = fixture_text("unknown-fields.response.json")
-    get_route.mock(return_value=httpx.Response(
-        200, content=raw.encode(), headers={"content-type": "application/json"}))
+    get_route.mock(
+        return_value=httpx.Response(
+            200, content=raw.encode(), headers={"content-type": "application/json"}
+        )
+    )
     result = invoke(["get", IID, "--format", "json"])
     assert result.exit_code == 0
     assert result.stdout_bytes == raw.encode()
@@ -100,10 +117,22 @@ def test_quiet_drops_the_poll_hint(invoke, api, api_key):
 
 
 def test_media_is_never_dumped_as_base64(invoke, get_route):
-    get_route.mock(return_value=ok(interaction(steps=[{"type": "model_output", "content": [
-        {"type": "text", "text": "Here you go."},
-        {"type": "image", "mime_type": "image/png", "data": PNG_B64},
-        {"type": "image", "mime_type": "image/png", "data": PNG_B64}]}])))
+    get_route.mock(
+        return_value=ok(
+            interaction(
+                steps=[
+                    {
+                        "type": "model_output",
+                        "content": [
+                            {"type": "text", "text": "Here you go."},
+                            {"type": "image", "mime_type": "image/png", "data": PNG_B64},
+                            {"type": "image", "mime_type": "image/png", "data": PNG_B64},
+                        ],
+                    }
+                ]
+            )
+        )
+    )
     result = invoke(["get", IID])
     assert PNG_B64 not in result.stdout + result.stderr
     assert "2 media block(s)" in result.stderr
@@ -118,8 +147,11 @@ def test_completed_without_text_exits_0_with_a_note(invoke, get_route):
 
 
 def test_usage_goes_to_stderr(invoke, get_route):
-    get_route.mock(return_value=ok(usage={"total_input_tokens": 19, "total_output_tokens": 14,
-                                          "total_tokens": 74}))
+    get_route.mock(
+        return_value=ok(
+            usage={"total_input_tokens": 19, "total_output_tokens": 14, "total_tokens": 74}
+        )
+    )
     result = invoke(["get", IID, "--usage"])
     assert result.stdout == "Hello there.\n"
     assert "input 19" in result.stderr and "total 74" in result.stderr

@@ -24,8 +24,14 @@ def env(**extra: str) -> dict[str, str]:
 
 
 def test_python_m_gemini_cli_version():
-    done = subprocess.run(gem("--version"), capture_output=True, text=True, timeout=60,
-                          env=env(), stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        gem("--version"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env(),
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0
     assert done.stdout == f"gem {__version__}\n" and done.stderr == ""
 
@@ -34,8 +40,13 @@ def test_dry_run_into_a_pipe_closed_early_ends_quietly(tmp_path: Path):
     big = tmp_path / "big.txt"
     big.write_text("a" * 2_000_000)  # far more than a pipe buffer holds
     with big.open("rb") as stdin:
-        proc = subprocess.Popen(gem("create", "--dry-run", "-"), stdin=stdin,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+        proc = subprocess.Popen(
+            gem("create", "--dry-run", "-"),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env(),
+        )
         assert proc.stdout is not None
         assert proc.stdout.read(10) == b'{\n  "metho'
         proc.stdout.close()  # like `| head -c 10`
@@ -47,8 +58,13 @@ def test_dry_run_into_a_pipe_closed_early_ends_quietly(tmp_path: Path):
 
 @pytest.mark.parametrize("args", [("--help",), ("create", "--dry-run", "hi")])
 def test_pipe_closed_before_any_output_ends_quietly(args):
-    proc = subprocess.Popen(gem(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env())
+    proc = subprocess.Popen(
+        gem(*args),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env(),
+    )
     assert proc.stdout is not None
     proc.stdout.close()
     _, err = proc.communicate(timeout=60)
@@ -57,8 +73,14 @@ def test_pipe_closed_before_any_output_ends_quietly(args):
 
 
 def test_exit_status_reaches_the_shell():
-    done = subprocess.run(gem("create"), capture_output=True, text=True, timeout=60,
-                          env=env(), stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        gem("create"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env(),
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 2
     assert done.stderr.startswith("gem: error: no input")
     assert done.stdout == ""
@@ -66,8 +88,14 @@ def test_exit_status_reaches_the_shell():
 
 def test_missing_key_reaches_the_shell_as_4():
     clean = {k: v for k, v in env().items() if k != "GEMINI_API_KEY"}
-    done = subprocess.run(gem("create", "hi"), capture_output=True, text=True, timeout=60,
-                          env=clean, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        gem("create", "hi"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 4
     assert len(done.stderr.splitlines()) == 1
 
@@ -83,9 +111,15 @@ print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))
 
 
 def imported_by(*args: str, **extra: str) -> set[str]:
-    done = subprocess.run([sys.executable, "-c", IMPORTED, *args], capture_output=True,
-                          text=True, timeout=60, env=env(**extra), stdin=subprocess.DEVNULL,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTED, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env(**extra),
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
     return set(json.loads(done.stdout))
 
 
@@ -97,13 +131,16 @@ def test_dry_run_imports_no_http_client_models_or_rich():
     assert not imported_by("create", "--dry-run", "hi") & {"httpx", "pydantic", "rich"}
 
 
-@pytest.mark.parametrize("args", [
-    ("stream", "--dry-run", "hi"),
-    ("research", "--dry-run", "tpu"),
-    ("history",),
-    ("poll", "--max-interval", "0.01", "v1_x"),  # refused by gem's own check: exit 2
-    ("history", "--limit", "-1"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("stream", "--dry-run", "hi"),
+        ("research", "--dry-run", "tpu"),
+        ("history",),
+        ("poll", "--max-interval", "0.01", "v1_x"),  # refused by gem's own check: exit 2
+        ("history", "--limit", "-1"),
+    ],
+)
 def test_options_parse_without_pydantic(args, tmp_path):
     # Typer's range checks (min=/max=) would import pydantic: gem checks those itself.
     assert "pydantic" not in imported_by(*args, GEM_STATE_DIR=str(tmp_path))

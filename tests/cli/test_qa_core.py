@@ -23,11 +23,17 @@ def test_api_key_command_uses_the_first_line(invoke, api, config_file):
     assert route.calls[0].request.headers["x-goog-api-key"] == "first-line-key"
 
 
-@pytest.mark.parametrize("key, kind", [("SECRET-KEY\x1bx", "a control character"),
-                                       ("SECRET-KEY\tx", "a control character"),
-                                       ("SECRET-KEYé", "a non-ASCII character")])
-def test_a_key_with_a_control_or_non_ascii_character_is_refused(invoke, api, monkeypatch,
-                                                                key, kind):
+@pytest.mark.parametrize(
+    "key, kind",
+    [
+        ("SECRET-KEY\x1bx", "a control character"),
+        ("SECRET-KEY\tx", "a control character"),
+        ("SECRET-KEYé", "a non-ASCII character"),
+    ],
+)
+def test_a_key_with_a_control_or_non_ascii_character_is_refused(
+    invoke, api, monkeypatch, key, kind
+):
     monkeypatch.setenv("GEMINI_API_KEY", key)
     result = invoke(["get", IID])
     assert result.exit_code == 4
@@ -38,7 +44,8 @@ def test_a_key_with_a_control_or_non_ascii_character_is_refused(invoke, api, mon
 
 def test_a_local_protocol_error_never_prints_its_text(invoke, api, api_key):
     api.get(f"/interactions/{IID}").mock(
-        side_effect=httpx.LocalProtocolError("Illegal header value b'SECRET-KEY\\nlogin: me'"))
+        side_effect=httpx.LocalProtocolError("Illegal header value b'SECRET-KEY\\nlogin: me'")
+    )
     result = invoke(["get", IID])
     assert result.exit_code == 6
     assert "invalid request header" in result.stderr and "SECRET" not in result.stderr
@@ -51,9 +58,13 @@ def test_api_key_command_is_bounded_by_the_timeout(invoke, api, config_file):
     assert result.exit_code == 4
     assert "timed out after 0.5s" in result.stderr
 
+
 def test_a_body_that_cannot_be_decoded_is_exit_6(invoke, api, api_key):
-    api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(
-        200, stream=httpx.ByteStream(b"notgzip"), headers={"content-encoding": "gzip"}))
+    api.get(f"/interactions/{IID}").mock(
+        return_value=httpx.Response(
+            200, stream=httpx.ByteStream(b"notgzip"), headers={"content-encoding": "gzip"}
+        )
+    )
     result = invoke(["get", IID])
     assert result.exit_code == 6
     assert "unreadable response" in result.stderr
@@ -106,9 +117,9 @@ def test_a_timeout_that_is_not_finite_is_exit_2(invoke, config_file, monkeypatch
 def test_a_write_error_on_stdout_is_one_line_exit_2(invoke, monkeypatch):
     import sys
 
-    monkeypatch.setattr("gemini_cli.termio.silence_stdout", lambda: None)
+    monkeypatch.setattr("gemini_cli.core.termio.silence_stdout", lambda: None)
     real = sys.stdout
-    from gemini_cli.termio import IO
+    from gemini_cli.core.termio import IO
 
     original = IO.from_sys.__func__
 
@@ -125,24 +136,32 @@ def test_a_write_error_on_stdout_is_one_line_exit_2(invoke, monkeypatch):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("redirect, message", [
-    ("closed", "stdout is closed"), ("full", "cannot write output: No space left on device")])
+@pytest.mark.parametrize(
+    "redirect, message",
+    [("closed", "stdout is closed"), ("full", "cannot write output: No space left on device")],
+)
 def test_closed_or_full_stdout_in_a_process(tmp_path: Path, redirect, message):
     import os
     import sys
 
     if redirect == "full" and not Path("/dev/full").exists():
         pytest.skip("no /dev/full")
-    env = {**os.environ, "GEM_BASE_URL": "emulator:", "XDG_STATE_HOME": str(tmp_path),
-           "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    env = {
+        **os.environ,
+        "GEM_BASE_URL": "emulator:",
+        "XDG_STATE_HOME": str(tmp_path),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+    }
     out = "/dev/full" if redirect == "full" else None
     cmd = [sys.executable, "-m", "gemini_cli", "create", "hi"]
     with open(out, "w") if out else open(os.devnull) as target:
         kwargs = {"stdout": target} if out else {"close_fds": True}
         if not out:  # `>&-`: start the child with fd 1 closed
             cmd = ["sh", "-c", 'exec "$@" >&-', "sh", *cmd]
-        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              env=env, timeout=60, **kwargs)
+        done = subprocess.run(
+            cmd, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, timeout=60, **kwargs
+        )
     err = done.stderr.decode()
     assert done.returncode == 2, err
     assert message in err and "Traceback" not in err and "Exception ignored" not in err
@@ -167,7 +186,7 @@ def test_stdin_that_stays_open_without_data_times_out(fake_clock):
     import os
 
     from gemini_cli.api.errors import UsageError
-    from gemini_cli.localread import read_stdin
+    from gemini_cli.request.localread import read_stdin
 
     read_end, write_end = os.pipe()
     waits = []
@@ -191,7 +210,7 @@ def test_stdin_with_data_then_silence_times_out_too(fake_clock):
     import os
 
     from gemini_cli.api.errors import UsageError
-    from gemini_cli.localread import read_stdin
+    from gemini_cli.request.localread import read_stdin
 
     read_end, write_end = os.pipe()
     os.write(write_end, b"partial")
@@ -215,7 +234,7 @@ def test_stdin_with_data_then_silence_times_out_too(fake_clock):
 def test_a_pipe_that_ends_is_read_whole(fake_clock):
     import os
 
-    from gemini_cli.localread import read_stdin
+    from gemini_cli.request.localread import read_stdin
 
     read_end, write_end = os.pipe()
     os.write(write_end, b"all of it")
@@ -229,11 +248,20 @@ def test_open_silent_stdin_does_not_hang_the_process(tmp_path: Path):
     import os
     import sys
 
-    env = {**os.environ, "GEM_BASE_URL": "emulator:", "XDG_STATE_HOME": str(tmp_path),
-           "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
-    proc = subprocess.Popen([sys.executable, "-m", "gemini_cli", "create", "hi",
-                             "--timeout", "0.5"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    env = {
+        **os.environ,
+        "GEM_BASE_URL": "emulator:",
+        "XDG_STATE_HOME": str(tmp_path),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gemini_cli", "create", "hi", "--timeout", "0.5"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     try:
         code = proc.wait(timeout=30)  # stdin stays open: never written, never closed
         out, err = proc.stdout.read(), proc.stderr.read()
@@ -250,8 +278,9 @@ def test_open_silent_stdin_does_not_hang_the_process(tmp_path: Path):
 
 @pytest.mark.parametrize("error", [{"message": "model crashed"}, "model crashed"])
 def test_a_top_level_error_is_the_reason(invoke, api, api_key, error):
-    api.get(f"/interactions/{IID}").mock(return_value=ok(
-        interaction(status="failed", text=None, error=error)))
+    api.get(f"/interactions/{IID}").mock(
+        return_value=ok(interaction(status="failed", text=None, error=error))
+    )
     result = invoke(["get", IID])
     assert result.exit_code == 1
     assert result.stderr == f"gem: error: interaction {IID} failed: model crashed\n"
@@ -275,9 +304,14 @@ def test_unknown_attachment_hint_and_mime_type_fallback(invoke, tmp_path):
     assert block["type"] == "image" and block["mime_type"] == "image/png"
 
 
-@pytest.mark.parametrize("data", ["héllo wörld".encode("utf-16"),
-                                  "héllo wörld".encode("utf-8-sig"),
-                                  "héllo wörld".encode("utf-32")])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "héllo wörld".encode("utf-16"),
+        "héllo wörld".encode("utf-8-sig"),
+        "héllo wörld".encode("utf-32"),
+    ],
+)
 def test_text_with_a_bom_is_text(invoke, data):
     result = invoke(["create", "--dry-run"], input=data)
     assert result.exit_code == 0, result.stderr
@@ -299,13 +333,16 @@ def test_max_retries_must_be_whole_in_the_config(invoke, config_file):
     assert result.exit_code == 2 and "max_retries" in result.stderr
 
 
-@pytest.mark.parametrize("url, why", [
-    ("ftp://x", "must start with https://"),
-    ("http://127.0.0.1:1/?key=X", "query string"),
-    ("https://host/#frag", "query string or fragment"),
-    ("https://user:pw@host/", "credentials"),
-    ("https://", "no host"),
-])
+@pytest.mark.parametrize(
+    "url, why",
+    [
+        ("ftp://x", "must start with https://"),
+        ("http://127.0.0.1:1/?key=X", "query string"),
+        ("https://host/#frag", "query string or fragment"),
+        ("https://user:pw@host/", "credentials"),
+        ("https://", "no host"),
+    ],
+)
 def test_bad_base_urls_are_exit_2_before_the_key(invoke, api, url, why):
     result = invoke(["get", IID, "--base-url", url])  # no key set: still 2, not 4
     assert result.exit_code == 2, result.stderr
@@ -346,11 +383,14 @@ def test_an_interrupt_before_the_app_runs_is_130_without_traceback(monkeypatch, 
 # -- 11. small things ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("reply, printed", [
-    (httpx.Response(204), "{}\n"),
-    (httpx.Response(200, text="deleted, thanks"), "deleted, thanks\n"),
-    (httpx.Response(200, json={}), "{}\n"),
-])
+@pytest.mark.parametrize(
+    "reply, printed",
+    [
+        (httpx.Response(204), "{}\n"),
+        (httpx.Response(200, text="deleted, thanks"), "deleted, thanks\n"),
+        (httpx.Response(200, json={}), "{}\n"),
+    ],
+)
 def test_delete_json_prints_the_answer_as_sent(invoke, api, api_key, reply, printed):
     api.delete(f"/interactions/{IID}").mock(return_value=reply)
     result = invoke(["delete", IID, "--json"])
@@ -359,8 +399,9 @@ def test_delete_json_prints_the_answer_as_sent(invoke, api, api_key, reply, prin
 
 
 def test_no_id_with_format_id_is_exit_6(invoke, api, api_key):
-    api.post("/interactions").mock(return_value=httpx.Response(
-        200, json={"status": "completed", "steps": []}))
+    api.post("/interactions").mock(
+        return_value=httpx.Response(200, json={"status": "completed", "steps": []})
+    )
     result = invoke(["create", "-f", "id", "hi"])
     assert result.exit_code == 6
     assert "the API returned no interaction id" in result.stderr and result.stdout == ""
@@ -371,17 +412,23 @@ def test_no_id_with_format_id_is_exit_6(invoke, api, api_key):
 
 
 def test_a_redirect_names_its_location(invoke, api, api_key):
-    api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(
-        301, headers={"location": "https://elsewhere.example/v1/x"}))
+    api.get(f"/interactions/{IID}").mock(
+        return_value=httpx.Response(301, headers={"location": "https://elsewhere.example/v1/x"})
+    )
     result = invoke(["get", IID])
     assert result.exit_code == 3
     assert "redirected to https://elsewhere.example/v1/x" in result.stderr
     assert "--base-url" in result.stderr
 
 
-@pytest.mark.parametrize("args, first", [(["help"], "Usage: gem [OPTIONS] COMMAND"),
-                                         (["help", "create"], "Usage: gem create"),
-                                         (["help", "config", "set"], "Usage: gem config set")])
+@pytest.mark.parametrize(
+    "args, first",
+    [
+        (["help"], "Usage: gem [OPTIONS] COMMAND"),
+        (["help", "create"], "Usage: gem create"),
+        (["help", "config", "set"], "Usage: gem config set"),
+    ],
+)
 def test_gem_help(invoke, args, first):
     result = invoke(args)
     assert result.exit_code == 0
@@ -401,28 +448,42 @@ def test_local_format_wins_over_root_json(invoke, api, api_key):
 
 
 def test_set_blames_body_or_set_for_tools(invoke):
-    result = invoke(["create", "--dry-run", "--set", 'tools=[{"a":1}]',
-                     "--set", "tools.-1.a=2", "hi"])
+    result = invoke(
+        ["create", "--dry-run", "--set", 'tools=[{"a":1}]', "--set", "tools.-1.a=2", "hi"]
+    )
     assert result.exit_code == 2
     assert "--body/--set tools" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["--set", "model.x=1"],
-                                  ["-m", "m", "--set", "model.x=1"],
-                                  ["--set", "generation_config.seed=1",
-                                   "--set", "generation_config.seed.x=2"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--set", "model.x=1"],
+        ["-m", "m", "--set", "model.x=1"],
+        ["--set", "generation_config.seed=1", "--set", "generation_config.seed.x=2"],
+    ],
+)
 def test_set_never_descends_into_a_non_object(invoke, args):
     result = invoke(["create", "--dry-run", *args, "hi"])
     assert result.exit_code == 2
     assert "not an object" in result.stderr
 
 
-@pytest.mark.parametrize("args, ok_", [
-    (["--max-tokens", "-5"], False), (["--max-tokens", "0"], False), (["--max-tokens", "1"], True),
-    (["--seed", "-3"], True), (["--temperature", "-0.1"], False), (["--temperature", "0"], True),
-    (["--temperature", "nan"], False), (["--top-p", "1.5"], False), (["--top-p", "1"], True),
-    (["--top-p", "-0.1"], False),
-])
+@pytest.mark.parametrize(
+    "args, ok_",
+    [
+        (["--max-tokens", "-5"], False),
+        (["--max-tokens", "0"], False),
+        (["--max-tokens", "1"], True),
+        (["--seed", "-3"], True),
+        (["--temperature", "-0.1"], False),
+        (["--temperature", "0"], True),
+        (["--temperature", "nan"], False),
+        (["--top-p", "1.5"], False),
+        (["--top-p", "1"], True),
+        (["--top-p", "-0.1"], False),
+    ],
+)
 def test_generation_flags_ranges(invoke, args, ok_):
     result = invoke(["create", "--dry-run", *args, "hi"])
     assert (result.exit_code == 0) is ok_, result.stderr
@@ -456,8 +517,9 @@ def test_body_dash_from_a_pipe_still_works(invoke, api, api_key):
 
 
 @pytest.mark.parametrize("where", ["env", "config"])
-def test_a_format_no_command_has_is_exit_2_naming_the_source(invoke, config_file, monkeypatch,
-                                                              where):
+def test_a_format_no_command_has_is_exit_2_naming_the_source(
+    invoke, config_file, monkeypatch, where
+):
     if where == "env":
         monkeypatch.setenv("GEM_FORMAT", "xml")
     else:
@@ -479,8 +541,9 @@ def test_a_format_another_command_has_falls_back(invoke, monkeypatch):
 
 def test_a_server_id_cannot_forge_lines_on_stderr(invoke, api, api_key):
     forged = "v1_x\ngem: error: forged\u202e"
-    api.post("/interactions").mock(return_value=httpx.Response(
-        200, json={"id": forged, "status": "in_progress"}))
+    api.post("/interactions").mock(
+        return_value=httpx.Response(200, json={"id": forged, "status": "in_progress"})
+    )
     result = invoke(["create", "--background", "hi"])
     assert result.exit_code == 0
     assert "\ngem: error: forged" not in result.stdout + result.stderr
@@ -494,21 +557,28 @@ def test_json_output_keeps_the_server_id_as_sent(invoke, api, api_key):
     assert invoke(["get", IID, "--json"]).stdout == body + "\n"
 
 
-def test_config_warnings_respect_a_json_format_from_the_environment(invoke, api, config_file,
-                                                                    monkeypatch):
+def test_config_warnings_respect_a_json_format_from_the_environment(
+    invoke, api, config_file, monkeypatch
+):
     config_file.write_text("bogus_key: 1\n")
     monkeypatch.setenv("GEM_FORMAT", "json")
     monkeypatch.setenv("GEMINI_API_KEY", "test-key-123")
-    api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(
-        404, json={"error": {"code": 404, "message": "nope", "status": "NOT_FOUND"}}))
+    api.get(f"/interactions/{IID}").mock(
+        return_value=httpx.Response(
+            404, json={"error": {"code": 404, "message": "nope", "status": "NOT_FOUND"}}
+        )
+    )
     result = invoke(["get", IID])
     assert result.exit_code == 3
     assert json.loads(result.stderr)["error"]["http_status"] == 404  # one JSON object, no prose
 
 
 def test_debug_shows_no_traceback_for_an_expected_error(invoke, api, api_key):
-    api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(
-        404, json={"error": {"code": 404, "message": "nope", "status": "NOT_FOUND"}}))
+    api.get(f"/interactions/{IID}").mock(
+        return_value=httpx.Response(
+            404, json={"error": {"code": 404, "message": "nope", "status": "NOT_FOUND"}}
+        )
+    )
     result = invoke(["get", IID, "--debug"])
     assert result.exit_code == 3
     assert "< HTTP 404" in result.stderr

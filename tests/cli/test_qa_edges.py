@@ -33,8 +33,9 @@ def _silent(*args: str) -> tuple[int, str]:
     env = {**os.environ, "GEMINI_API_KEY": "test-key-123"}
     read_end, write_end = os.pipe()  # we keep the write end open: stdin never ends
     try:
-        done = subprocess.run(gem(*args), stdin=read_end, capture_output=True, text=True,
-                              env=env, timeout=30)
+        done = subprocess.run(
+            gem(*args), stdin=read_end, capture_output=True, text=True, env=env, timeout=30
+        )
     finally:
         os.close(read_end)
         os.close(write_end)
@@ -42,12 +43,15 @@ def _silent(*args: str) -> tuple[int, str]:
 
 
 @posix_only
-@pytest.mark.parametrize("args", [
-    ("get", "-", "--timeout", "0.5"),
-    ("poll", "-", "--timeout", "0.5"),
-    ("create", "--dry-run", "-p", IID, "--result", "c1=-", "--timeout", "0.5"),
-    ("config", "set", "model", "-", "--timeout", "0.5"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("get", "-", "--timeout", "0.5"),
+        ("poll", "-", "--timeout", "0.5"),
+        ("create", "--dry-run", "-p", IID, "--result", "c1=-", "--timeout", "0.5"),
+        ("config", "set", "model", "-", "--timeout", "0.5"),
+    ],
+)
 def test_a_silent_stdin_ends_at_the_timeout(args):
     code, err = _silent(*args)
     assert code == 2, err
@@ -56,16 +60,22 @@ def test_a_silent_stdin_ends_at_the_timeout(args):
 
 @posix_only
 def test_a_closed_stdin_is_said_to_be_closed():
-    done = subprocess.run(gem("get", "-"), capture_output=True, text=True, timeout=30,
-                          env={**os.environ, "GEMINI_API_KEY": "k"},
-                          preexec_fn=lambda: os.close(0))
+    done = subprocess.run(
+        gem("get", "-"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "GEMINI_API_KEY": "k"},
+        preexec_fn=lambda: os.close(0),
+    )
     assert done.returncode == 2
     assert "stdin is closed" in done.stderr and "terminal" not in done.stderr
 
 
 def test_result_dash_refuses_a_terminal(invoke, api, api_key):
-    result = invoke(["create", "-p", IID, "--result", "c1=-"], input="{}",
-                    tty={"stdin_isatty": True})
+    result = invoke(
+        ["create", "-p", IID, "--result", "c1=-"], input="{}", tty={"stdin_isatty": True}
+    )
     assert result.exit_code == 2
     assert "--result c1=-: stdin is a terminal" in result.stderr
     assert not api.calls
@@ -87,8 +97,9 @@ def test_a_fifo_input_nobody_writes_to_ends_at_the_timeout(invoke, api_key, tmp_
 
     fifo = tmp_path / "ff"
     os.mkfifo(fifo)
-    result = invoke(["create", "--dry-run", "--timeout", "0.3", flag, str(fifo), "hi"],
-                    clock=Clock())
+    result = invoke(
+        ["create", "--dry-run", "--timeout", "0.3", flag, str(fifo), "hi"], clock=Clock()
+    )
     assert result.exit_code == 2, result.stderr
     assert "ff: no data arrived within" in result.stderr
 
@@ -120,9 +131,14 @@ def test_an_attachment_with_no_text_is_empty(invoke, api_key, tmp_path, content)
 # -- 3. bytes that are not UTF-8, control characters ----------------------------------------------
 
 
-@pytest.mark.parametrize("args, number", [(["create", "\udcff\udcfe prompt"], 2),
-                                          (["get", "\udcff"], 2),
-                                          (["create", "-m", "\udcff", "hi"], 3)])
+@pytest.mark.parametrize(
+    "args, number",
+    [
+        (["create", "\udcff\udcfe prompt"], 2),
+        (["get", "\udcff"], 2),
+        (["create", "-m", "\udcff", "hi"], 3),
+    ],
+)
 def test_an_argument_that_is_not_utf8_is_exit_2(capsys, args, number):
     assert main(args) == 2
     assert f"argument {number} is not valid UTF-8" in capsys.readouterr().err
@@ -142,8 +158,15 @@ def test_an_id_on_stdin_that_is_not_utf8_is_exit_2(invoke, api, api_key):
     assert not api.calls
 
 
-@pytest.mark.parametrize("key, value", [("api_key", "ab\x01c"), ("model", "a\nb"),
-                                        ("aliases.fast", "a\x1b[31m"), ("model", "a\udcffb")])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("api_key", "ab\x01c"),
+        ("model", "a\nb"),
+        ("aliases.fast", "a\x1b[31m"),
+        ("model", "a\udcffb"),
+    ],
+)
 def test_config_set_refuses_control_characters(invoke, config_file, key, value):
     result = invoke(["config", "set", key, value])
     assert result.exit_code == 2
@@ -178,8 +201,13 @@ def test_a_lone_surrogate_in_the_reply_prints_as_a_question_mark(invoke, api, ap
     assert result.stdout == "bad ? end\n"
 
 
-@pytest.mark.parametrize("ident, message", [("a" * 70_000, "the interaction id is too long"),
-                                            ("v1_a\x01b", "contains a control character")])
+@pytest.mark.parametrize(
+    "ident, message",
+    [
+        ("a" * 70_000, "the interaction id is too long"),
+        ("v1_a\x01b", "contains a control character"),
+    ],
+)
 def test_odd_ids_are_refused_before_sending(invoke, api, api_key, ident, message):
     result = invoke(["get", ident])
     assert result.exit_code == 2
@@ -208,10 +236,11 @@ class _FullStream(io.StringIO):
         raise OSError(errno.ENOSPC, "No space left on device")
 
 
-@pytest.mark.parametrize("args", [["--help"], ["create", "--help"], ["help"], ["--version"],
-                                  ["--debug", "--version"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["create", "--help"], ["help"], ["--version"], ["--debug", "--version"]]
+)
 def test_help_and_version_into_a_full_disk_are_exit_2(monkeypatch, capsys, args):
-    monkeypatch.setattr("gemini_cli.termio.silence_stdout", lambda: None)
+    monkeypatch.setattr("gemini_cli.core.termio.silence_stdout", lambda: None)
     with capsys.disabled():
         err = io.StringIO()
         monkeypatch.setattr(sys, "stdout", _FullStream())
@@ -237,8 +266,10 @@ def test_help_of_help(invoke):
 # -- 7. small ones ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url, message", [("emulator:x", "exactly 'emulator:'"),
-                                          ("https://exa mple.com", "must not contain spaces")])
+@pytest.mark.parametrize(
+    "url, message",
+    [("emulator:x", "exactly 'emulator:'"), ("https://exa mple.com", "must not contain spaces")],
+)
 def test_odd_base_urls_are_exit_2(invoke, api_key, url, message):
     result = invoke(["--base-url", url, "get", IID])
     assert result.exit_code == 2
@@ -247,16 +278,26 @@ def test_odd_base_urls_are_exit_2(invoke, api_key, url, message):
 
 def test_config_show_shows_defaults_as_written(invoke):
     result = invoke(["config", "show"])
-    lines = {line.split()[0]: line.split()[1] for line in result.stdout.splitlines()[1:]
-             if len(line.split()) > 2}
+    lines = {
+        line.split()[0]: line.split()[1]
+        for line in result.stdout.splitlines()[1:]
+        if len(line.split()) > 2
+    }
     assert lines["format"] == "text" and lines["timeout"] == "600"
     report = json.loads(invoke(["config", "show", "--json"]).stdout)
     assert report["settings"]["timeout"]["value"] == 600
 
 
 def test_the_readme_tools_example_works(invoke, api_key):
-    result = invoke(["create", "--dry-run", "--set",
-                     'tools=[{"type":"google_search","search_types":["image_search"]}]', "hi"])
+    result = invoke(
+        [
+            "create",
+            "--dry-run",
+            "--set",
+            'tools=[{"type":"google_search","search_types":["image_search"]}]',
+            "hi",
+        ]
+    )
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["body"]["tools"][0]["search_types"] == ["image_search"]
 
@@ -265,4 +306,3 @@ def test_set_into_a_missing_tools_list_is_exit_2(invoke, api_key):
     result = invoke(["create", "--dry-run", "--set", "tools.0.name=x", "hi"])
     assert result.exit_code == 2
     assert "there is no tools list yet (set tools=[...] first)" in result.stderr
-

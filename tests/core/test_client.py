@@ -67,7 +67,8 @@ def test_get_with_include_input(api, client):
 
 def test_cancel_posts_to_the_cancel_path(api, client):
     route = api.post(f"/interactions/{IID}/cancel").mock(
-        return_value=ok(status="cancelled", text=None))
+        return_value=ok(status="cancelled", text=None)
+    )
     assert client.cancel(IID).status == "cancelled"
     assert route.calls.last.request.content == b""
 
@@ -88,8 +89,9 @@ def test_ids_are_percent_encoded(fake_clock):
 def test_a_base_url_path_prefix_is_kept(fake_clock):
     with respx.mock(assert_all_called=False) as router:
         route = router.post("https://proxy.example/gl/v1/interactions").mock(return_value=ok())
-        with InteractionsClient(api_key=TEST_KEY, base_url="https://proxy.example/gl/",
-                                clock=fake_clock) as c:
+        with InteractionsClient(
+            api_key=TEST_KEY, base_url="https://proxy.example/gl/", clock=fake_clock
+        ) as c:
             c.create({"model": "m", "input": "x"})
     assert route.called
 
@@ -129,7 +131,8 @@ def test_plain_http_to_loopback_is_allowed(url):
 
 def test_get_retries_5xx_with_doubling_backoff(api, client, fake_clock):
     route = api.get(f"/interactions/{IID}").mock(
-        side_effect=[unavailable(), httpx.Response(500), httpx.Response(502), ok()])
+        side_effect=[unavailable(), httpx.Response(500), httpx.Response(502), ok()]
+    )
     assert client.get(IID).status == "completed"
     assert route.call_count == 4
     assert fake_clock.sleeps == [0.5, 1.0, 2.0]
@@ -137,8 +140,10 @@ def test_get_retries_5xx_with_doubling_backoff(api, client, fake_clock):
 
 def test_retries_stop_after_max_retries(api, fake_clock):
     route = api.get(f"/interactions/{IID}").mock(return_value=unavailable())
-    with InteractionsClient(api_key=TEST_KEY, max_retries=2, clock=fake_clock) as c, \
-            pytest.raises(ServerError) as caught:
+    with (
+        InteractionsClient(api_key=TEST_KEY, max_retries=2, clock=fake_clock) as c,
+        pytest.raises(ServerError) as caught,
+    ):
         c.get(IID)
     assert route.call_count == 3
     assert fake_clock.sleeps == [0.5, 1.0]
@@ -155,25 +160,30 @@ def test_default_is_four_retries_capped_at_eight_seconds(api, client, fake_clock
 
 def test_zero_retries_means_one_attempt(api, fake_clock):
     route = api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(500))
-    with InteractionsClient(api_key=TEST_KEY, max_retries=0, clock=fake_clock) as c, \
-            pytest.raises(ServerError):
+    with (
+        InteractionsClient(api_key=TEST_KEY, max_retries=0, clock=fake_clock) as c,
+        pytest.raises(ServerError),
+    ):
         c.get(IID)
     assert route.call_count == 1 and fake_clock.sleeps == []
 
 
 def test_retry_after_ms_and_retry_after_are_honoured(api, client, fake_clock):
-    api.get(f"/interactions/{IID}").mock(side_effect=[
-        httpx.Response(429, headers={"retry-after-ms": "250"}),
-        httpx.Response(503, headers={"Retry-After": "3"}),
-        ok(),
-    ])
+    api.get(f"/interactions/{IID}").mock(
+        side_effect=[
+            httpx.Response(429, headers={"retry-after-ms": "250"}),
+            httpx.Response(503, headers={"Retry-After": "3"}),
+            ok(),
+        ]
+    )
     client.get(IID)
     assert fake_clock.sleeps == [0.25, 3.0]
 
 
 def test_create_is_retried_after_429_and_503(api, client, fake_clock):
-    route = api.post("/interactions").mock(side_effect=[
-        error_body(429, "slow down"), unavailable(), ok()])
+    route = api.post("/interactions").mock(
+        side_effect=[error_body(429, "slow down"), unavailable(), ok()]
+    )
     client.create({"model": "m", "input": "x"})
     assert route.call_count == 3
     assert fake_clock.sleeps == [0.5, 1.0]
@@ -202,7 +212,8 @@ def test_create_is_not_retried_after_a_read_timeout(api, client, fake_clock):
 
 def test_get_is_retried_after_a_dropped_connection(api, client, fake_clock):
     route = api.get(f"/interactions/{IID}").mock(
-        side_effect=[httpx.RemoteProtocolError("server hung up"), ok()])
+        side_effect=[httpx.RemoteProtocolError("server hung up"), ok()]
+    )
     client.get(IID)
     assert route.call_count == 2
 
@@ -218,8 +229,10 @@ def test_connection_errors_after_retries_are_network_errors(api, client, fake_cl
 
 def test_the_deadline_bounds_retries(api, fake_clock):
     route = api.get(f"/interactions/{IID}").mock(return_value=unavailable())
-    with InteractionsClient(api_key=TEST_KEY, timeout=2.0, max_retries=10,
-                            clock=fake_clock) as c, pytest.raises(ServerError):
+    with (
+        InteractionsClient(api_key=TEST_KEY, timeout=2.0, max_retries=10, clock=fake_clock) as c,
+        pytest.raises(ServerError),
+    ):
         c.get(IID)
     assert sum(fake_clock.sleeps) <= 2.0
     assert route.call_count == 3  # 0.5 s + 1.0 s fit; 2.0 s more would pass the deadline
@@ -227,18 +240,24 @@ def test_the_deadline_bounds_retries(api, fake_clock):
 
 def test_a_retry_after_beyond_the_deadline_is_not_waited_for(api, fake_clock):
     api.get(f"/interactions/{IID}").mock(
-        return_value=httpx.Response(429, headers={"Retry-After": "3600"}))
-    with InteractionsClient(api_key=TEST_KEY, timeout=60, clock=fake_clock) as c, \
-            pytest.raises(RateLimitError):
+        return_value=httpx.Response(429, headers={"Retry-After": "3600"})
+    )
+    with (
+        InteractionsClient(api_key=TEST_KEY, timeout=60, clock=fake_clock) as c,
+        pytest.raises(RateLimitError),
+    ):
         c.get(IID)
     assert fake_clock.sleeps == []
 
 
 def test_an_expired_deadline_is_a_timeout(api, fake_clock):
     api.get(f"/interactions/{IID}").mock(
-        return_value=httpx.Response(503, headers={"Retry-After": "10"}))
-    with InteractionsClient(api_key=TEST_KEY, timeout=10, clock=fake_clock) as c, \
-            pytest.raises(TimeoutError_) as caught:
+        return_value=httpx.Response(503, headers={"Retry-After": "10"})
+    )
+    with (
+        InteractionsClient(api_key=TEST_KEY, timeout=10, clock=fake_clock) as c,
+        pytest.raises(TimeoutError_) as caught,
+    ):
         c.get(IID)
     assert caught.value.exit_code == 6
     assert "10s deadline" in caught.value.message
@@ -250,8 +269,10 @@ def test_time_spent_in_a_slow_request_counts_against_the_deadline(api, fake_cloc
         return httpx.Response(500)
 
     route = api.get(f"/interactions/{IID}").mock(side_effect=slow)
-    with InteractionsClient(api_key=TEST_KEY, timeout=10, clock=fake_clock) as c, \
-            pytest.raises(ServerError):
+    with (
+        InteractionsClient(api_key=TEST_KEY, timeout=10, clock=fake_clock) as c,
+        pytest.raises(ServerError),
+    ):
         c.get(IID)
     assert route.call_count == 1 and fake_clock.sleeps == []
 
@@ -270,14 +291,27 @@ def test_each_attempt_gets_only_the_time_that_is_left(api, fake_clock):
 # -- errors --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "cls", "code"), [
-    (400, BadRequestError, 3), (404, NotFoundError, 3), (409, APIError, 3), (422, APIError, 3),
-    (418, APIError, 3), (401, AuthError, 4), (403, AuthError, 4), (429, RateLimitError, 5),
-    (500, ServerError, 6), (503, ServerError, 6)])
+@pytest.mark.parametrize(
+    ("status", "cls", "code"),
+    [
+        (400, BadRequestError, 3),
+        (404, NotFoundError, 3),
+        (409, APIError, 3),
+        (422, APIError, 3),
+        (418, APIError, 3),
+        (401, AuthError, 4),
+        (403, AuthError, 4),
+        (429, RateLimitError, 5),
+        (500, ServerError, 6),
+        (503, ServerError, 6),
+    ],
+)
 def test_http_errors_are_typed(api, fake_clock, status, cls, code):
     api.get(f"/interactions/{IID}").mock(return_value=error_body(status, "nope"))
-    with InteractionsClient(api_key=TEST_KEY, max_retries=0, clock=fake_clock) as c, \
-            pytest.raises(cls) as caught:
+    with (
+        InteractionsClient(api_key=TEST_KEY, max_retries=0, clock=fake_clock) as c,
+        pytest.raises(cls) as caught,
+    ):
         c.get(IID)
     assert caught.value.exit_code == code
     assert caught.value.http_status == status
@@ -285,8 +319,11 @@ def test_http_errors_are_typed(api, fake_clock, status, cls, code):
 
 
 def test_error_body_with_a_string_code(api, client):
-    api.post("/interactions").mock(return_value=httpx.Response(
-        400, json={"error": {"code": "invalid_argument", "message": "model or agent"}}))
+    api.post("/interactions").mock(
+        return_value=httpx.Response(
+            400, json={"error": {"code": "invalid_argument", "message": "model or agent"}}
+        )
+    )
     with pytest.raises(BadRequestError) as caught:
         client.create({})
     assert caught.value.message == "HTTP 400: model or agent (invalid_argument)"
@@ -294,7 +331,8 @@ def test_error_body_with_a_string_code(api, client):
 
 def test_error_body_with_an_int_code_and_status(api, client):
     api.post("/interactions").mock(
-        return_value=error_body(400, "bad arg", label="INVALID_ARGUMENT"))
+        return_value=error_body(400, "bad arg", label="INVALID_ARGUMENT")
+    )
     with pytest.raises(BadRequestError) as caught:
         client.create({})
     assert caught.value.message == "HTTP 400: bad arg (INVALID_ARGUMENT)"
@@ -303,8 +341,10 @@ def test_error_body_with_an_int_code_and_status(api, client):
 def test_html_error_page_is_reported_by_its_title(api, fake_clock):
     html = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
     api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(502, text=html))
-    with InteractionsClient(api_key=TEST_KEY, max_retries=0, clock=fake_clock) as c, \
-            pytest.raises(ServerError) as caught:
+    with (
+        InteractionsClient(api_key=TEST_KEY, max_retries=0, clock=fake_clock) as c,
+        pytest.raises(ServerError) as caught,
+    ):
         c.get(IID)
     assert caught.value.message == "HTTP 502: 502 Bad Gateway"
 
@@ -326,10 +366,14 @@ def test_unreadable_success_body_is_a_network_error(api, client):
 
 
 def test_unknown_fields_step_types_and_statuses_survive(api, client):
-    data = interaction(status="pondering", future_field={"x": 1}, steps=[
-        {"type": "hologram", "beam": 3},
-        {"type": "model_output", "content": [{"type": "text", "text": "ok", "tone": "warm"}]},
-    ])
+    data = interaction(
+        status="pondering",
+        future_field={"x": 1},
+        steps=[
+            {"type": "hologram", "beam": 3},
+            {"type": "model_output", "content": [{"type": "text", "text": "ok", "tone": "warm"}]},
+        ],
+    )
     api.get(f"/interactions/{IID}").mock(return_value=ok(data))
     got = client.get(IID)
     assert got.status == "pondering"
@@ -339,9 +383,12 @@ def test_unknown_fields_step_types_and_statuses_survive(api, client):
 
 
 def test_malformed_known_fields_do_not_fail(api, client):
-    data = {"id": IID, "status": "completed", "steps": [5, {"type": "model_output",
-                                                           "content": "not-a-list"}],
-            "usage": "n/a"}
+    data = {
+        "id": IID,
+        "status": "completed",
+        "steps": [5, {"type": "model_output", "content": "not-a-list"}],
+        "usage": "n/a",
+    }
     api.get(f"/interactions/{IID}").mock(return_value=ok(data))
     got = client.get(IID)
     assert got.status == "completed" and got.data == data
@@ -352,10 +399,15 @@ def test_malformed_known_fields_do_not_fail(api, client):
 
 def test_trace_never_contains_the_key(api, fake_clock):
     lines: list[str] = []
-    api.post("/interactions").mock(return_value=httpx.Response(
-        400, json={"error": {"message": f"API key {TEST_KEY} not valid"}}))
-    with InteractionsClient(api_key=TEST_KEY, clock=fake_clock, trace=lines.append) as c, \
-            pytest.raises(BadRequestError):
+    api.post("/interactions").mock(
+        return_value=httpx.Response(
+            400, json={"error": {"message": f"API key {TEST_KEY} not valid"}}
+        )
+    )
+    with (
+        InteractionsClient(api_key=TEST_KEY, clock=fake_clock, trace=lines.append) as c,
+        pytest.raises(BadRequestError),
+    ):
         c.create({"input": "hi"})
     trace = "\n".join(lines)
     assert "x-goog-api-key: <redacted>" in trace
@@ -370,9 +422,12 @@ def test_a_trickling_answer_is_cut_off_at_the_deadline(api, fake_clock):
             yield b" "
 
     route = api.post("/interactions").mock(
-        side_effect=lambda request: httpx.Response(200, content=trickle()))
-    with InteractionsClient(api_key=TEST_KEY, timeout=10, clock=fake_clock) as c, \
-            pytest.raises(TimeoutError_) as caught:
+        side_effect=lambda request: httpx.Response(200, content=trickle())
+    )
+    with (
+        InteractionsClient(api_key=TEST_KEY, timeout=10, clock=fake_clock) as c,
+        pytest.raises(TimeoutError_) as caught,
+    ):
         c.create({"model": "m", "input": "x"})
     assert caught.value.exit_code == 6
     assert route.call_count == 1

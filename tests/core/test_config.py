@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gemini_cli.api.errors import AuthError, UsageError
-from gemini_cli.config import load_settings, substitute_deprecated
+from gemini_cli.settings.config import load_settings, substitute_deprecated
 
 
 def settings(**flags):
@@ -72,7 +72,7 @@ def test_silent_api_key_command_is_an_auth_error(config_file: Path):
 
 
 def test_api_key_command_uses_the_first_non_empty_line(config_file: Path):
-    config_file.write_text('api_key_command: "printf \'\\\\nthe-key\\\\nlogin: me\\\\n\'"\n')
+    config_file.write_text("api_key_command: \"printf '\\\\nthe-key\\\\nlogin: me\\\\n'\"\n")
     assert settings().api_key() == "the-key"
 
 
@@ -152,13 +152,17 @@ def test_api_version_flag_beats_env_beats_default(monkeypatch):
     assert settings(api_version="v1alpha").api_version == "v1alpha"
 
 
-@pytest.mark.parametrize(("key", "env", "flag", "file_value", "expected"), [
-    ("model", "GEM_MODEL", "flag-model", "file-model", "flag-model"),
-    ("timeout", "GEM_TIMEOUT", 5.0, 30, 5.0),
-    ("max_retries", "GEM_MAX_RETRIES", 1, 2, 1),
-])
-def test_precedence_flag_env_config_default(config_file, monkeypatch, key, env, flag,
-                                            file_value, expected):
+@pytest.mark.parametrize(
+    ("key", "env", "flag", "file_value", "expected"),
+    [
+        ("model", "GEM_MODEL", "flag-model", "file-model", "flag-model"),
+        ("timeout", "GEM_TIMEOUT", 5.0, 30, 5.0),
+        ("max_retries", "GEM_MAX_RETRIES", 1, 2, 1),
+    ],
+)
+def test_precedence_flag_env_config_default(
+    config_file, monkeypatch, key, env, flag, file_value, expected
+):
     config_file.write_text(f"{key}: {file_value}\n")
     assert getattr(settings(), key) == file_value
     monkeypatch.setenv(env, "7")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gemini_cli import localread
 from gemini_cli.api.errors import UsageError
-from gemini_cli.inputs import apply_set, check_json_value, parse_document
-from gemini_cli.localread import read_attachment, read_stdin, read_stdin_line, reading
+from gemini_cli.request import localread
+from gemini_cli.request.inputs import apply_set, check_json_value, parse_document
+from gemini_cli.request.localread import read_attachment, read_stdin, read_stdin_line, reading
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs and /dev/zero")
 
@@ -104,8 +104,10 @@ def test_an_id_line_is_taken_without_waiting_for_the_end_of_stdin():
 def test_a_silent_stdin_line_read_ends_at_the_deadline():
     read_end, write_end = os.pipe()
     try:
-        with os.fdopen(os.dup(read_end), "rb") as stdin, \
-                pytest.raises(UsageError, match="stdin stayed open without data"):
+        with (
+            os.fdopen(os.dup(read_end), "rb") as stdin,
+            pytest.raises(UsageError, match="stdin stayed open without data"),
+        ):
             read_stdin_line(stdin, 0.2, "ID '-'")
     finally:
         os.close(read_end)
@@ -124,9 +126,14 @@ def test_a_stdin_line_must_be_utf8_and_short():
     assert read_stdin_line(io.BytesIO(b"\n\n"), 5, "ID '-'") is None
 
 
-@pytest.mark.parametrize("text", ['{"a": ' + "[" * 5000 + "]" * 5000 + "}",
-                                  "a:\n" + "".join("  " * i + "- \n" for i in range(1, 3000)),
-                                  '{"a": ' + "[" * 150 + "]" * 150 + "}"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": ' + "[" * 5000 + "]" * 5000 + "}",
+        "a:\n" + "".join("  " * i + "- \n" for i in range(1, 3000)),
+        '{"a": ' + "[" * 150 + "]" * 150 + "}",
+    ],
+)
 def test_deeply_nested_documents_are_exit_2(text):
     with pytest.raises(UsageError, match="nested more than 100 levels deep"):
         parse_document(text, "body.json", "request body")
@@ -152,8 +159,9 @@ def test_set_refuses_deep_values():
 
 
 def test_set_into_a_list_that_is_not_there_says_so():
-    with pytest.raises(UsageError,
-                       match=r"there is no tools list yet \(set tools=\[\.\.\.\] first\)"):
+    with pytest.raises(
+        UsageError, match=r"there is no tools list yet \(set tools=\[\.\.\.\] first\)"
+    ):
         apply_set({}, "tools.0.name=x")
     body = {"tools": [{"type": "google_search"}]}
     apply_set(body, 'tools.0.search_types=["image_search"]')

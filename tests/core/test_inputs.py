@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gemini_cli.api.errors import UsageError
-from gemini_cli.inputs import (
+from gemini_cli.request.inputs import (
     InputOptions,
     RequestOptions,
     apply_set,
@@ -37,8 +37,12 @@ def blocks(words=(), stdin: bytes | None = b"", tty=False, **opts):
 
 
 def body(opts: RequestOptions, input_blocks=None):
-    return build_body(opts, input_blocks or [{"type": "text", "text": "hi"}],
-                      default_model="gemini-3-flash-preview", resolve_model=lambda m: m)
+    return build_body(
+        opts,
+        input_blocks or [{"type": "text", "text": "hi"}],
+        default_model="gemini-3-flash-preview",
+        resolve_model=lambda m: m,
+    )
 
 
 def test_text_stdin_then_words():
@@ -51,7 +55,8 @@ def test_text_stdin_then_words():
 def test_tty_stdin_is_never_read():
     stream = io.BytesIO(b"should not be read")
     assert build_input_blocks(InputOptions(words=["hi"]), stream, True) == [
-        {"type": "text", "text": "hi"}]
+        {"type": "text", "text": "hi"}
+    ]
     assert stream.tell() == 0
 
 
@@ -73,8 +78,11 @@ def test_empty_or_closed_stdin_gives_nothing():
 def test_recognised_binary_stdin_becomes_an_inline_media_block(mime_type):
     data = SAMPLES[mime_type]
     [block] = blocks([], data)
-    assert block == {"type": BLOCK_TYPES[mime_type.split("/")[0]], "mime_type": mime_type,
-                     "data": base64.b64encode(data).decode()}
+    assert block == {
+        "type": BLOCK_TYPES[mime_type.split("/")[0]],
+        "mime_type": mime_type,
+        "data": base64.b64encode(data).decode(),
+    }
 
 
 def test_unknown_binary_stdin_is_refused_with_a_mime_type_hint():
@@ -111,9 +119,12 @@ def test_set_parses_json_values_and_keeps_strings():
     data: dict = {}
     apply_set(data, "generation_config.seed=7")
     apply_set(data, "labels.team=core")
-    apply_set(data, "tools=[{\"type\": \"google_search\"}]")
-    assert data == {"generation_config": {"seed": 7}, "labels": {"team": "core"},
-                    "tools": [{"type": "google_search"}]}
+    apply_set(data, 'tools=[{"type": "google_search"}]')
+    assert data == {
+        "generation_config": {"seed": 7},
+        "labels": {"team": "core"},
+        "tools": [{"type": "google_search"}],
+    }
 
 
 @pytest.mark.parametrize("bad", ["novalue", "=1", "a..b=1"])

@@ -38,8 +38,9 @@ def test_retry_after_as_an_http_date():
 
 def test_retry_after_in_the_past_means_now():
     now = 1_790_000_000.0
-    assert retry_after_seconds({"Retry-After": formatdate(now - 60, usegmt=True)},
-                               lambda: now) == 0.0
+    assert (
+        retry_after_seconds({"Retry-After": formatdate(now - 60, usegmt=True)}, lambda: now) == 0.0
+    )
 
 
 def test_garbage_retry_after_falls_back_to_backoff():
@@ -63,8 +64,10 @@ def test_client_errors_are_never_retried(status):
     assert not is_retryable_status(status, idempotent=False)
 
 
-@pytest.mark.parametrize(("status", "retried"), [
-    (429, True), (503, True), (500, False), (502, False), (504, False), (408, False)])
+@pytest.mark.parametrize(
+    ("status", "retried"),
+    [(429, True), (503, True), (500, False), (502, False), (504, False), (408, False)],
+)
 def test_create_is_retried_only_when_the_answer_proves_it_was_not_processed(status, retried):
     assert is_retryable_status(status, idempotent=False) is retried
 

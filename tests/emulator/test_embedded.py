@@ -207,8 +207,9 @@ def test_transport_level_faults(tmp_path: Path) -> None:
 
 def test_a_bad_fault_header_is_a_400(tmp_path: Path) -> None:
     with embedded(tmp_path) as http:
-        reply = http.post("/v1/interactions", json={"model": "m", "input": "x"},
-                          headers={HEADER: "teapot:1"})
+        reply = http.post(
+            "/v1/interactions", json={"model": "m", "input": "x"}, headers={HEADER: "teapot:1"}
+        )
     assert reply.status_code == 400
     assert reply.json()["error"]["status"] == "INVALID_ARGUMENT"
     assert "teapot" in reply.json()["error"]["message"]
@@ -216,10 +217,16 @@ def test_a_bad_fault_header_is_a_400(tmp_path: Path) -> None:
 
 def test_a_stall_longer_than_the_read_timeout_times_out(tmp_path: Path) -> None:
     clock = FakeClock()
-    with embedded(tmp_path, clock=clock, sleep=clock.sleep) as http, \
-            pytest.raises(httpx.ReadTimeout):
-        http.post("/v1/interactions", json={"model": "m", "input": "x"},
-                  headers={HEADER: "stall:8"}, timeout=2)
+    with (
+        embedded(tmp_path, clock=clock, sleep=clock.sleep) as http,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        http.post(
+            "/v1/interactions",
+            json={"model": "m", "input": "x"},
+            headers={HEADER: "stall:8"},
+            timeout=2,
+        )
     assert clock.slept == [2]
 
 
@@ -228,12 +235,16 @@ def test_a_paced_stream_honours_the_read_timeout(tmp_path: Path) -> None:
     silence, as over a socket (and not the whole 10 s of simulated work)."""
     clock = FakeClock()
     with embedded(tmp_path, clock=clock, sleep=clock.sleep, work_seconds=10) as http:
-        created = http.post("/v1/interactions", json={"model": "m", "input": "x",
-                                                      "background": True}).json()
+        created = http.post(
+            "/v1/interactions", json={"model": "m", "input": "x", "background": True}
+        ).json()
         start = clock.now
-        with pytest.raises(httpx.ReadTimeout), http.stream(
-                "GET", f"/v1/interactions/{created['id']}", params={"stream": "true"},
-                timeout=2) as reply:
+        with (
+            pytest.raises(httpx.ReadTimeout),
+            http.stream(
+                "GET", f"/v1/interactions/{created['id']}", params={"stream": "true"}, timeout=2
+            ) as reply,
+        ):
             for _ in reply.iter_raw():
                 pass
     assert clock.now - start == pytest.approx(2)
@@ -246,10 +257,12 @@ def test_poll_timeout_is_honoured_in_embedded_mode(tmp_path: Path) -> None:
     from tests.conftest import FakeClock as ClientClock
 
     clock = ClientClock()
-    transport = EmbeddedTransport(tmp_path, clock=clock.monotonic, sleep=clock.sleep,
-                                  work_seconds=10)
-    with InteractionsClient(api_key=None, base_url="http://emulator.local", clock=clock,
-                            transport=transport) as client:
+    transport = EmbeddedTransport(
+        tmp_path, clock=clock.monotonic, sleep=clock.sleep, work_seconds=10
+    )
+    with InteractionsClient(
+        api_key=None, base_url="http://emulator.local", clock=clock, transport=transport
+    ) as client:
         ident = client.create({"model": "m", "input": "x", "background": True}).id
         start = clock.now
         with pytest.raises(StillRunningError):

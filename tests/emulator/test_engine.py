@@ -405,8 +405,13 @@ def test_a_long_stream_is_built_in_linear_time(engine) -> None:
 
     words = " ".join(["w"] * 12000)
     started = real_time.perf_counter()
-    reply = engine.handle("POST", "/v1/interactions", "", {},
-                          json.dumps({"model": "m", "input": words, "stream": True}).encode())
+    reply = engine.handle(
+        "POST",
+        "/v1/interactions",
+        "",
+        {},
+        json.dumps({"model": "m", "input": words, "stream": True}).encode(),
+    )
     frames = list(reply.events)
     assert len(frames) > 3000
     assert real_time.perf_counter() - started < 2

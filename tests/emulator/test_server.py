@@ -237,10 +237,18 @@ def test_the_stall_is_bounded_by_the_client_timeout(server) -> None:
     from gemini_cli.api.client import InteractionsClient
     from gemini_cli.api.errors import TimeoutError_
 
-    api = InteractionsClient(api_key="k", base_url=server.url, timeout=0.3, max_retries=0,
-                             extra_headers={HEADER: "stall:3@create;key=bounded"})
+    api = InteractionsClient(
+        api_key="k",
+        base_url=server.url,
+        timeout=0.3,
+        max_retries=0,
+        extra_headers={HEADER: "stall:3@create;key=bounded"},
+    )
     started = time.monotonic()
-    with api, pytest.raises(TimeoutError_), api.stream_create({"model": "m", "input": "x"},
-                                                              idle_timeout=60):
+    with (
+        api,
+        pytest.raises(TimeoutError_),
+        api.stream_create({"model": "m", "input": "x"}, idle_timeout=60),
+    ):
         pass
     assert time.monotonic() - started < 2

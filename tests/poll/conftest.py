@@ -22,16 +22,22 @@ def sse(*events: dict[str, Any], done: bool = True) -> bytes:
 
 
 def thought(text: str, event_id: str | None = None) -> dict[str, Any]:
-    event = {"event_type": "step.delta", "index": 0,
-             "delta": {"type": "thought_summary", "content": {"type": "text", "text": text}}}
+    event = {
+        "event_type": "step.delta",
+        "index": 0,
+        "delta": {"type": "thought_summary", "content": {"type": "text", "text": text}},
+    }
     if event_id:
         event["event_id"] = event_id
     return event
 
 
 def completed(status: str = "completed", event_id: str = "e_done") -> dict[str, Any]:
-    return {"event_type": "interaction.completed", "event_id": event_id,
-            "interaction": {"id": IID, "status": status, "object": "interaction"}}
+    return {
+        "event_type": "interaction.completed",
+        "event_id": event_id,
+        "interaction": {"id": IID, "status": status, "object": "interaction"},
+    }
 
 
 class Dropped(httpx.SyncByteStream):

@@ -34,10 +34,16 @@ def test_waits_then_prints_the_output(invoke, fake_api, fake_clock):
     assert fake_api.gets() == ["get", "stream", "get", "get", "get"]
 
 
-@pytest.mark.parametrize(("status", "code"), [
-    ("failed", 1), ("cancelled", 7), ("incomplete", 7), ("budget_exceeded", 7),
-    ("requires_action", 9),
-])
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("failed", 1),
+        ("cancelled", 7),
+        ("incomplete", 7),
+        ("budget_exceeded", 7),
+        ("requires_action", 9),
+    ],
+)
 def test_exit_code_follows_the_final_status(invoke, fake_api, status, code):
     fake_api.statuses = ["in_progress", status]
     result = invoke(["poll", IID])
@@ -140,9 +146,14 @@ def test_ctrl_c_message_starts_with_interrupted_and_json_has_the_hint(invoke, fa
     assert error["error"]["message"] == message and error["error"]["hint"] == resume
 
 
-@pytest.mark.parametrize("args", [["poll", "--max-interval", "0.05", IID],
-                                  ["research", "--max-interval", "0", "q"],
-                                  ["history", "--limit", "-1"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["poll", "--max-interval", "0.05", IID],
+        ["research", "--max-interval", "0", "q"],
+        ["history", "--limit", "-1"],
+    ],
+)
 def test_out_of_range_numbers_exit_2(invoke, fake_api, args):
     result = invoke(args)
     assert result.exit_code == 2
@@ -155,7 +166,10 @@ def test_one_plain_line_per_status_change_when_stderr_is_not_a_tty(invoke, fake_
     result = invoke(["poll", IID])
     lines = result.stderr.splitlines()
     assert [line.split(": ")[-1].split(" (")[0] for line in lines] == [
-        "queued", "in_progress", "completed"]
+        "queued",
+        "in_progress",
+        "completed",
+    ]
 
 
 @pytest.mark.parametrize("flag", [["--json"], ["--format", "json"]])

@@ -43,8 +43,15 @@ def gem(url: str, *args: str) -> list[str]:
 
 def run(url: str, *args: str, fault: str | None = None, **kwargs) -> subprocess.CompletedProcess:
     extra = {"GEM_EMULATOR_FAULT": fault} if fault else {}
-    return subprocess.run(gem(url, *args), capture_output=True, text=True, timeout=60,
-                          env=env(**extra), stdin=subprocess.DEVNULL, **kwargs)
+    return subprocess.run(
+        gem(url, *args),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env(**extra),
+        stdin=subprocess.DEVNULL,
+        **kwargs,
+    )
 
 
 def status_of(url: str, interaction_id: str, **kwargs) -> str:
@@ -68,10 +75,20 @@ def test_faults_during_the_wait_do_not_change_the_report(quick, fault):
 
 
 def test_no_wait_piped_into_poll(quick):
-    first = subprocess.Popen(gem(quick, "research", "--no-wait", "Piped"), env=env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    second = subprocess.run(gem(quick, "poll", "-", "--format", "json"), stdin=first.stdout,
-                            capture_output=True, text=True, timeout=60, env=env())
+    first = subprocess.Popen(
+        gem(quick, "research", "--no-wait", "Piped"),
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    second = subprocess.run(
+        gem(quick, "poll", "-", "--format", "json"),
+        stdin=first.stdout,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env(),
+    )
     first.wait(timeout=60)
     assert first.returncode == 0 and second.returncode == 0, second.stderr
     assert json.loads(second.stdout)["status"] == "completed"
@@ -82,8 +99,10 @@ def test_plan_then_approve(quick):
     ident = json.loads(plan.stdout)["id"]
     assert (plan.returncode, plan.stderr) == (0, "")  # --json: stderr is kept for errors
     text = run(quick, "research", "--plan", "Batteries")
-    assert text.returncode == 0 and "gem: hint: approve or edit the plan with: gem research " \
-        "--previous" in text.stderr
+    assert (
+        text.returncode == 0
+        and "gem: hint: approve or edit the plan with: gem research --previous" in text.stderr
+    )
     done = run(quick, "research", "--previous", ident, "Go ahead")
     assert done.returncode == 0 and "Research report" in done.stdout
 
@@ -98,9 +117,14 @@ def test_poll_timeout_exits_8_with_the_id_and_the_work_goes_on(slow):
 
 def interrupt(url: str, *args: str, extra_env: dict[str, str] | None = None) -> tuple:
     """Start gem, wait for its first progress line, send SIGINT; (code, stdout, stderr)."""
-    proc = subprocess.Popen(gem(url, *args), env={**env(), **(extra_env or {})},
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        gem(url, *args),
+        env={**env(), **(extra_env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     first = proc.stderr.readline()  # "gem: ID: in_progress (0s)": it is waiting now
     proc.send_signal(signal.SIGINT)
@@ -130,23 +154,33 @@ def test_cancel_on_interrupt_cancels_the_research(slow):
 
 def test_embedded_emulator_across_processes(tmp_path: Path):
     """GEM_BASE_URL=emulator:: no server, no key; state shared through XDG_STATE_HOME."""
-    embedded = {"GEM_BASE_URL": "emulator:", "XDG_STATE_HOME": str(tmp_path),
-                "GEM_EMULATOR_WORK_SECONDS": "1"}
+    embedded = {
+        "GEM_BASE_URL": "emulator:",
+        "XDG_STATE_HOME": str(tmp_path),
+        "GEM_EMULATOR_WORK_SECONDS": "1",
+    }
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("GEM_", "GEMINI_"))}
 
     def embedded_run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "gemini_cli", *args], capture_output=True,
-                              text=True, timeout=60, env={**clean, **embedded},
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "gemini_cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**clean, **embedded},
+            stdin=subprocess.DEVNULL,
+        )
 
     ident = embedded_run("research", "--no-wait", "Offline").stdout.strip()
     done = embedded_run("poll", "last")
     assert done.returncode == 0, done.stderr
     assert "Echo: Offline (turn 1)" in done.stdout
     slow_env = {**embedded, "GEM_EMULATOR_WORK_SECONDS": "120"}
-    code, _, err, running = interrupt("emulator:", "research", "Offline, slowly",
-                                      extra_env={**slow_env, "GEMINI_API_KEY": ""})
+    code, _, err, running = interrupt(
+        "emulator:", "research", "Offline, slowly", extra_env={**slow_env, "GEMINI_API_KEY": ""}
+    )
     assert code == 130 and f"gem poll {running}" in err
     assert json.loads(embedded_run("get", running, "--format", "json").stdout)["status"] in (
-        "in_progress",)
+        "in_progress",
+    )
     assert ident != running

@@ -29,13 +29,21 @@ class SlowCreateClock(InterruptingClock):
 
 
 def report(text: str, *citations: tuple[str, str]) -> dict:
-    annotations = [{"type": "url_citation", "title": title, "url": url, "start_index": 0,
-                    "end_index": 4} for title, url in citations]
+    annotations = [
+        {"type": "url_citation", "title": title, "url": url, "start_index": 0, "end_index": 4}
+        for title, url in citations
+    ]
     block = {"type": "text", "text": text, "annotations": annotations}
-    return {"id": IID, "status": "completed", "agent": "deep-research-preview-04-2026",
-            "steps": [{"type": "user_input", "content": [{"type": "text", "text": "q"}]},
-                      {"type": "thought", "summary": [{"type": "text", "text": "**Hm**"}]},
-                      {"type": "model_output", "content": [block]}]}
+    return {
+        "id": IID,
+        "status": "completed",
+        "agent": "deep-research-preview-04-2026",
+        "steps": [
+            {"type": "user_input", "content": [{"type": "text", "text": "q"}]},
+            {"type": "thought", "summary": [{"type": "text", "text": "**Hm**"}]},
+            {"type": "model_output", "content": [block]},
+        ],
+    }
 
 
 def sent(invoke, fake_api, *args: str, **kwargs) -> dict:
@@ -49,8 +57,12 @@ def sent(invoke, fake_api, *args: str, **kwargs) -> dict:
 
 def test_default_request(invoke, fake_api):
     body = sent(invoke, fake_api, "History", "of", "TPUs")
-    assert body == {"agent": "deep-research-preview-04-2026", "input": "History of TPUs",
-                    "background": True, "agent_config": DEFAULT_CONFIG}
+    assert body == {
+        "agent": "deep-research-preview-04-2026",
+        "input": "History of TPUs",
+        "background": True,
+        "agent_config": DEFAULT_CONFIG,
+    }
 
 
 def test_max_and_agent_choose_the_agent(invoke, fake_api):
@@ -64,13 +76,16 @@ def test_max_with_agent_is_a_usage_error(invoke, fake_api):
     assert result.exit_code == 2 and not fake_api.created
 
 
-@pytest.mark.parametrize(("flags", "config"), [
-    (["--thinking-summaries", "none"], {"thinking_summaries": "none"}),
-    (["--visualization", "auto"], {"visualization": "auto"}),
-    (["--visualization", "off"], {"visualization": "off"}),
-    (["--plan"], {"collaborative_planning": True}),
-    (["--bigquery"], {"enable_bigquery_tool": True}),
-])
+@pytest.mark.parametrize(
+    ("flags", "config"),
+    [
+        (["--thinking-summaries", "none"], {"thinking_summaries": "none"}),
+        (["--visualization", "auto"], {"visualization": "auto"}),
+        (["--visualization", "off"], {"visualization": "off"}),
+        (["--plan"], {"collaborative_planning": True}),
+        (["--bigquery"], {"enable_bigquery_tool": True}),
+    ],
+)
 def test_agent_config_flags(invoke, fake_api, flags, config):
     assert sent(invoke, fake_api, *flags, "q")["agent_config"] == {**DEFAULT_CONFIG, **config}
 
@@ -87,8 +102,19 @@ def test_model_flags_are_not_offered(invoke, fake_api, flag):
 
 
 def test_request_flags_and_set_last(invoke, fake_api):
-    body = sent(invoke, fake_api, "--system", "Be brief", "--label", "team=ml",
-                "--set", "agent_config.visualization=off", "--visualization", "auto", "q")
+    body = sent(
+        invoke,
+        fake_api,
+        "--system",
+        "Be brief",
+        "--label",
+        "team=ml",
+        "--set",
+        "agent_config.visualization=off",
+        "--visualization",
+        "auto",
+        "q",
+    )
     assert body["system_instruction"] == "Be brief" and body["labels"] == {"team": "ml"}
     assert body["agent_config"]["visualization"] == "off"  # --set wins over the flags
 
@@ -136,13 +162,19 @@ def test_no_wait_prints_the_id_at_once(invoke, fake_api):
 
 def test_waits_and_prints_the_report_with_sources(invoke, fake_api):
     fake_api.bodies["completed"] = report(
-        "# Report\n\nText.", ("TPU docs", "https://a.example/tpu"), ("Blog", "https://b.example"),
-        ("TPU docs again", "https://a.example/tpu"), ("", "https://c.example"))
+        "# Report\n\nText.",
+        ("TPU docs", "https://a.example/tpu"),
+        ("Blog", "https://b.example"),
+        ("TPU docs again", "https://a.example/tpu"),
+        ("", "https://c.example"),
+    )
     fake_api.statuses = ["in_progress", "completed"]
     result = invoke(["research", "q"])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == ("# Report\n\nText.\n\nSources:\n[1] TPU docs - https://a.example/tpu\n"
-                             "[2] Blog - https://b.example\n[3] https://c.example\n")
+    assert result.stdout == (
+        "# Report\n\nText.\n\nSources:\n[1] TPU docs - https://a.example/tpu\n"
+        "[2] Blog - https://b.example\n[3] https://c.example\n"
+    )
 
 
 def test_no_sources(invoke, fake_api):
@@ -205,7 +237,7 @@ def test_cancel_on_interrupt_cancels(invoke, fake_api):
 
 
 def test_cancel_on_interrupt_updates_the_history(invoke, fake_api):
-    from gemini_cli import history
+    from gemini_cli.history import store as history
 
     fake_api.statuses = ["in_progress"]
     invoke(["research", "--cancel-on-interrupt", "q"], clock=InterruptingClock())
@@ -214,8 +246,9 @@ def test_cancel_on_interrupt_updates_the_history(invoke, fake_api):
 
 def test_timeout_message_rounds_the_seconds(invoke, fake_api):
     fake_api.statuses = ["in_progress"]
-    result = invoke(["research", "--timeout", "1.5", "q"],
-                    clock=SlowCreateClock(create_seconds=0.04467))
+    result = invoke(
+        ["research", "--timeout", "1.5", "q"], clock=SlowCreateClock(create_seconds=0.04467)
+    )
     assert result.exit_code == 8
     assert "after 1.5s (--timeout)" in result.stderr
 

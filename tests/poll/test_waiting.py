@@ -48,8 +48,9 @@ def test_max_interval_caps_the_pauses(client, fake_api, fake_clock):
     assert fake_clock.sleeps == [1, 1.5, 2, 2, 2]
 
 
-@pytest.mark.parametrize("status", ["failed", "cancelled", "incomplete", "budget_exceeded",
-                                    "requires_action"])
+@pytest.mark.parametrize(
+    "status", ["failed", "cancelled", "incomplete", "budget_exceeded", "requires_action"]
+)
 def test_any_final_status_ends_the_wait(client, fake_api, fake_clock, status):
     fake_api.statuses = ["in_progress", status]
     assert wait(client, fake_clock, stream=False).status == status
@@ -114,12 +115,17 @@ def test_progress_reports_status_changes_only(client, fake_api, fake_clock):
 
 def test_stream_shows_thoughts_then_a_final_get(client, fake_api, fake_clock):
     fake_api.statuses = ["in_progress", "completed"]
-    fake_api.streams = [sse(
-        {"event_type": "interaction.created", "interaction": {"id": IID, "status": "in_progress"}},
-        thought("**Planning the research**\n\nFirst, ...", "e1"),
-        thought("**Searching the web**", "e2"),
-        completed(),
-    )]
+    fake_api.streams = [
+        sse(
+            {
+                "event_type": "interaction.created",
+                "interaction": {"id": IID, "status": "in_progress"},
+            },
+            thought("**Planning the research**\n\nFirst, ...", "e1"),
+            thought("**Searching the web**", "e2"),
+            completed(),
+        )
+    ]
     updates = []
     result = wait(client, fake_clock, updates)
     assert result.status == "completed" and result.output_text == "The report."
@@ -138,9 +144,10 @@ def test_a_finished_interaction_needs_no_stream(client, fake_api, fake_clock):
 def test_dropped_stream_is_reattached_after_the_last_event(client, fake_api, fake_clock):
     fake_api.statuses = ["in_progress", "completed"]
     # The server replays everything after e1, including the events without an id we saw.
-    fake_api.streams = [Dropped(sse(thought("one", "e1"), thought("two"), thought("one"),
-                                    done=False)),
-                        sse(thought("two"), thought("one"), thought("three", "e3"), completed())]
+    fake_api.streams = [
+        Dropped(sse(thought("one", "e1"), thought("two"), thought("one"), done=False)),
+        sse(thought("two"), thought("one"), thought("three", "e3"), completed()),
+    ]
     updates = []
     wait(client, fake_clock, updates)
     assert fake_api.gets() == ["get", "stream", "stream@e1", "get"]
@@ -208,8 +215,10 @@ def test_heading_strips_markdown():
 
 
 def test_latest_thought_from_steps():
-    steps = [{"type": "thought", "summary": [{"type": "text", "text": "**A**"}]},
-             {"type": "model_output", "content": []},
-             {"type": "thought", "summary": [{"type": "text", "text": "B\nmore"}]}]
+    steps = [
+        {"type": "thought", "summary": [{"type": "text", "text": "**A**"}]},
+        {"type": "model_output", "content": []},
+        {"type": "thought", "summary": [{"type": "text", "text": "B\nmore"}]},
+    ]
     assert latest_thought(steps) == "B"
     assert latest_thought([]) is None

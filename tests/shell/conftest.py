@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def load_script(name: str) -> ModuleType:
     """Import scripts/NAME.py (the scripts folder is not a package)."""
-    spec = importlib.util.spec_from_file_location(f"gem_scripts_{name}", ROOT / "scripts" /
-                                                  f"{name}.py")
+    spec = importlib.util.spec_from_file_location(
+        f"gem_scripts_{name}", ROOT / "scripts" / f"{name}.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

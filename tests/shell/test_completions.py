@@ -15,6 +15,7 @@ from tests.shell.conftest import ROOT, load_script
 COMPLETIONS = ROOT / "completions"
 SHELLS = ("bash", "zsh", "fish")
 
+
 def formats_of(*path: str) -> set[str]:
     """The formats a command declares (gem_command(formats=...)), read from the app itself."""
     import typer
@@ -58,11 +59,13 @@ def run_shell(argv: list[str], env: dict[str, str]) -> str:
 
 def complete_bash(words: list[str], env: dict[str, str]) -> set[str]:
     """Drive the real bash completion function the way readline would, then read COMPREPLY."""
-    script = (f"source {shlex.quote(str(COMPLETIONS / 'gem.bash'))}\n"
-              f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})\n"
-              f"COMP_CWORD={len(words) - 1}\n"
-              "_gem_completion gem\n"
-              'printf "%s\\n" "${COMPREPLY[@]}"\n')
+    script = (
+        f"source {shlex.quote(str(COMPLETIONS / 'gem.bash'))}\n"
+        f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})\n"
+        f"COMP_CWORD={len(words) - 1}\n"
+        "_gem_completion gem\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
     out = run_shell([require("bash"), "--norc", "--noprofile", "-c", script], env)
     return {line for line in out.splitlines() if line}
 
@@ -70,23 +73,26 @@ def complete_bash(words: list[str], env: dict[str, str]) -> set[str]:
 def complete_zsh(words: list[str], env: dict[str, str]) -> set[str]:
     """Source _gem in a real zsh and call its function with compsys' `words`/`CURRENT`; the
     completion builtins (`_arguments`, `compdef`) are stubbed to print what they receive."""
-    script = ("compdef() { : }\n"
-              "_arguments() { print -r -- \"$@\" }\n"
-              "_files() { print -r -- _files }\n"
-              f"source {shlex.quote(str(COMPLETIONS / '_gem'))}\n"
-              f"words=({' '.join(shlex.quote(w) for w in words)})\n"
-              f"CURRENT={len(words)}\n"
-              "_gem_completion\n")
+    script = (
+        "compdef() { : }\n"
+        '_arguments() { print -r -- "$@" }\n'
+        "_files() { print -r -- _files }\n"
+        f"source {shlex.quote(str(COMPLETIONS / '_gem'))}\n"
+        f"words=({' '.join(shlex.quote(w) for w in words)})\n"
+        f"CURRENT={len(words)}\n"
+        "_gem_completion\n"
+    )
     out = run_shell([require("zsh"), "-f", "-c", script], env)
-    inner = out[out.find("((") + 2: out.rfind("))")] if "((" in out else ""
+    inner = out[out.find("((") + 2 : out.rfind("))")] if "((" in out else ""
     return set(re.findall(r'"((?:[^"\\]|\\.)*)"(?::"(?:[^"\\]|\\.)*")?', inner))
 
 
 def complete_fish(words: list[str], env: dict[str, str]) -> set[str]:
     """fish's own `complete -C` asks the sourced completion what it offers for a line."""
     line = " ".join(words)
-    script = (f"source {shlex.quote(str(COMPLETIONS / 'gem.fish'))}\n"
-              f"complete -C {shlex.quote(line)}\n")
+    script = (
+        f"source {shlex.quote(str(COMPLETIONS / 'gem.fish'))}\ncomplete -C {shlex.quote(line)}\n"
+    )
     out = run_shell([require("fish"), "--no-config", "-c", script], env)
     return {row.split("\t", 1)[0] for row in out.splitlines() if row}
 
@@ -119,24 +125,28 @@ def test_show_completion_matches_checked_in_file(shell: str, shell_env: dict[str
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-@pytest.mark.parametrize(("words", "expected", "exact"), CASES,
-                         ids=[" ".join(w) for w, _, _ in CASES])
-def test_completes_in_real_shell(shell: str, words: list[str], expected: set[str], exact: bool,
-                                 shell_env: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("words", "expected", "exact"), CASES, ids=[" ".join(w) for w, _, _ in CASES]
+)
+def test_completes_in_real_shell(
+    shell: str, words: list[str], expected: set[str], exact: bool, shell_env: dict[str, str]
+) -> None:
     offered = DRIVERS[shell](words, shell_env)
     assert offered == expected if exact else expected <= offered, offered
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-def test_model_completion_offers_config_aliases(shell: str, shell_env: dict[str, str],
-                                                config_file: Path) -> None:
+def test_model_completion_offers_config_aliases(
+    shell: str, shell_env: dict[str, str], config_file: Path
+) -> None:
     config_file.write_text("aliases:\n  fast: gemini-3.1-flash-lite-preview\n")
     config_file.chmod(0o600)
     assert DRIVERS[shell](["gem", "create", "-m", "fa"], shell_env) == {"fast"}
 
 
-def test_model_completion_survives_a_broken_config(shell_env: dict[str, str],
-                                                   config_file: Path) -> None:
+def test_model_completion_survives_a_broken_config(
+    shell_env: dict[str, str], config_file: Path
+) -> None:
     config_file.write_text("aliases: [oops\n")
     assert "gemini-3-flash-preview" in complete_bash(["gem", "create", "-m", "gem"], shell_env)
 

@@ -27,8 +27,11 @@ def test_set_creates_a_private_file_and_keeps_other_keys(invoke, config_file: Pa
     assert invoke(["config", "set", "aliases.fast", "gemini-3.1-flash-lite-preview"]).exit_code == 0
     assert invoke(["config", "set", "aliases.pro", "gemini-3.1-pro-preview"]).exit_code == 0
     assert yaml.safe_load(config_file.read_text()) == {
-        "model": "gemini-3.1-pro-preview", "format": "json", "timeout": 30.0,
-        "aliases": {"fast": "gemini-3.1-flash-lite-preview", "pro": "gemini-3.1-pro-preview"}}
+        "model": "gemini-3.1-pro-preview",
+        "format": "json",
+        "timeout": 30.0,
+        "aliases": {"fast": "gemini-3.1-flash-lite-preview", "pro": "gemini-3.1-pro-preview"},
+    }
     assert mode(config_file) == 0o600
     assert not list(config_file.parent.glob(".config-*"))
 
@@ -47,15 +50,18 @@ def test_set_api_key_from_stdin_is_never_echoed(invoke, config_file: Path) -> No
     assert mode(config_file) == 0o600
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("bogus", "1", "unknown config key 'bogus'"),
-    ("aliases", "x", "unknown config key 'aliases'"),
-    ("timeout", "soon", "timeout"),
-    ("timeout", "0", "timeout"),
-    ("max_retries", "1.5", "max_retries"),
-    ("base_url", "ftp://x", "base_url must start with"),
-    ("model", " ", "empty"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("bogus", "1", "unknown config key 'bogus'"),
+        ("aliases", "x", "unknown config key 'aliases'"),
+        ("timeout", "soon", "timeout"),
+        ("timeout", "0", "timeout"),
+        ("max_retries", "1.5", "max_retries"),
+        ("base_url", "ftp://x", "base_url must start with"),
+        ("model", " ", "empty"),
+    ],
+)
 def test_set_rejects_bad_keys_and_values(invoke, config_file: Path, key, value, message) -> None:
     result = invoke(["config", "set", key, value])
     assert result.exit_code == 2
@@ -88,13 +94,17 @@ def test_unset(invoke, config_file: Path) -> None:
 
 
 def test_show_reports_values_and_sources(invoke, config_file: Path, monkeypatch) -> None:
-    config_file.write_text("model: gemini-3.1-pro-preview\napi_key_command: 'exit 1'\n"
-                           "aliases:\n  fast: gemini-3.1-flash-lite-preview\n")
+    config_file.write_text(
+        "model: gemini-3.1-pro-preview\napi_key_command: 'exit 1'\n"
+        "aliases:\n  fast: gemini-3.1-flash-lite-preview\n"
+    )
     monkeypatch.setenv("GEM_TIMEOUT", "12")
     data = json.loads(invoke(["config", "show", "--json", "--max-retries", "2"]).stdout)
     settings = data["settings"]
-    assert settings["model"] == {"value": "gemini-3.1-pro-preview",
-                                 "source": f"config {config_file}"}
+    assert settings["model"] == {
+        "value": "gemini-3.1-pro-preview",
+        "source": f"config {config_file}",
+    }
     assert settings["timeout"] == {"value": 12.0, "source": "env GEM_TIMEOUT"}
     assert settings["max_retries"] == {"value": 2, "source": "flag"}
     assert settings["api_version"]["source"] == "default"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gemini_cli import history
 from gemini_cli.api.errors import UsageError
 from gemini_cli.api.models import Interaction
+from gemini_cli.history import store as history
 
 EMU = ["--base-url", "emulator:"]
 
@@ -31,8 +31,10 @@ def create(invoke, *args: str, **kw):
 
 def test_record_then_list_newest_first() -> None:
     history.record(make("a"), {"input": "first prompt\nmore", "model": "m"})
-    history.record(make("b", usage={"total_input_tokens": 3, "total_output_tokens": 4,
-                                    "total_tokens": 9}), {"input": "second"})
+    history.record(
+        make("b", usage={"total_input_tokens": 3, "total_output_tokens": 4, "total_tokens": 9}),
+        {"input": "second"},
+    )
     rows = history.entries()
     assert [r.id for r in rows] == ["b", "a"]
     assert rows[1].prompt == "first prompt"
@@ -70,14 +72,27 @@ def test_update_status_without_a_database_creates_nothing() -> None:
     assert not history.db_path().exists()
 
 
-@pytest.mark.parametrize(("value", "line"), [
-    ("  \n  hello  \nworld", "hello"),
-    ([{"type": "text", "text": "from blocks"}], "from blocks"),
-    ([{"type": "user_input", "content": [{"type": "image", "data": "..."},
-                                          {"type": "text", "text": "turn text"}]}], "turn text"),
-    ([{"type": "image", "data": "..."}], None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("  \n  hello  \nworld", "hello"),
+        ([{"type": "text", "text": "from blocks"}], "from blocks"),
+        (
+            [
+                {
+                    "type": "user_input",
+                    "content": [
+                        {"type": "image", "data": "..."},
+                        {"type": "text", "text": "turn text"},
+                    ],
+                }
+            ],
+            "turn text",
+        ),
+        ([{"type": "image", "data": "..."}], None),
+        (None, None),
+    ],
+)
 def test_first_line_of_any_input_shape(value, line) -> None:
     assert history.first_line(value) == line
 

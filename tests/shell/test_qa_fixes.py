@@ -12,9 +12,9 @@ import httpx
 import pytest
 import respx
 
-from gemini_cli import history
 from gemini_cli.api.client import InteractionsClient
 from gemini_cli.api.models import Interaction
+from gemini_cli.history import store as history
 from tests.helpers import API_ROOT
 
 EMU = ["--base-url", "emulator:"]
@@ -53,8 +53,18 @@ def test_only_no_store_runs_means_nothing_to_continue() -> None:
 def test_a_tool_run_is_one_row_pointing_at_its_last_hop(invoke, tmp_path) -> None:
     script = tmp_path / "f.py"
     script.write_text("import sys; print('{\"ok\": 1}')\n")
-    result = invoke([*EMU, "create", "--no-stdin", "--function", f"f={sys.executable} {script}",
-                     "--run-tools", "--json", "call f please"])
+    result = invoke(
+        [
+            *EMU,
+            "create",
+            "--no-stdin",
+            "--function",
+            f"f={sys.executable} {script}",
+            "--run-tools",
+            "--json",
+            "call f please",
+        ]
+    )
     assert result.exit_code == 0, result.stderr
     final = json.loads(result.stdout)["id"]
     rows = history.entries()
@@ -87,13 +97,16 @@ def test_an_older_history_without_the_stored_column_still_works() -> None:
 # -- 9. config validation ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("format", "bogus", "format"),
-    ("aliases.a.b", "x", "alias name"),
-    ("api_version", "../../x", "api_version"),
-    ("api_version", "/v1", "api_version"),
-    ("api_version", "v1/", "api_version"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("format", "bogus", "format"),
+        ("aliases.a.b", "x", "alias name"),
+        ("api_version", "../../x", "api_version"),
+        ("api_version", "/v1", "api_version"),
+        ("api_version", "v1/", "api_version"),
+    ],
+)
 def test_config_set_refuses(invoke, key, value, message) -> None:
     result = invoke(["config", "set", key, value])
     assert result.exit_code == 2 and message in result.stderr
@@ -128,8 +141,11 @@ def test_a_short_key_does_not_redact_ordinary_text() -> None:
 def test_errors_stay_readable_with_a_short_key(invoke, monkeypatch) -> None:
     monkeypatch.setenv("GEMINI_API_KEY", "e")
     with respx.mock(base_url=API_ROOT) as api:
-        api.post("/interactions").mock(return_value=httpx.Response(
-            400, json={"error": {"code": 400, "message": "the request was rejected"}}))
+        api.post("/interactions").mock(
+            return_value=httpx.Response(
+                400, json={"error": {"code": 400, "message": "the request was rejected"}}
+            )
+        )
         result = invoke(["create", "hi"])
     assert result.exit_code == 3, result.stderr
     assert "the request was rejected" in result.stderr
@@ -150,8 +166,11 @@ def test_history_escapes_control_characters(invoke) -> None:
 
 def test_server_text_in_errors_is_escaped(invoke, api_key) -> None:
     with respx.mock(base_url=API_ROOT) as api:
-        api.post("/interactions").mock(return_value=httpx.Response(
-            400, json={"error": {"code": 400, "message": "bad\x1b[2J\x00thing\nhere"}}))
+        api.post("/interactions").mock(
+            return_value=httpx.Response(
+                400, json={"error": {"code": 400, "message": "bad\x1b[2J\x00thing\nhere"}}
+            )
+        )
         result = invoke(["create", "hi"])
     assert result.exit_code == 3
     assert "\x1b" not in result.stderr and "\x00" not in result.stderr

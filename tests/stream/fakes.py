@@ -29,14 +29,13 @@ def payloads(raw: bytes) -> list[str]:
     for block in blocks(raw):
         for line in block.decode().splitlines():
             if line.startswith("data: ") and line != "data: [DONE]":
-                found.append(line[len("data: "):])
+                found.append(line[len("data: ") :])
     return found
 
 
 def sse(*events: dict[str, Any], done: bool = True) -> bytes:
     """A transcript from event dicts."""
-    out = b"".join(
-        f"event: {e['event_type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    out = b"".join(f"event: {e['event_type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
     return out + (b"data: [DONE]\n\n" if done else b"")
 
 
@@ -47,22 +46,28 @@ def replay_after(raw: bytes, last_event_id: str | None) -> bytes:
         return b"".join(parts)
     for index, block in enumerate(parts):
         if f'"event_id":"{last_event_id}"'.encode() in block:
-            return b"".join(parts[index + 1:])
+            return b"".join(parts[index + 1 :])
     raise AssertionError(f"unknown last_event_id {last_event_id}")
 
 
 class Body(httpx.SyncByteStream):
     """A response body sent in `chunks`, then `fail` raised (a drop, a stall, a Ctrl-C)."""
 
-    def __init__(self, data: bytes, *, cut: int | None = None, size: int = 0,
-                 fail: BaseException | None = None) -> None:
+    def __init__(
+        self,
+        data: bytes,
+        *,
+        cut: int | None = None,
+        size: int = 0,
+        fail: BaseException | None = None,
+    ) -> None:
         self.data = data if cut is None else data[:cut]
         self.size = size or len(self.data) or 1
         self.fail = fail
 
     def __iter__(self) -> Iterator[bytes]:
         for start in range(0, len(self.data), self.size):
-            yield self.data[start:start + self.size]
+            yield self.data[start : start + self.size]
         if self.fail is not None:
             raise self.fail
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import yaml
 
-from gemini_cli import history
+from gemini_cli.history import store as history
 from tests.helpers import FullDevice
 from tests.stream.fakes import (
     CALL_ID,
@@ -24,13 +24,19 @@ from tests.stream.fakes import (
     sse_response,
 )
 
-CREATED = {"event_type": "interaction.created", "event_id": "e0",
-           "interaction": {"id": "v1_x", "status": "in_progress"}}
+CREATED = {
+    "event_type": "interaction.created",
+    "event_id": "e0",
+    "interaction": {"id": "v1_x", "status": "in_progress"},
+}
 
 
 def completed(status: str = "completed", **extra) -> dict:
-    return {"event_type": "interaction.completed", "event_id": "e9",
-            "interaction": {"id": "v1_x", "status": status, **extra}}
+    return {
+        "event_type": "interaction.completed",
+        "event_id": "e9",
+        "interaction": {"id": "v1_x", "status": status, **extra},
+    }
 
 
 def text(index: int, value: str, event_id: str | None = None) -> dict:
@@ -39,8 +45,11 @@ def text(index: int, value: str, event_id: str | None = None) -> dict:
 
 
 def thought(index: int, value: str) -> dict:
-    return {"event_type": "step.delta", "index": index,
-            "delta": {"type": "thought_summary", "content": {"type": "text", "text": value}}}
+    return {
+        "event_type": "step.delta",
+        "index": index,
+        "delta": {"type": "thought_summary", "content": {"type": "text", "text": value}},
+    }
 
 
 @pytest.fixture
@@ -84,7 +93,10 @@ def test_sends_stream_true_and_asks_for_sse(invoke, post):
     invoke(["stream", "-m", "gemini-3-flash-preview", "Count", "to", "10"])
     request = post.calls[0].request
     assert json.loads(request.content) == {
-        "input": "Count to 10", "model": "gemini-3-flash-preview", "stream": True}
+        "input": "Count to 10",
+        "model": "gemini-3-flash-preview",
+        "stream": True,
+    }
     assert request.headers["accept"] == "text/event-stream"
 
 
@@ -114,8 +126,10 @@ def test_json_prints_the_rebuilt_interaction_once(invoke, post):
     data = json.loads(result.stdout)
     assert data["id"] == TEXT_ID and data["status"] == "completed"
     assert data["usage"]["total_tokens"] == 80
-    assert data["steps"][1] == {"type": "model_output",
-                                "content": [{"type": "text", "text": TEXT_OUT.strip()}]}
+    assert data["steps"][1] == {
+        "type": "model_output",
+        "content": [{"type": "text", "text": TEXT_OUT.strip()}],
+    }
 
 
 def test_yaml_and_id_formats(invoke, post):
@@ -138,8 +152,13 @@ def test_requires_action_prints_the_rebuilt_calls_and_exits_9(invoke, api):
     result = invoke(["stream", "What is the weather in Boston?"])
     assert result.exit_code == 9
     assert [json.loads(line) for line in result.stdout.splitlines()] == [
-        {"type": "function_call", "id": "un6k8t18", "name": "get_weather",
-         "arguments": {"location": "Boston, MA"}}]
+        {
+            "type": "function_call",
+            "id": "un6k8t18",
+            "name": "get_weather",
+            "arguments": {"location": "Boston, MA"},
+        }
+    ]
     assert "requires action" in result.stderr and CALL_ID in result.stderr
 
 
@@ -164,24 +183,32 @@ def test_usage_goes_to_stderr(invoke, post):
     post.mock(return_value=sse_response(TEXT_SSE))
     result = invoke(["stream", "--usage", "hi"])
     assert result.stdout == TEXT_OUT
-    assert "gem: usage: input 11, output 24, thought 45, cached 0, tool use 0, total 80 tokens" \
+    assert (
+        "gem: usage: input 11, output 24, thought 45, cached 0, tool use 0, total 80 tokens"
         in result.stderr
+    )
 
 
 def test_thoughts_go_to_stderr_only_when_asked(invoke, post):
     # Each thought_summary delta is a summary block: each starts on a line of its own.
-    events = sse(CREATED, thought(0, "**Pondering**"), thought(0, "**Deciding**\n"),
-                 thought(0, "Done"), {"event_type": "step.stop", "index": 0},
-                 text(1, "Answer"), completed())
+    events = sse(
+        CREATED,
+        thought(0, "**Pondering**"),
+        thought(0, "**Deciding**\n"),
+        thought(0, "Done"),
+        {"event_type": "step.stop", "index": 0},
+        text(1, "Answer"),
+        completed(),
+    )
     post.mock(side_effect=lambda request: sse_response(events))
     quiet = invoke(["stream", "hi"])
     assert (quiet.stdout, quiet.stderr) == ("Answer\n", "")
     shown = invoke(["stream", "--thoughts", "hi"])
-    assert (shown.stdout, shown.stderr) == (
-        "Answer\n", "**Pondering**\n**Deciding**\nDone\n")
+    assert (shown.stdout, shown.stderr) == ("Answer\n", "**Pondering**\n**Deciding**\nDone\n")
     dim = invoke(["stream", "--thoughts", "hi"], tty={"color": True})
-    assert dim.stderr == ("\x1b[2m**Pondering**\x1b[0m\n\x1b[2m**Deciding**\n\x1b[0m"
-                          "\x1b[2mDone\x1b[0m\n")
+    assert dim.stderr == (
+        "\x1b[2m**Pondering**\x1b[0m\n\x1b[2m**Deciding**\n\x1b[0m\x1b[2mDone\x1b[0m\n"
+    )
 
 
 def test_the_interaction_goes_into_the_history(invoke, post):
@@ -209,7 +236,9 @@ def test_the_reattach_carries_the_last_event_id(invoke, post, attach, fake_clock
     result = invoke(["stream", "--format", "ndjson", "hi"])
     assert result.stdout.splitlines() == payloads(TEXT_SSE)
     assert dict(attach.calls[0].request.url.params) == {
-        "stream": "true", "last_event_id": "v1_MV90ZXh0XzE"}
+        "stream": "true",
+        "last_event_id": "v1_MV90ZXh0XzE",
+    }
     assert fake_clock.sleeps == [0.5]
 
 
@@ -235,8 +264,7 @@ def test_quiet_hides_the_reconnect_notice(invoke, post, attach):
 
 def test_max_retries_exhausted_exits_6_with_a_reattach_hint(invoke, post, api):
     post.mock(return_value=dropped(TEXT_SSE, TEXT_SSE.index(b"6, 7, 8")))
-    dead = api.get(f"/interactions/{TEXT_ID}").mock(
-        side_effect=lambda request: dropped(b"", 0))
+    dead = api.get(f"/interactions/{TEXT_ID}").mock(side_effect=lambda request: dropped(b"", 0))
     result = invoke(["stream", "--max-retries", "2", "hi"])
     assert result.exit_code == 6
     assert dead.call_count == 2
@@ -261,11 +289,19 @@ EARLY_DONE = b"".join(blocks(TEXT_SSE)[:7]) + b"data: [DONE]\n\n"  # one text de
 
 def cut_short_server(api, status: str = "completed"):
     """Every stream ends with [DONE] before interaction.completed; GET has the stored result."""
+
     def handle(request):
         if request.url.params.get("stream") == "true":
             return sse_response(b"data: [DONE]\n\n")
-        return httpx.Response(200, json={"id": TEXT_ID, "status": status, "steps": STORED_STEPS,
-                                         "usage": {"total_tokens": 80}})
+        return httpx.Response(
+            200,
+            json={
+                "id": TEXT_ID,
+                "status": status,
+                "steps": STORED_STEPS,
+                "usage": {"total_tokens": 80},
+            },
+        )
 
     api.post("/interactions").mock(return_value=sse_response(EARLY_DONE))
     return api.get(f"/interactions/{TEXT_ID}").mock(side_effect=handle)
@@ -276,7 +312,9 @@ def test_a_stream_cut_short_by_done_prints_the_rest_from_a_get(invoke, api):
     result = invoke(["stream", "hi"])
     assert (result.exit_code, result.stdout) == (0, TEXT_OUT), result.stderr
     assert [dict(c.request.url.params) for c in route.calls] == [
-        {"stream": "true", "last_event_id": "v1_MV90ZXh0XzE"}, {"stream": "false"}]
+        {"stream": "true", "last_event_id": "v1_MV90ZXh0XzE"},
+        {"stream": "false"},
+    ]
     assert history.entries()[0].status == "completed"
 
 
@@ -293,33 +331,42 @@ def test_a_stream_cut_short_by_done_and_still_running_exits_6(invoke, api):
     assert result.exit_code == 6
     assert result.stdout == "1, 2, 3, 4, 5, "  # so the re-attach's output can be appended
     assert "still in_progress" in result.stderr
-    assert f"re-attach later with: gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" \
+    assert (
+        f"re-attach later with: gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE"
         in result.stderr
+    )
 
 
 def test_a_reattach_answered_with_5xx_uses_every_retry_then_exits_6(invoke, post, api):
     post.mock(return_value=dropped(TEXT_SSE, TEXT_SSE.index(b"6, 7, 8")))
     bad = api.get(f"/interactions/{TEXT_ID}").mock(
-        return_value=httpx.Response(502, text="<html>Bad Gateway</html>"))
+        return_value=httpx.Response(502, text="<html>Bad Gateway</html>")
+    )
     result = invoke(["stream", "--max-retries", "2", "hi"])
     assert result.exit_code == 6
     assert bad.call_count == 2 * 3  # 2 re-attaches, each retried twice by the client
     assert "gave up re-attaching" in result.stderr
-    assert f"re-attach later with: gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE" \
+    assert (
+        f"re-attach later with: gem stream --attach {TEXT_ID} --last-event-id v1_MV90ZXh0XzE"
         in result.stderr
+    )
 
 
 def test_a_reattach_answered_with_404_ends_at_once(invoke, post, api):
     post.mock(return_value=dropped(TEXT_SSE, TEXT_SSE.index(b"6, 7, 8")))
     gone = api.get(f"/interactions/{TEXT_ID}").mock(
-        return_value=httpx.Response(404, json={"error": {"code": 404, "message": "gone"}}))
+        return_value=httpx.Response(404, json={"error": {"code": 404, "message": "gone"}})
+    )
     result = invoke(["stream", "hi"])
     assert (result.exit_code, gone.call_count) == (3, 1)
 
 
 def test_a_plain_json_answer_is_printed_like_create(invoke, post):
-    post.mock(return_value=httpx.Response(200, json={
-        "id": TEXT_ID, "status": "completed", "steps": STORED_STEPS[1:]}))
+    post.mock(
+        return_value=httpx.Response(
+            200, json={"id": TEXT_ID, "status": "completed", "steps": STORED_STEPS[1:]}
+        )
+    )
     result = invoke(["stream", "hi"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, TEXT_OUT, "")
     assert history.last_id() == TEXT_ID
@@ -346,8 +393,9 @@ def test_a_drop_before_the_id_exits_6(invoke, post):
 def test_garbage_is_shown_only_with_debug(invoke, post):
     junk = b'[{"error":{"code":503,"status":"UNAVAILABLE"}}]\n\n'
     parts = blocks(TEXT_SSE)
-    post.mock(side_effect=lambda request: sse_response(b"".join(parts[:3]) + junk +
-                                                       b"".join(parts[3:])))
+    post.mock(
+        side_effect=lambda request: sse_response(b"".join(parts[:3]) + junk + b"".join(parts[3:]))
+    )
     plain = invoke(["stream", "hi"])
     assert (plain.stdout, plain.stderr) == (TEXT_OUT, "")
     debug = invoke(["stream", "--debug", "hi"])
@@ -359,8 +407,11 @@ def test_garbage_is_shown_only_with_debug(invoke, post):
 
 
 def test_ctrl_c_prints_how_to_reattach_and_exits_130(invoke, post, api):
-    post.mock(return_value=sse_response(TEXT_SSE, cut=TEXT_SSE.index(b"6, 7, 8"),
-                                        fail=KeyboardInterrupt()))
+    post.mock(
+        return_value=sse_response(
+            TEXT_SSE, cut=TEXT_SSE.index(b"6, 7, 8"), fail=KeyboardInterrupt()
+        )
+    )
     cancel = api.post(f"/interactions/{TEXT_ID}/cancel")
     result = invoke(["stream", "hi"])
     assert result.exit_code == 130
@@ -377,7 +428,8 @@ def test_ctrl_c_prints_how_to_reattach_and_exits_130(invoke, post, api):
 def test_ctrl_c_with_cancel_on_interrupt_cancels_first(invoke, post, api):
     post.mock(return_value=sse_response(TEXT_SSE, cut=900, fail=KeyboardInterrupt()))
     cancel = api.post(f"/interactions/{TEXT_ID}/cancel").mock(
-        return_value=httpx.Response(200, json={"id": TEXT_ID, "status": "cancelled"}))
+        return_value=httpx.Response(200, json={"id": TEXT_ID, "status": "cancelled"})
+    )
     result = invoke(["stream", "--cancel-on-interrupt", "hi"])
     assert result.exit_code == 130
     assert cancel.call_count == 1
@@ -415,7 +467,9 @@ def test_attach_with_an_id_streams_that_interaction(invoke, attach):
     result = invoke(["stream", "--attach", TEXT_ID, "--last-event-id", "v1_MV90ZXh0XzE"])
     assert result.exit_code == 0
     assert dict(attach.calls[0].request.url.params) == {
-        "last_event_id": "v1_MV90ZXh0XzE", "stream": "true"}
+        "last_event_id": "v1_MV90ZXh0XzE",
+        "stream": "true",
+    }
 
 
 def test_attach_with_a_file_and_a_prompt_still_adds_the_file(invoke, post, tmp_path):
@@ -444,8 +498,7 @@ def test_follow_from_an_event_id_prints_the_whole_final_interaction(invoke, atta
     assert (whole.exit_code, later.exit_code) == (0, 0), later.stderr
     assert yaml.safe_load(later.stdout) == yaml.safe_load(whole.stdout)
     assert yaml.safe_load(later.stdout)["steps"][-1]["content"][0]["text"] == TEXT_OUT.strip()
-    assert [dict(c.request.url.params)["stream"] for c in attach.calls] == ["true", "true",
-                                                                             "false"]
+    assert [dict(c.request.url.params)["stream"] for c in attach.calls] == ["true", "true", "false"]
 
 
 def test_follow_after_the_last_event_takes_the_status_from_a_get(invoke, api):
@@ -469,8 +522,9 @@ def test_follow_after_the_last_event_prints_nothing_again(invoke, api):
     def handle(request):
         if request.url.params["stream"] == "true":
             return sse_response(b"data: [DONE]\n\n")
-        return httpx.Response(200, json={"id": TEXT_ID, "status": "completed",
-                                         "steps": STORED_STEPS})
+        return httpx.Response(
+            200, json={"id": TEXT_ID, "status": "completed", "steps": STORED_STEPS}
+        )
 
     api.get(f"/interactions/{TEXT_ID}").mock(side_effect=handle)
     result = invoke(["stream", "--follow", TEXT_ID, "--last-event-id", "v1_Ml9jb21wbGV0ZWQ"])
@@ -483,13 +537,16 @@ def test_follow_last_uses_the_history(invoke, post, attach):
     assert invoke(["stream", "--follow", "last"]).stdout == TEXT_OUT
 
 
-@pytest.mark.parametrize("args", [
-    ["--follow", "v1_x", "a prompt"],
-    ["--follow", "v1_x", "-m", "gemini-3-flash-preview"],
-    ["--last-event-id", "e1", "hi"],
-    ["--idle-timeout", "0", "hi"],
-    [],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--follow", "v1_x", "a prompt"],
+        ["--follow", "v1_x", "-m", "gemini-3-flash-preview"],
+        ["--last-event-id", "e1", "hi"],
+        ["--idle-timeout", "0", "hi"],
+        [],
+    ],
+)
 def test_usage_errors_exit_2(invoke, post, args):
     result = invoke(["stream", *args])
     assert result.exit_code == 2, result.stderr
@@ -513,16 +570,19 @@ def test_dry_run_shows_the_attach(invoke, attach):
 
 
 def test_a_bad_emulator_fault_is_a_usage_error(invoke):
-    result = invoke(["--base-url", "emulator:", "stream", "hi"],
-                    env={"GEM_EMULATOR_FAULT": "teapot:1"})
+    result = invoke(
+        ["--base-url", "emulator:", "stream", "hi"], env={"GEM_EMULATOR_FAULT": "teapot:1"}
+    )
     assert result.exit_code == 2
     assert "GEM_EMULATOR_FAULT" in result.stderr and "teapot" in result.stderr
 
 
 def test_the_stream_timeout_bounds_the_wait_for_headers(invoke):
     # The embedded emulator stalls 30 s before answering; --timeout 0.2 gives up on it.
-    result = invoke(["--base-url", "emulator:", "stream", "--timeout", "0.2", "hi"],
-                    env={"GEM_EMULATOR_FAULT": "stall:30@create"})
+    result = invoke(
+        ["--base-url", "emulator:", "stream", "--timeout", "0.2", "hi"],
+        env={"GEM_EMULATOR_FAULT": "stall:30@create"},
+    )
     assert result.exit_code == 6
     assert "timed out" in result.stderr
 
@@ -535,7 +595,7 @@ def test_no_input_hint_names_stream(invoke, post):
 @pytest.mark.parametrize("fmt", ["text", "json", "ndjson", "id"])
 def test_a_full_stdout_names_the_interaction_it_could_not_print(invoke, post, monkeypatch, fmt):
 
-    from gemini_cli.termio import IO
+    from gemini_cli.core.termio import IO
 
     original = IO.from_sys.__func__
 
@@ -544,11 +604,12 @@ def test_a_full_stdout_names_the_interaction_it_could_not_print(invoke, post, mo
         io.stdout = FullDevice()
         return io
 
-    monkeypatch.setattr("gemini_cli.termio.silence_stdout", lambda: None)
+    monkeypatch.setattr("gemini_cli.core.termio.silence_stdout", lambda: None)
     monkeypatch.setattr(IO, "from_sys", classmethod(patched))
     post.mock(return_value=sse_response(TEXT_SSE))
-    result = invoke(["stream", "-f", fmt, "--json", "hi"] if fmt == "json" else
-                    ["stream", "-f", fmt, "hi"])
+    result = invoke(
+        ["stream", "-f", fmt, "--json", "hi"] if fmt == "json" else ["stream", "-f", fmt, "hi"]
+    )
     assert result.exit_code == 2
     if fmt in ("json", "ndjson"):
         assert json.loads(result.stderr)["error"]["interaction_id"] == TEXT_ID

@@ -38,8 +38,9 @@ def env_with(fault: str | None = None) -> dict[str, str]:
 
 
 def run(url: str, *args: str, fault: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(gem(url, "stream", *args), capture_output=True, text=True,
-                          env=env_with(fault), timeout=60)
+    return subprocess.run(
+        gem(url, "stream", *args), capture_output=True, text=True, env=env_with(fault), timeout=60
+    )
 
 
 def test_uninterrupted(server):
@@ -47,13 +48,16 @@ def test_uninterrupted(server):
     assert (result.returncode, result.stdout, result.stderr) == (0, EXPECTED, "")
 
 
-@pytest.mark.parametrize("fault", [
-    "drop:3@create",  # before any text: re-attach from the created event's id
-    "drop:8@create",  # mid-text
-    "drop:7@create;drop:2@get",  # the re-attach breaks too
-    "drop:8@create;stall:3@get",  # the re-attach stalls: the idle timeout ends it
-    "malformed-sse:4",  # non-SSE bytes in the stream are ignored
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "drop:3@create",  # before any text: re-attach from the created event's id
+        "drop:8@create",  # mid-text
+        "drop:7@create;drop:2@get",  # the re-attach breaks too
+        "drop:8@create;stall:3@get",  # the re-attach stalls: the idle timeout ends it
+        "malformed-sse:4",  # non-SSE bytes in the stream are ignored
+    ],
+)
 def test_faults_do_not_change_the_output(server, fault):
     result = run(server, "--idle-timeout", "1", PROMPT, fault=f"{fault};key={fault}")
     assert result.returncode == 0, result.stderr
@@ -65,8 +69,11 @@ def test_ndjson_survives_a_drop(server):
     lines = run(server, "-f", "ndjson", PROMPT, fault=fault).stdout.splitlines()
     events = [json.loads(line) for line in lines]
     assert [e["event_type"] for e in events][-1] == "interaction.completed"
-    text = "".join(e["delta"]["text"] for e in events
-                   if e["event_type"] == "step.delta" and e["delta"]["type"] == "text")
+    text = "".join(
+        e["delta"]["text"]
+        for e in events
+        if e["event_type"] == "step.delta" and e["delta"]["type"] == "text"
+    )
     assert text + "\n" == EXPECTED
     ids = [e["event_id"] for e in events if "event_id" in e]
     assert len(ids) == len(set(ids))
@@ -92,8 +99,12 @@ def slow_server() -> Iterator[str]:
 
 
 def start(url: str, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(gem(url, "stream", "--background", *args), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env_with())
+    return subprocess.Popen(
+        gem(url, "stream", "--background", *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env_with(),
+    )
 
 
 @pytest.mark.parametrize("fmt", ["text", "ndjson"])

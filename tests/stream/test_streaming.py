@@ -30,8 +30,12 @@ Handler = Callable[[httpx.Request], httpx.Response]
 class FakeServer:
     """POST answers with `first`; GET ?stream=true replays the transcript after last_event_id."""
 
-    def __init__(self, raw: bytes, first: httpx.Response | None = None,
-                 gets: list[httpx.Response] | None = None) -> None:
+    def __init__(
+        self,
+        raw: bytes,
+        first: httpx.Response | None = None,
+        gets: list[httpx.Response] | None = None,
+    ) -> None:
         self.raw = raw
         self.first = first or sse_response(raw)
         self.gets = list(gets or [])
@@ -103,12 +107,17 @@ def test_the_reattach_carries_the_last_event_id_seen(fake_clock):
 
 
 def test_a_stall_reattaches(fake_clock):
-    stall = sse_response(TEXT_SSE, cut=TEXT_SSE.index(b"6, 7, 8"),
-                         fail=httpx.ReadTimeout("timed out"))
+    stall = sse_response(
+        TEXT_SSE, cut=TEXT_SSE.index(b"6, 7, 8"), fail=httpx.ReadTimeout("timed out")
+    )
     reasons = []
     server = FakeServer(TEXT_SSE, first=stall)
-    events = events_of(server, fake_clock, idle_timeout=5,
-                       on_reconnect=lambda n, d, why: reasons.append((n, d, why)))
+    events = events_of(
+        server,
+        fake_clock,
+        idle_timeout=5,
+        on_reconnect=lambda n, d, why: reasons.append((n, d, why)),
+    )
     assert events == EXPECTED_TEXT
     assert reasons == [(1, 0.5, "no data for 5s (ReadTimeout)")]
     assert fake_clock.sleeps == [0.5]
@@ -135,8 +144,9 @@ def test_done_before_completed_reattaches_like_an_eof(fake_clock):
 
 def test_done_again_with_nothing_new_ends_done_early(fake_clock):
     # The re-attach has nothing more either: asking again would only repeat that [DONE].
-    server = FakeServer(TEXT_SSE, first=sse_response(EARLY_DONE),
-                        gets=[sse_response(b"data: [DONE]\n\n")])
+    server = FakeServer(
+        TEXT_SSE, first=sse_response(EARLY_DONE), gets=[sse_response(b"data: [DONE]\n\n")]
+    )
     with client_for(server, fake_clock) as client:
         stream = follow(client, body={"input": "hi"}, max_retries=4)
         assert list(stream) == EXPECTED_TEXT[:7]
@@ -147,11 +157,14 @@ def test_done_again_with_nothing_new_ends_done_early(fake_clock):
 @pytest.mark.parametrize("status", [502, 503, 500, 429])
 def test_a_transient_error_on_reattach_uses_every_retry(fake_clock, status):
     # The client gave up on the status (max_retries=0 there): follow still re-attaches.
-    refused = [httpx.Response(status, json={"error": {"code": status, "message": "busy"}})
-               for _ in range(3)]
+    refused = [
+        httpx.Response(status, json={"error": {"code": status, "message": "busy"}})
+        for _ in range(3)
+    ]
     server = FakeServer(TEXT_SSE, first=dropped(TEXT_SSE, FIRST_BLOCK), gets=refused)
-    client = InteractionsClient(api_key="k", transport=httpx.MockTransport(server),
-                                clock=fake_clock, max_retries=0)
+    client = InteractionsClient(
+        api_key="k", transport=httpx.MockTransport(server), clock=fake_clock, max_retries=0
+    )
     with client, pytest.raises(NetworkError, match="after 3 attempt.s. without progress"):
         list(follow(client, body={"input": "hi"}, max_retries=3))
     assert len(server.get_params()) == 3
@@ -160,15 +173,19 @@ def test_a_transient_error_on_reattach_uses_every_retry(fake_clock, status):
 def test_a_transient_error_on_reattach_then_success(fake_clock):
     refused = httpx.Response(502, text="<html>Bad Gateway</html>")
     server = FakeServer(TEXT_SSE, first=dropped(TEXT_SSE, FIRST_BLOCK), gets=[refused])
-    client = InteractionsClient(api_key="k", transport=httpx.MockTransport(server),
-                                clock=fake_clock, max_retries=0)
+    client = InteractionsClient(
+        api_key="k", transport=httpx.MockTransport(server), clock=fake_clock, max_retries=0
+    )
     with client:
         assert list(follow(client, body={"input": "hi"})) == EXPECTED_TEXT
 
 
 def test_a_plain_json_answer_is_the_interaction(fake_clock):
-    done = {"id": TEXT_ID, "status": "completed",
-            "steps": [{"type": "model_output", "content": [{"type": "text", "text": "hi"}]}]}
+    done = {
+        "id": TEXT_ID,
+        "status": "completed",
+        "steps": [{"type": "model_output", "content": [{"type": "text", "text": "hi"}]}],
+    }
     server = FakeServer(TEXT_SSE, first=httpx.Response(200, json=done))
     with client_for(server, fake_clock) as client:
         stream = follow(client, body={"input": "hi"})
@@ -215,7 +232,7 @@ def test_progress_resets_the_retry_budget(fake_clock):
         since = request.url.params.get("last_event_id")
         calls[since] = calls.get(since, 0) + 1  # replays repeat the events without an id
         rest = replay_after(TEXT_SSE, since)
-        return dropped(rest, len(b"".join(blocks(rest)[:calls[since]])))
+        return dropped(rest, len(b"".join(blocks(rest)[: calls[since]])))
 
     with client_for(handler, fake_clock) as client:
         events = list(follow(client, body={"input": "hi"}, max_retries=1))
@@ -238,8 +255,9 @@ def test_an_api_error_on_reattach_is_not_retried(fake_clock):
 
 def test_attach_from_an_event_id(fake_clock):
     server = FakeServer(TEXT_SSE)
-    events = events_of(server, fake_clock, body=None, interaction_id=TEXT_ID,
-                       last_event_id="v1_MV90ZXh0XzI")
+    events = events_of(
+        server, fake_clock, body=None, interaction_id=TEXT_ID, last_event_id="v1_MV90ZXh0XzI"
+    )
     assert [e["event_type"] for e in events] == ["step.stop", "interaction.completed"]
     assert server.get_params() == [{"stream": "true", "last_event_id": "v1_MV90ZXh0XzI"}]
 
@@ -258,8 +276,9 @@ def test_garbage_goes_to_the_callback_and_is_not_counted(fake_clock):
 def test_stops_at_the_terminal_event_without_waiting_for_eof(fake_clock):
     # The body would raise if read past interaction.completed: it must not be read further.
     upto = TEXT_SSE.index(b"data: [DONE]")
-    server = FakeServer(TEXT_SSE, first=sse_response(TEXT_SSE, cut=upto,
-                                                     fail=AssertionError("read too far")))
+    server = FakeServer(
+        TEXT_SSE, first=sse_response(TEXT_SSE, cut=upto, fail=AssertionError("read too far"))
+    )
     assert events_of(server, fake_clock) == EXPECTED_TEXT
 
 
@@ -280,8 +299,12 @@ def test_needs_exactly_one_target():
 
 
 def test_chunked_one_byte_at_a_time(fake_clock):
-    server = FakeServer(TEXT_SSE, first=httpx.Response(
-        200, headers={"content-type": "text/event-stream"}, stream=Body(TEXT_SSE, size=1)))
+    server = FakeServer(
+        TEXT_SSE,
+        first=httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, stream=Body(TEXT_SSE, size=1)
+        ),
+    )
     assert events_of(server, fake_clock) == EXPECTED_TEXT
 
 
@@ -292,8 +315,9 @@ def test_the_wait_for_headers_is_bounded_by_the_deadline_then_only_silence(fake_
         seen["read"] = request.extensions["timeout"]["read"]
         return sse_response(TEXT_SSE)
 
-    client = InteractionsClient(api_key="k", transport=httpx.MockTransport(handler),
-                                clock=fake_clock, timeout=2)
+    client = InteractionsClient(
+        api_key="k", transport=httpx.MockTransport(handler), clock=fake_clock, timeout=2
+    )
     with client:
         with client.stream_get(TEXT_ID, idle_timeout=60) as resp:
             assert seen["read"] == 2  # --timeout bounds the attempt, headers included

@@ -8,19 +8,29 @@ import httpx
 import pytest
 
 from gemini_cli.api.models import Interaction
-from gemini_cli.continuation import merge_hops
+from gemini_cli.turns.continuation import merge_hops
 from tests.helpers import interaction, sent_json
 
 
 def hop(ident, text, token=None, prefix_input=False, tokens=10):
-    steps = [{"type": "user_input", "content": [{"type": "text", "text": "q"}]}] \
-        if prefix_input else []
-    steps += [{"type": "thought", "signature": "c2ln"},
-              {"type": "model_output", "content": [{"type": "text", "text": text}]}]
-    data = interaction("requires_continuation" if token else "completed", None, ident=ident,
-                       steps=steps, usage={"total_input_tokens": tokens, "total_tokens": tokens,
-                                           "input_tokens_by_modality": [
-                                               {"modality": "text", "tokens": tokens}]})
+    steps = (
+        [{"type": "user_input", "content": [{"type": "text", "text": "q"}]}] if prefix_input else []
+    )
+    steps += [
+        {"type": "thought", "signature": "c2ln"},
+        {"type": "model_output", "content": [{"type": "text", "text": text}]},
+    ]
+    data = interaction(
+        "requires_continuation" if token else "completed",
+        None,
+        ident=ident,
+        steps=steps,
+        usage={
+            "total_input_tokens": tokens,
+            "total_tokens": tokens,
+            "input_tokens_by_modality": [{"modality": "text", "tokens": tokens}],
+        },
+    )
     if token:
         data["continuation_token"] = token
     return data
@@ -33,15 +43,22 @@ def hops(api, *datas):
 
 
 def test_hops_are_followed_and_merged(invoke, api, api_key):
-    route = hops(api, hop("v1_1", "Part one. ", "t1"), hop("v1_2", "Part two. ", "t2"),
-                 hop("v1_3", "Part three."))
+    route = hops(
+        api,
+        hop("v1_1", "Part one. ", "t1"),
+        hop("v1_2", "Part two. ", "t2"),
+        hop("v1_3", "Part three."),
+    )
     result = invoke(["create", "-s", "sys", "--search", "Write"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "Part one. Part two. Part three.\n"
     first, second, third = (sent_json(route, i) for i in range(3))
     assert "continuation_token" not in first and first["input"] == "Write"
-    assert second == {**{k: v for k, v in first.items() if k != "input"},
-                      "continuation_token": "t1", "previous_interaction_id": "v1_1"}
+    assert second == {
+        **{k: v for k, v in first.items() if k != "input"},
+        "continuation_token": "t1",
+        "previous_interaction_id": "v1_1",
+    }
     assert third["continuation_token"] == "t2" and third["previous_interaction_id"] == "v1_2"
 
 
@@ -85,11 +102,21 @@ def test_a_hop_without_progress_stops(invoke, api, api_key):
 
 
 def test_merge_keeps_first_hop_fields():
-    first = Interaction.from_dict({**hop("v1_1", "A", "t"), "previous_interaction_id": "v1_0",
-                                   "created": "c1", "usage": {"initial_input_tokens": 5,
-                                                              "total_input_tokens": 5}})
-    last = Interaction.from_dict({**hop("v1_2", "B"), "created": "c2",
-                                  "usage": {"initial_input_tokens": 9, "total_input_tokens": 9}})
+    first = Interaction.from_dict(
+        {
+            **hop("v1_1", "A", "t"),
+            "previous_interaction_id": "v1_0",
+            "created": "c1",
+            "usage": {"initial_input_tokens": 5, "total_input_tokens": 5},
+        }
+    )
+    last = Interaction.from_dict(
+        {
+            **hop("v1_2", "B"),
+            "created": "c2",
+            "usage": {"initial_input_tokens": 9, "total_input_tokens": 9},
+        }
+    )
     merged = merge_hops([first, last]).data
     assert merged["previous_interaction_id"] == "v1_0" and merged["created"] == "c1"
     assert merged["id"] == "v1_2" and "continuation_token" not in merged
@@ -99,8 +126,10 @@ def test_merge_keeps_first_hop_fields():
 def test_emulator_multi_hop(emulator):
     result = emulator(["create", "Write [[continue:3]]"])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "Echo: Write [[continue:3]]. Part 1 of 4. Part 2 of 4. " \
-                            "Part 3 of 4. Part 4 of 4.\n"
+    assert (
+        result.stdout == "Echo: Write [[continue:3]]. Part 1 of 4. Part 2 of 4. "
+        "Part 3 of 4. Part 4 of 4.\n"
+    )
     assert result.stderr.count("continuing") == 3
 
 
@@ -122,7 +151,7 @@ MULTI_HOP = "Write [[continue:2]]"
 
 
 def test_stream_format_id_prints_only_the_final_hop(emulator):
-    from gemini_cli import history
+    from gemini_cli.history import store as history
 
     result = emulator(["stream", "-f", "id", MULTI_HOP])
     assert result.exit_code == 0, result.stderr
@@ -132,8 +161,17 @@ def test_stream_format_id_prints_only_the_final_hop(emulator):
 
 
 def test_stream_format_id_with_run_tools_prints_one_id(emulator, script):
-    result = emulator(["stream", "-f", "id", "--function", f"f={script('w', 'print(1)')}",
-                       "--run-tools", "please call f"])
+    result = emulator(
+        [
+            "stream",
+            "-f",
+            "id",
+            "--function",
+            f"f={script('w', 'print(1)')}",
+            "--run-tools",
+            "please call f",
+        ]
+    )
     assert result.exit_code == 0, result.stderr
     assert len(result.stdout.splitlines()) == 1
 
@@ -145,13 +183,16 @@ def test_stream_format_id_prints_early_when_no_hop_can_follow(emulator):
 
 @pytest.mark.parametrize("command", ["create", "stream"])
 def test_history_row_sums_the_hops_and_keeps_the_command_previous_id(emulator, command):
-    from gemini_cli import history
+    from gemini_cli.history import store as history
 
     result = emulator([command, "--json", MULTI_HOP])
     usage = json.loads(result.stdout)["usage"]
     [row] = history.entries()
     assert (row.input_tokens, row.output_tokens, row.total_tokens) == (
-        usage["total_input_tokens"], usage["total_output_tokens"], usage["total_tokens"])
+        usage["total_input_tokens"],
+        usage["total_output_tokens"],
+        usage["total_tokens"],
+    )
     assert row.previous_id is None  # a fresh command: not its own first hop
     emulator(["get", "last"])  # a later look at the last hop alone lowers nothing
     assert history.entries()[0].total_tokens == usage["total_tokens"]
@@ -162,11 +203,19 @@ def test_history_row_sums_the_hops_and_keeps_the_command_previous_id(emulator, c
 
 
 def test_history_row_sums_the_tool_rounds(emulator, script):
-    from gemini_cli import history
+    from gemini_cli.history import store as history
 
     for command in ("create", "stream"):
-        result = emulator([command, "--json", "--function", f"f={script('w', 'print(1)')}",
-                           "--run-tools", "please call f"])
+        result = emulator(
+            [
+                command,
+                "--json",
+                "--function",
+                f"f={script('w', 'print(1)')}",
+                "--run-tools",
+                "please call f",
+            ]
+        )
         assert result.exit_code == 0, result.stderr
         final = json.loads(result.stdout)
         row = history.entries()[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gemini_cli.media import file_name, safe_stem
+from gemini_cli.turns.media import file_name, safe_stem
 from tests.helpers import interaction
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -16,9 +16,11 @@ WAV = b"RIFF\x00\x00\x00\x00WAVEfmt "
 
 
 def media_reply(ident="v1_abc123", uri=False):
-    blocks = [{"type": "text", "text": "Here you go."},
-              {"type": "image", "mime_type": "image/png", "data": base64.b64encode(PNG).decode()},
-              {"type": "audio", "mime_type": "audio/wav", "data": base64.b64encode(WAV).decode()}]
+    blocks = [
+        {"type": "text", "text": "Here you go."},
+        {"type": "image", "mime_type": "image/png", "data": base64.b64encode(PNG).decode()},
+        {"type": "audio", "mime_type": "audio/wav", "data": base64.b64encode(WAV).decode()},
+    ]
     if uri:
         blocks.append({"type": "video", "mime_type": "video/mp4", "uri": "gs://b/v.mp4"})
     steps = [{"type": "thought", "signature": "c2ln"}, {"type": "model_output", "content": blocks}]
@@ -29,6 +31,7 @@ def media_reply(ident="v1_abc123", uri=False):
 def reply(api, api_key):
     def mock(data):
         api.post("/interactions").mock(return_value=httpx.Response(200, json=data))
+
     return mock
 
 
@@ -48,8 +51,11 @@ def test_format_paths_prints_paths_and_uris_on_stdout(invoke, reply, tmp_path):
     reply(media_reply(uri=True))
     result = invoke(["create", "-f", "paths", "--save", str(tmp_path), "Draw"])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines() == [str(tmp_path / "v1_abc123-1-1.png"),
-                                          str(tmp_path / "v1_abc123-1-2.wav"), "gs://b/v.mp4"]
+    assert result.stdout.splitlines() == [
+        str(tmp_path / "v1_abc123-1-1.png"),
+        str(tmp_path / "v1_abc123-1-2.wav"),
+        "gs://b/v.mp4",
+    ]
 
 
 def test_a_malicious_id_stays_inside_the_folder(invoke, reply, tmp_path):
@@ -63,8 +69,10 @@ def test_a_malicious_id_stays_inside_the_folder(invoke, reply, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.parametrize(("ident", "stem"), [("../../x", "x"), ("", "interaction"),
-                                             ("/etc/passwd", "etcpasswd"), ("a b;c", "abc")])
+@pytest.mark.parametrize(
+    ("ident", "stem"),
+    [("../../x", "x"), ("", "interaction"), ("/etc/passwd", "etcpasswd"), ("a b;c", "abc")],
+)
 def test_safe_stem(ident, stem):
     assert safe_stem(ident) == stem
 
@@ -99,8 +107,18 @@ def test_output_dash_writes_raw_bytes_to_stdout(invoke, api, api_key):
 
 
 def test_emulator_image_is_a_valid_png(emulator, tmp_path):
-    result = emulator(["create", "--response-format", "image", "-f", "paths", "--save",
-                       str(tmp_path), "a red bicycle"])
+    result = emulator(
+        [
+            "create",
+            "--response-format",
+            "image",
+            "-f",
+            "paths",
+            "--save",
+            str(tmp_path),
+            "a red bicycle",
+        ]
+    )
     assert result.exit_code == 0, result.stderr
     (path,) = result.stdout.splitlines()
     data = Path(path).read_bytes()
@@ -108,8 +126,18 @@ def test_emulator_image_is_a_valid_png(emulator, tmp_path):
 
 
 def test_emulator_streamed_media_is_assembled_and_saved(emulator, tmp_path):
-    result = emulator(["stream", "--response-format", "image", "--response-format", "audio",
-                       "--save", str(tmp_path / "out"), "a red bicycle"])
+    result = emulator(
+        [
+            "stream",
+            "--response-format",
+            "image",
+            "--response-format",
+            "audio",
+            "--save",
+            str(tmp_path / "out"),
+            "a red bicycle",
+        ]
+    )
     assert result.exit_code == 0, result.stderr
     names = sorted(p.suffix for p in (tmp_path / "out").iterdir())
     assert names == [".png", ".wav"]

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from gemini_cli.api.events import InteractionAssembler
-from gemini_cli.toolrun import run_command
+from gemini_cli.turns.toolrun import run_command
 from tests.helpers import interaction, ok
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -29,6 +29,7 @@ def with_blocks(*blocks, status="completed", ident="v1_abc123"):
 def reply(api, api_key):
     def mock(data):
         return api.post("/interactions").mock(return_value=httpx.Response(200, json=data))
+
     return mock
 
 
@@ -54,8 +55,9 @@ def test_output_dash_refuses_formats_that_write_stdout(invoke, api, api_key, com
 # -- 4. bad output paths: exit 2 before sending; write failures exit 1 with the id ----------------
 
 
-@pytest.mark.parametrize("args", [["-o", ""], ["-o", "{tmp}"], ["--save", "{tmp}/file"],
-                                  ["-o", "{tmp}/file/x.png"]])
+@pytest.mark.parametrize(
+    "args", [["-o", ""], ["-o", "{tmp}"], ["--save", "{tmp}/file"], ["-o", "{tmp}/file/x.png"]]
+)
 def test_bad_output_paths_are_refused_before_sending(invoke, reply, tmp_path, args):
     (tmp_path / "file").write_text("x")
     route = reply(with_blocks({"type": "image", "mime_type": "image/png", "data": PNG64}))
@@ -104,8 +106,13 @@ def test_output_file_with_a_uri_only_block_says_it_was_not_downloaded(invoke, re
 
 
 def test_output_file_on_requires_action_exits_by_status(invoke, reply, tmp_path):
-    reply(interaction("requires_action", None, steps=[
-        {"type": "function_call", "id": "c1", "name": "f", "arguments": {}}]))
+    reply(
+        interaction(
+            "requires_action",
+            None,
+            steps=[{"type": "function_call", "id": "c1", "name": "f", "arguments": {}}],
+        )
+    )
     result = invoke(["create", "-o", str(tmp_path / "a.png"), "Draw"])
     assert result.exit_code == 9
 
@@ -166,10 +173,12 @@ def test_a_malformed_result_sends_nothing(invoke, api, api_key, spec):
 @pytest.mark.skipif(os.name != "posix", reason="process groups are POSIX")
 def test_tool_timeout_kills_the_children_too(tmp_path):
     pidfile = tmp_path / "child.pid"
-    code = ("import subprocess, sys, time\n"
-            "p = subprocess.Popen(['sleep', '30'])\n"
-            f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
-            "time.sleep(30)\n")
+    code = (
+        "import subprocess, sys, time\n"
+        "p = subprocess.Popen(['sleep', '30'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+        "time.sleep(30)\n"
+    )
     started = time.monotonic()
     outcome = run_command([sys.executable, "-c", code], {"name": "f", "arguments": {}}, 1.0)
     assert outcome.is_error and "timed out" in str(outcome.result)
@@ -197,12 +206,15 @@ def _is_zombie(pid: int) -> bool:
 # -- 9/10. duplicates and clearer messages ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--function", "f=cat", "--function", "f=ls"], "duplicate function f"),
-    (["--schema", "a int, a str"], "duplicate field"),
-    (["--file-search", ""], "store name is empty"),
-    (["--schema", ""], "empty schema"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--function", "f=cat", "--function", "f=ls"], "duplicate function f"),
+        (["--schema", "a int, a str"], "duplicate field"),
+        (["--file-search", ""], "store name is empty"),
+        (["--schema", ""], "empty schema"),
+    ],
+)
 def test_input_refused_with_a_clear_reason(invoke, api, api_key, args, message):
     route = api.post("/interactions").mock(return_value=ok())
     result = invoke(["create", *args, "hi"])
@@ -218,10 +230,15 @@ def test_tool_file_command_and_function_flag_for_one_name(invoke, api_key, tmp_p
     assert result.exit_code == 2 and "duplicate function f" in result.stderr
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "the tool file is empty"), (b"  \n", "the tool file is empty"),
-    (b"\x7fELF\x02\x01\x00\x00binary", "looks binary"), (b"just words", "not a JSON or YAML"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the tool file is empty"),
+        (b"  \n", "the tool file is empty"),
+        (b"\x7fELF\x02\x01\x00\x00binary", "looks binary"),
+        (b"just words", "not a JSON or YAML"),
+    ],
+)
 def test_unusable_tool_files(invoke, api_key, tmp_path, content, message):
     path = tmp_path / "t.yaml"
     path.write_bytes(content)
@@ -244,8 +261,10 @@ def test_a_function_command_that_is_not_executable(invoke, api_key, tmp_path):
 def test_an_invalid_base64_fragment_is_not_merged_with_the_next():
     assembler = InteractionAssembler()
     assembler.add({"event_type": "step.start", "index": 0, "step": {"type": "model_output"}})
-    for delta in ({"type": "image", "mime_type": "image/png", "data": "!!!not base64***"},
-                  {"type": "image", "data": PNG64}):
+    for delta in (
+        {"type": "image", "mime_type": "image/png", "data": "!!!not base64***"},
+        {"type": "image", "data": PNG64},
+    ):
         assembler.add({"event_type": "step.delta", "index": 0, "delta": delta})
     content = assembler.steps[0]["content"]
     assert [b["data"] for b in content] == ["!!!not base64***", PNG64]
@@ -254,8 +273,9 @@ def test_an_invalid_base64_fragment_is_not_merged_with_the_next():
 def test_split_base64_fragments_are_still_merged():
     assembler = InteractionAssembler()
     for piece in (PNG64[:10], PNG64[10:]):
-        assembler.add({"event_type": "step.delta", "index": 0,
-                       "delta": {"type": "image", "data": piece}})
+        assembler.add(
+            {"event_type": "step.delta", "index": 0, "delta": {"type": "image", "data": piece}}
+        )
     assert [b["data"] for b in assembler.steps[0]["content"]] == [PNG64]
 
 

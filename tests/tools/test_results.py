@@ -8,8 +8,12 @@ import httpx
 
 from tests.helpers import interaction, ok, sent_json
 
-PREVIOUS = interaction("requires_action", None, ident="v1_prev", steps=[
-    {"type": "function_call", "id": "c1", "name": "get_weather", "arguments": {}}])
+PREVIOUS = interaction(
+    "requires_action",
+    None,
+    ident="v1_prev",
+    steps=[{"type": "function_call", "id": "c1", "name": "get_weather", "arguments": {}}],
+)
 
 
 def test_result_from_a_file_names_the_call(invoke, api, api_key, tmp_path):
@@ -21,19 +25,22 @@ def test_result_from_a_file_names_the_call(invoke, api, api_key, tmp_path):
     assert result.exit_code == 0, result.stderr
     body = sent_json(route)
     assert body["previous_interaction_id"] == "v1_prev"
-    assert body["input"] == [{"type": "function_result", "call_id": "c1",
-                              "name": "get_weather", "result": {"temp_c": 5}}]
+    assert body["input"] == [
+        {"type": "function_result", "call_id": "c1", "name": "get_weather", "result": {"temp_c": 5}}
+    ]
 
 
 def test_result_from_stdin_then_a_prompt(invoke, api, api_key):
     api.get("/interactions/v1_prev").mock(return_value=httpx.Response(200, json=PREVIOUS))
     route = api.post("/interactions").mock(return_value=ok())
-    result = invoke(["create", "-p", "v1_prev", "--result", "c1=-", "Thanks", "and", "go"],
-                    input="sunny, 5C\n")
+    result = invoke(
+        ["create", "-p", "v1_prev", "--result", "c1=-", "Thanks", "and", "go"], input="sunny, 5C\n"
+    )
     assert result.exit_code == 0, result.stderr
     assert sent_json(route)["input"] == [
         {"type": "function_result", "call_id": "c1", "name": "get_weather", "result": "sunny, 5C"},
-        {"type": "user_input", "content": [{"type": "text", "text": "Thanks and go"}]}]
+        {"type": "user_input", "content": [{"type": "text", "text": "Thanks and go"}]},
+    ]
 
 
 def test_the_name_is_left_out_when_the_lookup_fails(invoke, api, api_key, tmp_path):
@@ -44,7 +51,8 @@ def test_the_name_is_left_out_when_the_lookup_fails(invoke, api, api_key, tmp_pa
     result = invoke(["create", "-p", "v1_gone", "--result", f"c1={path}"])
     assert result.exit_code == 0, result.stderr
     assert sent_json(route)["input"] == [
-        {"type": "function_result", "call_id": "c1", "result": "done"}]
+        {"type": "function_result", "call_id": "c1", "result": "done"}
+    ]
     assert "could not fetch v1_gone" in result.stderr
 
 
@@ -59,7 +67,9 @@ def test_emulator_manual_round_trip(emulator, tmp_path):
     first = emulator(["create", "--function", "get_weather=true", "call get_weather"])
     assert first.exit_code == 9
     call = json.loads(first.stdout)
-    answer = emulator(["create", "-c", "--function", "get_weather=true",
-                       "--result", f"{call['id']}=-"], input='{"temp_c": 5}')
+    answer = emulator(
+        ["create", "-c", "--function", "get_weather=true", "--result", f"{call['id']}=-"],
+        input='{"temp_c": 5}',
+    )
     assert answer.exit_code == 0, answer.stderr
     assert answer.stdout == 'Echo: function get_weather returned {"temp_c": 5} (turn 2)\n'

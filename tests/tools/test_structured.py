@@ -7,24 +7,62 @@ import json
 import pytest
 
 from gemini_cli.api.errors import UsageError
-from gemini_cli.response_format import compact_schema, format_entries
+from gemini_cli.request.response_format import compact_schema, format_entries
 from tests.helpers import ok, sent_json
 
 
-@pytest.mark.parametrize(("notation", "schema"), [
-    ("name str, age int", {"type": "object", "required": ["name", "age"], "properties": {
-        "name": {"type": "string"}, "age": {"type": "integer"}}}),
-    ("score: float, ok bool, note? str", {"type": "object", "required": ["score", "ok"],
-                                          "properties": {"score": {"type": "number"},
-                                                         "ok": {"type": "boolean"},
-                                                         "note": {"type": "string"}}}),
-    ("tags list[str], grid list[list[int]]", {"type": "object", "required": ["tags", "grid"],
-                                              "properties": {
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "grid": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}}}),
-    ("x list[int | str]", {"type": "object", "required": ["x"], "properties": {"x": {
-        "type": "array", "items": {"anyOf": [{"type": "integer"}, {"type": "string"}]}}}}),
-])
+@pytest.mark.parametrize(
+    ("notation", "schema"),
+    [
+        (
+            "name str, age int",
+            {
+                "type": "object",
+                "required": ["name", "age"],
+                "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+            },
+        ),
+        (
+            "score: float, ok bool, note? str",
+            {
+                "type": "object",
+                "required": ["score", "ok"],
+                "properties": {
+                    "score": {"type": "number"},
+                    "ok": {"type": "boolean"},
+                    "note": {"type": "string"},
+                },
+            },
+        ),
+        (
+            "tags list[str], grid list[list[int]]",
+            {
+                "type": "object",
+                "required": ["tags", "grid"],
+                "properties": {
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "grid": {
+                        "type": "array",
+                        "items": {"type": "array", "items": {"type": "integer"}},
+                    },
+                },
+            },
+        ),
+        (
+            "x list[int | str]",
+            {
+                "type": "object",
+                "required": ["x"],
+                "properties": {
+                    "x": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+                    }
+                },
+            },
+        ),
+    ],
+)
 def test_compact_notation(notation, schema):
     assert compact_schema(notation) == schema
 
@@ -42,8 +80,10 @@ def test_schema_from_json_and_file(invoke, api, api_key, tmp_path):
     for spec in (str(path), '{"type": "object", "properties": {"a": {"type": "integer"}}}'):
         assert invoke(["create", "--schema", spec, "Hi"]).exit_code == 0
         assert sent_json(route)["response_format"] == {
-            "type": "text", "mime_type": "application/json",
-            "schema": {"type": "object", "properties": {"a": {"type": "integer"}}}}
+            "type": "text",
+            "mime_type": "application/json",
+            "schema": {"type": "object", "properties": {"a": {"type": "integer"}}},
+        }
 
 
 def test_text_output_is_the_document_compact_in_a_pipe(invoke, api, api_key):
@@ -75,12 +115,27 @@ def test_response_format_entries(invoke, api, api_key, tmp_path):
     route = api.post("/interactions").mock(return_value=ok(text="{}"))
     path = tmp_path / "rf.json"
     path.write_text(json.dumps([{"type": "audio", "mime_type": "audio/wav"}]))
-    result = invoke(["create", "--response-format", "image", "--response-format", str(path),
-                     "--response-format", '{"type": "video", "aspect_ratio": "16:9"}',
-                     "--schema", "a int", "Hi"])
+    result = invoke(
+        [
+            "create",
+            "--response-format",
+            "image",
+            "--response-format",
+            str(path),
+            "--response-format",
+            '{"type": "video", "aspect_ratio": "16:9"}',
+            "--schema",
+            "a int",
+            "Hi",
+        ]
+    )
     assert result.exit_code == 0, result.stderr
     assert [e["type"] for e in sent_json(route)["response_format"]] == [
-        "image", "audio", "video", "text"]
+        "image",
+        "audio",
+        "video",
+        "text",
+    ]
 
 
 @pytest.mark.parametrize("spec", ["nope", "[1]", "{bad json"])
@@ -91,15 +146,19 @@ def test_bad_response_format(spec):
 
 def test_emulator_reply_satisfies_the_schema(emulator, tmp_path):
     jsonschema = pytest.importorskip("jsonschema")
-    schema = {"type": "object", "required": ["name", "age", "tags", "kind", "when"],
-              "properties": {"name": {"type": "string", "minLength": 3},
-                             "age": {"type": "integer", "minimum": 18, "maximum": 99},
-                             "tags": {"type": "array", "items": {"type": "string"},
-                                      "minItems": 2},
-                             "kind": {"enum": ["cat", "dog"]},
-                             "when": {"type": "string", "format": "date"},
-                             "owner": {"$ref": "#/$defs/person"}},
-              "$defs": {"person": {"type": "object", "properties": {"ok": {"type": "boolean"}}}}}
+    schema = {
+        "type": "object",
+        "required": ["name", "age", "tags", "kind", "when"],
+        "properties": {
+            "name": {"type": "string", "minLength": 3},
+            "age": {"type": "integer", "minimum": 18, "maximum": 99},
+            "tags": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+            "kind": {"enum": ["cat", "dog"]},
+            "when": {"type": "string", "format": "date"},
+            "owner": {"$ref": "#/$defs/person"},
+        },
+        "$defs": {"person": {"type": "object", "properties": {"ok": {"type": "boolean"}}}},
+    }
     path = tmp_path / "s.json"
     path.write_text(json.dumps(schema))
     result = emulator(["create", "--schema", str(path), "Invent a pet"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gemini_cli.api.errors import UsageError
-from gemini_cli.state import state_dir
+from gemini_cli.settings.paths import state_dir
 
 DB_NAME = "history.sqlite3"
 BUSY_TIMEOUT_MS = 5000
@@ -77,8 +77,20 @@ UPDATE interactions SET status = :status, updated = :updated,
     total_tokens = max(coalesce(:total_tokens, total_tokens), coalesce(total_tokens, :total_tokens))
 WHERE id = :id
 """
-COLUMNS = ("id", "created", "updated", "model", "agent", "status", "prompt", "previous_id",
-           "input_tokens", "output_tokens", "total_tokens", "stored")
+COLUMNS = (
+    "id",
+    "created",
+    "updated",
+    "model",
+    "agent",
+    "status",
+    "prompt",
+    "previous_id",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "stored",
+)
 
 TOKEN_COLUMNS = ("input_tokens", "output_tokens", "total_tokens")
 
@@ -175,8 +187,12 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def record(interaction: Any, body: dict[str, Any] | None = None,
-           replaces: str | None = None, earlier: dict[str, int | None] | None = None) -> None:
+def record(
+    interaction: Any,
+    body: dict[str, Any] | None = None,
+    replaces: str | None = None,
+    earlier: dict[str, int | None] | None = None,
+) -> None:
     """Add (or refresh) the row for an interaction gem created; with `replaces` (the id an
     earlier hop of the same command recorded, or this id again), that row moves to this id and
     keeps its prompt, created and previous_id. `earlier`: the tokens of the command's earlier
@@ -253,8 +269,11 @@ def _tokens(usage: Any) -> dict[str, int | None]:
         value = usage.get(name) if isinstance(usage, dict) else getattr(usage, name, None)
         return value if isinstance(value, int) else None
 
-    return {"input_tokens": get("total_input_tokens"), "output_tokens": get("total_output_tokens"),
-            "total_tokens": get("total_tokens")}
+    return {
+        "input_tokens": get("total_input_tokens"),
+        "output_tokens": get("total_output_tokens"),
+        "total_tokens": get("total_tokens"),
+    }
 
 
 def first_line(value: Any) -> str | None:
@@ -326,8 +345,10 @@ def continuable_id() -> str | None:
     try:
         return with_retry(read)
     except sqlite3.Error as exc:
-        raise UsageError(f"cannot read the history {db_path()}: {exc}",
-                         hint="move it away to start a new history") from exc
+        raise UsageError(
+            f"cannot read the history {db_path()}: {exc}",
+            hint="move it away to start a new history",
+        ) from exc
 
 
 def read_entries(limit: int = 20) -> list[Entry]:
@@ -335,8 +356,10 @@ def read_entries(limit: int = 20) -> list[Entry]:
     try:
         return entries(limit)
     except sqlite3.Error as exc:
-        raise UsageError(f"cannot read the history {db_path()}: {exc}",
-                         hint="move it away to start a new history") from exc
+        raise UsageError(
+            f"cannot read the history {db_path()}: {exc}",
+            hint="move it away to start a new history",
+        ) from exc
 
 
 def last_id() -> str:
@@ -347,7 +370,7 @@ def last_id() -> str:
             "no previous interaction to continue from (gem has recorded none yet, or only "
             "--no-store ones)",
             hint="'last' and -c use the local history; --no-log/GEM_NO_LOG=1 and --no-store "
-                 "runs are not what they pick",
+            "runs are not what they pick",
         )
     return newest
 

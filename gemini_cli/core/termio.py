@@ -126,8 +126,9 @@ def escape_controls(text: str, keep: str = "") -> str:
     server or a prompt cannot move the cursor, recolour or clear the terminal it reaches."""
     if not any(ord(ch) in _CONTROLS and ch not in keep for ch in text):
         return text
-    return "".join(f"\\x{ord(ch):02x}" if ord(ch) in _CONTROLS and ch not in keep else ch
-                   for ch in text)
+    return "".join(
+        f"\\x{ord(ch):02x}" if ord(ch) in _CONTROLS and ch not in keep else ch for ch in text
+    )
 
 
 def _isatty(stream: Any) -> bool:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gemini_cli import mime
 from gemini_cli.api.errors import UsageError
-from gemini_cli.localread import read_attachment, read_stdin
+from gemini_cli.request import mime
+from gemini_cli.request.localread import read_attachment, read_stdin
 
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
 # Top-level body fields that are strings: `--set model.x=1` must not turn one into an object.
@@ -62,8 +62,9 @@ class RequestOptions:
 # -- input -------------------------------------------------------------------------------
 
 
-def block_from_bytes(data: bytes, *, name: str, mime_type: str | None = None,
-                     fallback_mime: str | None = None) -> dict[str, Any]:
+def block_from_bytes(
+    data: bytes, *, name: str, mime_type: str | None = None, fallback_mime: str | None = None
+) -> dict[str, Any]:
     """A content block for raw bytes: text when it is text (UTF-8, or UTF-16/32 with a BOM),
     media when its type is known. `mime_type` says what it is; `fallback_mime` only what an
     attachment is when neither its bytes nor its name tell."""
@@ -90,19 +91,29 @@ def _unknown_binary(data: bytes, name: str) -> UsageError:
     example = "--mime-type image/png"
     if mime.looks_like_8bit_text(data):
         where = "FILE" if name == "stdin" else name
-        return UsageError(f"{name}: binary data of unknown type (not UTF-8 text)",
-                          hint=f"if it is text, convert it first: iconv -f latin1 -t utf-8 {where}")
+        return UsageError(
+            f"{name}: binary data of unknown type (not UTF-8 text)",
+            hint=f"if it is text, convert it first: iconv -f latin1 -t utf-8 {where}",
+        )
     if name == "stdin":
-        return UsageError("stdin: binary data of unknown type",
-                          hint=f"say what it is with --mime-type TYPE, e.g. {example}")
-    return UsageError(f"{name}: binary data of unknown type",
-                      hint="give the file a known extension (.png, .pdf, .mp3...), or say what "
-                           f"it is with --mime-type TYPE, e.g. {example}")
+        return UsageError(
+            "stdin: binary data of unknown type",
+            hint=f"say what it is with --mime-type TYPE, e.g. {example}",
+        )
+    return UsageError(
+        f"{name}: binary data of unknown type",
+        hint="give the file a known extension (.png, .pdf, .mp3...), or say what "
+        f"it is with --mime-type TYPE, e.g. {example}",
+    )
 
 
 def build_input_blocks(
-    opts: InputOptions, stdin: Any, stdin_is_tty: bool, stdin_taken: bool = False,
-    timeout: float | None = None, monotonic: Callable[[], float] = time.monotonic,
+    opts: InputOptions,
+    stdin: Any,
+    stdin_is_tty: bool,
+    stdin_taken: bool = False,
+    timeout: float | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> list[dict[str, Any]]:
     """stdin first (unless --no-stdin), then attachments, then the prompt words.
     Whitespace-only text on stdin is no input (e.g. the newline of an `echo`)."""
@@ -110,8 +121,10 @@ def build_input_blocks(
     explicit = "-" in words
     blocks: list[dict[str, Any]] = []
     if explicit and stdin_is_tty:
-        raise UsageError("PROMPT '-' reads stdin, but stdin is a terminal",
-                         hint="pipe the input in, or give the prompt as words")
+        raise UsageError(
+            "PROMPT '-' reads stdin, but stdin is a terminal",
+            hint="pipe the input in, or give the prompt as words",
+        )
     if explicit or not (opts.no_stdin or stdin_taken):
         data = read_stdin(stdin, stdin_is_tty, timeout, monotonic)
         if data is not None:
@@ -121,8 +134,9 @@ def build_input_blocks(
     words = [w for w in words if w != "-"]
     for path in opts.attach:
         data = read_attachment(path)
-        block = block_from_bytes(data, name=str(path), fallback_mime=opts.mime_type) \
-            if data else None
+        block = (
+            block_from_bytes(data, name=str(path), fallback_mime=opts.mime_type) if data else None
+        )
         # Whitespace-only text (or a lone BOM) is no input either: sending it is an API error.
         if block is None or (block["type"] == "text" and not block["text"].strip()):
             raise UsageError(f"{path}: is empty")
@@ -192,8 +206,10 @@ def check_json_value(value: Any, name: str) -> None:
         item, depth = pending.pop()
         if isinstance(item, float) and not math.isfinite(item):
             shown = "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
-            raise UsageError(f"{name}: {shown} is not a number JSON can hold (the value is "
-                             "out of range, or NaN/Infinity)")
+            raise UsageError(
+                f"{name}: {shown} is not a number JSON can hold (the value is "
+                "out of range, or NaN/Infinity)"
+            )
         if isinstance(item, (dict, list)):
             if depth > MAX_DEPTH:
                 raise _too_deep(name)
@@ -215,15 +231,21 @@ def apply_set(body: dict[str, Any], assignment: str) -> None:
         value = raw
     check_json_value(value, f"--set {path.strip()}")
     if len(keys) > 1 and keys[0] in STRING_FIELDS:  # even before a default model is filled in
-        raise UsageError(f"--set {assignment!r}: {keys[0]} is a string, not an object; "
-                         f"set it whole: --set {keys[0]}=VALUE")
+        raise UsageError(
+            f"--set {assignment!r}: {keys[0]} is a string, not an object; "
+            f"set it whole: --set {keys[0]}=VALUE"
+        )
     target: Any = body
     for depth, key in enumerate(keys[:-1]):
-        where = ".".join(keys[:depth + 1])
-        if isinstance(target, dict) and target.get(key) is None and \
-                keys[depth + 1].lstrip("-").isdigit():  # an index into a list not there yet
-            raise UsageError(f"--set {assignment!r}: there is no {where} list yet "
-                             f"(set {where}=[...] first)")
+        where = ".".join(keys[: depth + 1])
+        if (
+            isinstance(target, dict)
+            and target.get(key) is None
+            and keys[depth + 1].lstrip("-").isdigit()
+        ):  # an index into a list not there yet
+            raise UsageError(
+                f"--set {assignment!r}: there is no {where} list yet (set {where}=[...] first)"
+            )
         target = _descend(target, key, assignment, where)
     _assign(target, keys[-1], value, assignment)
 
@@ -240,8 +262,10 @@ def _descend(target: Any, key: str, assignment: str, where: str) -> Any:
         target = target[key]
     if not isinstance(target, (dict, list)):
         # Never turn a value into an object behind the user's back (`--set model.x=1`).
-        raise UsageError(f"--set {assignment!r}: {where} is {_kind(target)}, not an object "
-                         "or a list; set it whole instead")
+        raise UsageError(
+            f"--set {assignment!r}: {where} is {_kind(target)}, not an object "
+            "or a list; set it whole instead"
+        )
     return target
 
 
@@ -294,13 +318,16 @@ def generation_config(opts: RequestOptions) -> dict[str, Any]:
     if opts.max_tokens is not None and opts.max_tokens < 1:
         raise UsageError(f"--max-tokens {opts.max_tokens}: give a number of tokens >= 1")
     if opts.temperature is not None and not (
-            math.isfinite(opts.temperature) and opts.temperature >= 0):
+        math.isfinite(opts.temperature) and opts.temperature >= 0
+    ):
         raise UsageError(f"--temperature {opts.temperature:g}: give a number >= 0")
     if opts.top_p is not None and not 0 <= opts.top_p <= 1:  # also refuses nan
         raise UsageError(f"--top-p {opts.top_p:g}: give a number from 0 to 1")
     pairs = {
-        "max_output_tokens": opts.max_tokens, "seed": opts.seed,
-        "temperature": opts.temperature, "top_p": opts.top_p,
+        "max_output_tokens": opts.max_tokens,
+        "seed": opts.seed,
+        "temperature": opts.temperature,
+        "top_p": opts.top_p,
     }
     config.update({k: v for k, v in pairs.items() if v is not None})
     if opts.stop:
@@ -335,8 +362,9 @@ def build_body(
     if "model" not in body and "agent" not in body:
         body["model"] = resolve_model(default_model)
     if "agent" in body and body.get("generation_config"):
-        raise UsageError("generation flags (--thinking, --max-tokens, ...) apply to models, "
-                         "not agents")
+        raise UsageError(
+            "generation flags (--thinking, --max-tokens, ...) apply to models, not agents"
+        )
     return body
 
 
@@ -351,8 +379,10 @@ def _apply_flags(body: dict[str, Any], opts: RequestOptions) -> None:
         body["background"] = True
     if opts.no_store:
         if opts.background or opts.previous:
-            raise UsageError("--no-store cannot be combined with --background or --previous: "
-                             "the server keeps nothing to come back to")
+            raise UsageError(
+                "--no-store cannot be combined with --background or --previous: "
+                "the server keeps nothing to come back to"
+            )
         body["store"] = False
     if opts.labels:
         body["labels"] = {**body.get("labels", {}), **parse_labels(opts.labels)}

@@ -84,8 +84,10 @@ class ToolLoop:
         steps = []
         for call, outcome in zip(calls, outcomes, strict=True):
             label = "error" if outcome.is_error else "result"
-            self.note(f"gem: {label} {call.get('name')} ({outcome.seconds:.1f}s) "
-                      f"{_preview(outcome.result)}")
+            self.note(
+                f"gem: {label} {call.get('name')} ({outcome.seconds:.1f}s) "
+                f"{_preview(outcome.result)}"
+            )
             steps.append(result_step(call, outcome))
         return steps
 
@@ -97,12 +99,21 @@ def run_command(argv: list[str], call: dict[str, Any], timeout: float) -> Outcom
     """Run argv (no shell) with the call's arguments as JSON on stdin; never raises."""
     arguments = call.get("arguments")
     stdin = json.dumps(arguments if arguments is not None else {}, ensure_ascii=False)
-    env = {**os.environ, "GEM_FUNCTION_NAME": str(call.get("name") or ""),
-           "GEM_CALL_ID": str(call.get("id") or "")}
+    env = {
+        **os.environ,
+        "GEM_FUNCTION_NAME": str(call.get("name") or ""),
+        "GEM_CALL_ID": str(call.get("id") or ""),
+    }
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env, **NEW_GROUP)
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            **NEW_GROUP,
+        )
     except OSError as exc:
         return Outcome(f"cannot run {argv[0]}: {exc.strerror or exc}", True, 0.0)
     with _RUNNING_LOCK:
@@ -177,23 +188,31 @@ def parse_result(text: str) -> Any:
         return stripped
     if isinstance(value, dict):
         return value
-    if isinstance(value, list) and value and all(
-            isinstance(v, dict) and v.get("type") in CONTENT_TYPES for v in value):
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, dict) and v.get("type") in CONTENT_TYPES for v in value)
+    ):
         return value
     # Numbers, strings and other lists are not result shapes the API takes: send the text.
     return value if isinstance(value, str) else stripped
 
 
 def result_step(call: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
-    step: dict[str, Any] = {"type": "function_result", "call_id": call.get("id"),
-                            "name": call.get("name"), "result": outcome.result}
+    step: dict[str, Any] = {
+        "type": "function_result",
+        "call_id": call.get("id"),
+        "name": call.get("name"),
+        "result": outcome.result,
+    }
     if outcome.is_error:
         step["is_error"] = True
     return step
 
 
-def follow_up(body: dict[str, Any], previous_id: str | None,
-              steps: list[dict[str, Any]]) -> dict[str, Any]:
+def follow_up(
+    body: dict[str, Any], previous_id: str | None, steps: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The next turn: the same body (tools, model, config...) with new input steps."""
     nxt = {k: copy.deepcopy(v) for k, v in body.items() if k not in TURN_FIELDS}
     if previous_id:
@@ -219,4 +238,4 @@ def as_steps(value: Any) -> list[dict[str, Any]]:
 def _preview(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
-    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS - 1] + "…"
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gemini_cli.api.errors import UsageError
-from gemini_cli.config import CONFIG_KEYS, _coerce, load_config_file
+from gemini_cli.settings.config import CONFIG_KEYS, _coerce, load_config_file
 
 ALIAS_PREFIX = "aliases."
 SETTABLE = tuple(sorted(CONFIG_KEYS - {"aliases"}))
@@ -20,10 +20,11 @@ ALIAS_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 def parse_key(key: str, strict: bool = True) -> tuple[str, str | None]:
     """`model` -> ("model", None); `aliases.fast` -> ("aliases", "fast"); unknown -> exit 2."""
     if key.startswith(ALIAS_PREFIX) and len(key) > len(ALIAS_PREFIX):
-        alias = key[len(ALIAS_PREFIX):]
+        alias = key[len(ALIAS_PREFIX) :]
         if strict and not ALIAS_RE.match(alias):
-            raise UsageError(f"alias name {alias!r}: use letters, digits, '_' and '-' only "
-                             "(no dots or spaces)")
+            raise UsageError(
+                f"alias name {alias!r}: use letters, digits, '_' and '-' only (no dots or spaces)"
+            )
         return "aliases", alias
     if key in SETTABLE:
         return key, None
@@ -36,16 +37,26 @@ def validate(key: str, value: str) -> Any:
     if not value.strip():
         raise UsageError(f"{key}: the value is empty (use 'gem config unset {key}' to remove it)")
     name, _ = parse_key(key)
-    bad = next((ch for ch in value if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0
-                or 0xD800 <= ord(ch) <= 0xDFFF), None)
+    bad = next(
+        (
+            ch
+            for ch in value
+            if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or 0xD800 <= ord(ch) <= 0xDFFF
+        ),
+        None,
+    )
     if bad is not None:  # a pasted newline or escape would break the file or every request
-        what = "a character that is not UTF-8" if ord(bad) >= 0xD800 else \
-            f"a control character ({bad.encode('unicode_escape').decode()})"
+        what = (
+            "a character that is not UTF-8"
+            if ord(bad) >= 0xD800
+            else f"a control character ({bad.encode('unicode_escape').decode()})"
+        )
         raise UsageError(f"{key}: the value contains {what}; it was not stored")
     if name == "aliases":
         return value.strip()
     if name == "base_url" and not value.strip().lower().startswith(
-            ("http://", "https://", "emulator:")):
+        ("http://", "https://", "emulator:")
+    ):
         raise UsageError(f"base_url must start with https://, http:// or emulator:, got {value!r}")
     return _coerce(name, value, ORIGIN)
 

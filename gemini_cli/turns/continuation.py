@@ -26,19 +26,21 @@ def hop_body(body: dict[str, Any], hop: Interaction) -> dict[str, Any]:
     return follow
 
 
-def continue_hops(send: Send, body: dict[str, Any], first: Interaction, *,
-                  max_hops: int, note: Note | None = None) -> Interaction:
+def continue_hops(
+    send: Send, body: dict[str, Any], first: Interaction, *, max_hops: int, note: Note | None = None
+) -> Interaction:
     """Follow `requires_continuation` up to `max_hops` times; the hops merged into one."""
     hops = [first]
     while len(hops) <= max_hops and _resumable(hops[-1]):
         hop = hops[-1]
         if note:
-            note(f"gem: {hop.id} stopped at the decode limit; continuing "
-                 f"({len(hops)}/{max_hops})")
+            note(f"gem: {hop.id} stopped at the decode limit; continuing ({len(hops)}/{max_hops})")
         nxt = send(hop_body(body, hop))
         hops.append(nxt)
-        if nxt.status == "requires_continuation" and nxt.continuation_token == \
-                hop.continuation_token:
+        if (
+            nxt.status == "requires_continuation"
+            and nxt.continuation_token == hop.continuation_token
+        ):
             if note:
                 note("gem: the continuation made no progress (same token); stopping")
             break
@@ -100,8 +102,9 @@ def _sum_lists(current: Any, more: list[Any]) -> list[Any]:
         if not isinstance(item, dict):
             out.append(copy.deepcopy(item))
             continue
-        label = ("modality", item.get("modality")) if "modality" in item else ("type",
-                                                                               item.get("type"))
+        label = (
+            ("modality", item.get("modality")) if "modality" in item else ("type", item.get("type"))
+        )
         match = next((o for o in out if isinstance(o, dict) and o.get(label[0]) == label[1]), None)
         if match is None:
             out.append(copy.deepcopy(item))

@@ -39,8 +39,9 @@ _READING: ContextVar[_Reading | None] = ContextVar("gem_reading", default=None)
 
 
 @contextmanager
-def reading(timeout: float | None, monotonic: Callable[[], float] = time.monotonic
-            ) -> Iterator[None]:
+def reading(
+    timeout: float | None, monotonic: Callable[[], float] = time.monotonic
+) -> Iterator[None]:
     """Within this block, every local input read (stdin, pipes, FIFOs, files) ends within
     `timeout` seconds and all of them together hold at most MAX_INPUT_BYTES. Nested blocks
     share the outer one."""
@@ -71,7 +72,8 @@ def _too_large(name: str) -> UsageError:
     return UsageError(
         f"{name} is larger than {MAX_INPUT_MIB} MiB",
         hint="upload it with the Files API and pass its uri with --set/--body (the API takes "
-             "far less inline)")
+        "far less inline)",
+    )
 
 
 def _count(size: int) -> None:
@@ -82,12 +84,17 @@ def _count(size: int) -> None:
     if current.used > MAX_INPUT_BYTES:
         raise UsageError(
             f"the local inputs are larger than {MAX_INPUT_MIB} MiB in total",
-            hint="upload big files with the Files API and pass their uri with --set/--body")
+            hint="upload big files with the Files API and pass their uri with --set/--body",
+        )
 
 
-def read_stdin(stdin: Any, is_tty: bool, timeout: float | None = None,
-               monotonic: Callable[[], float] = time.monotonic,
-               wait: Callable[..., Any] = select.select) -> bytes | None:
+def read_stdin(
+    stdin: Any,
+    is_tty: bool,
+    timeout: float | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    wait: Callable[..., Any] = select.select,
+) -> bytes | None:
     """All of stdin when it is a pipe or file; None for a TTY or a closed stdin.
 
     A pipe, FIFO or socket is read within `timeout` seconds (the --timeout setting; by
@@ -115,9 +122,14 @@ def read_stdin(stdin: Any, is_tty: bool, timeout: float | None = None,
     return data or None
 
 
-def read_stdin_line(stdin: Any, timeout: float | None, what: str,
-                    monotonic: Callable[[], float] = time.monotonic,
-                    wait: Callable[..., Any] = select.select, limit: int = 1 << 16) -> str | None:
+def read_stdin_line(
+    stdin: Any,
+    timeout: float | None,
+    what: str,
+    monotonic: Callable[[], float] = time.monotonic,
+    wait: Callable[..., Any] = select.select,
+    limit: int = 1 << 16,
+) -> str | None:
     """The first non-empty line of stdin, stripped (None when there is none), read within
     `timeout` seconds like read_stdin; it must be UTF-8 and at most `limit` bytes long.
     Reading stops at that line (a writer may keep stdin open after it)."""
@@ -165,9 +177,16 @@ def _waitable_fd(source: Any) -> int | None:
     return fd if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) else None
 
 
-def _read_with_deadline(fd: int, timeout: float | None, monotonic: Callable[[], float],
-                        wait: Callable[..., Any], name: str = "stdin", *, line: bool = False,
-                        limit: int | None = None) -> bytes:
+def _read_with_deadline(
+    fd: int,
+    timeout: float | None,
+    monotonic: Callable[[], float],
+    wait: Callable[..., Any],
+    name: str = "stdin",
+    *,
+    line: bool = False,
+    limit: int | None = None,
+) -> bytes:
     """Read `fd` to its end (or, with `line`, to its first non-empty line) within `timeout`
     seconds (None: no deadline); more than `limit` bytes is exit 2."""
     end = None if timeout is None else monotonic() + timeout
@@ -203,20 +222,31 @@ def _deadline_passed(name: str, timeout: float, some: bool) -> UsageError:
     shown = f"{round(timeout, 1):g}s"
     if name == "stdin":
         if not some:
-            return UsageError(f"stdin stayed open without data for {shown}",
-                              hint="use --no-stdin, or '< /dev/null' (--timeout sets the wait)")
-        return UsageError(f"stdin did not end within {shown} (--timeout)",
-                          hint="close stdin when the input is complete, or raise --timeout")
+            return UsageError(
+                f"stdin stayed open without data for {shown}",
+                hint="use --no-stdin, or '< /dev/null' (--timeout sets the wait)",
+            )
+        return UsageError(
+            f"stdin did not end within {shown} (--timeout)",
+            hint="close stdin when the input is complete, or raise --timeout",
+        )
     if not some:
-        return UsageError(f"{name}: no data arrived within {shown} (a pipe or FIFO that nobody "
-                          "writes to?)", hint="--timeout sets the wait")
-    return UsageError(f"{name}: the pipe did not end within {shown} (--timeout)",
-                      hint="close it when the input is complete, or raise --timeout")
+        return UsageError(
+            f"{name}: no data arrived within {shown} (a pipe or FIFO that nobody writes to?)",
+            hint="--timeout sets the wait",
+        )
+    return UsageError(
+        f"{name}: the pipe did not end within {shown} (--timeout)",
+        hint="close it when the input is complete, or raise --timeout",
+    )
 
 
-def read_attachment(path: Path, timeout: float | None = None,
-                    monotonic: Callable[[], float] = time.monotonic,
-                    wait: Callable[..., Any] = select.select) -> bytes:
+def read_attachment(
+    path: Path,
+    timeout: float | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    wait: Callable[..., Any] = select.select,
+) -> bytes:
     """A local file's bytes, at most MAX_INPUT_BYTES. A pipe, FIFO or device (`<(cmd)`,
     mkfifo) is opened without blocking and read within `timeout` (by default what is left of
     the current `reading` block), like stdin."""
@@ -230,11 +260,13 @@ def read_attachment(path: Path, timeout: float | None = None,
             with path.open("rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1)
         else:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-                         | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(
+                path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+            )
             try:
-                data = _read_with_deadline(fd, _read_timeout(timeout), _monotonic(monotonic),
-                                           wait, str(path))
+                data = _read_with_deadline(
+                    fd, _read_timeout(timeout), _monotonic(monotonic), wait, str(path)
+                )
             finally:
                 os.close(fd)
     except FileNotFoundError as exc:

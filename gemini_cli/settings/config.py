@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gemini_cli.api.errors import AuthError, UsageError
-from gemini_cli.state import config_path
+from gemini_cli.settings.paths import config_path
 
 DEFAULT_MODEL = "gemini-3-flash-preview"
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
@@ -24,8 +24,15 @@ FORMATS = ("text", "json", "yaml", "id", "ndjson", "paths")
 # A path segment (or a few: `v1beta1/projects/P/locations/L`), never `..` or an empty segment.
 API_VERSION_RE = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
 CONFIG_KEYS = {
-    "model", "base_url", "api_version", "api_key", "api_key_command", "timeout",
-    "max_retries", "aliases", "format",
+    "model",
+    "base_url",
+    "api_version",
+    "api_key",
+    "api_key_command",
+    "timeout",
+    "max_retries",
+    "aliases",
+    "format",
 }
 
 # Environment variables per setting, first match wins.
@@ -105,8 +112,9 @@ def env_value(names: tuple[str, ...]) -> str | None:
     return None
 
 
-def resolve_api_key(file_values: dict[str, Any],
-                    timeout: float | None = None) -> tuple[str | None, str]:
+def resolve_api_key(
+    file_values: dict[str, Any], timeout: float | None = None
+) -> tuple[str | None, str]:
     for name in ("GOOGLE_API_KEY", "GEMINI_API_KEY"):
         value = os.environ.get(name, "").strip()
         if value:
@@ -134,8 +142,12 @@ def run_key_command(command: str, timeout: float | None = None) -> str:
     shown = shlex.quote(command)
     try:
         proc = subprocess.Popen(
-            command, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=os.name == "posix",
+            command,
+            shell=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=os.name == "posix",
         )
     except OSError as exc:
         raise AuthError(f"api_key_command {shown} could not start: {exc.strerror}") from exc
@@ -183,8 +195,10 @@ def load_config_file(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise UsageError(f"cannot read config file {path}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
-        raise UsageError(f"broken config file {path}: not UTF-8 text (byte "
-                         f"0x{exc.object[exc.start]:02x} at offset {exc.start})") from exc
+        raise UsageError(
+            f"broken config file {path}: not UTF-8 text (byte "
+            f"0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        ) from exc
     import yaml
 
     try:
@@ -230,15 +244,16 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
         raise UsageError(f"{key} from {origin} must be a string, got {value!r}")
     value = value.strip()
     if key == "api_version" and not API_VERSION_RE.match(value):
-        raise UsageError(f"api_version from {origin} must be a path segment such as v1, v1beta "
-                         f"or v1beta1/projects/P/locations/L, got {value!r}")
+        raise UsageError(
+            f"api_version from {origin} must be a path segment such as v1, v1beta "
+            f"or v1beta1/projects/P/locations/L, got {value!r}"
+        )
     if key == "base_url":
         from gemini_cli.api.wire import check_base_url
 
         check_base_url(value, origin)
     if key == "format" and value not in FORMATS:
-        raise UsageError(f"format from {origin} must be one of {', '.join(FORMATS)}, "
-                         f"got {value!r}")
+        raise UsageError(f"format from {origin} must be one of {', '.join(FORMATS)}, got {value!r}")
     return value
 
 
@@ -272,8 +287,10 @@ def warn_if_readable(path: Path, warn: Any) -> None:
     except OSError:
         return
     if mode & 0o044:
-        warn(f"{path} holds api_key and is readable by others (mode {mode:04o}); "
-             f"fix it with: chmod 600 {path}")
+        warn(
+            f"{path} holds api_key and is readable by others (mode {mode:04o}); "
+            f"fix it with: chmod 600 {path}"
+        )
 
 
 def _pick(key: str, flag: Any, file_values: dict[str, Any], path: Path) -> tuple[Any, str]:

@@ -8,12 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from gemini_cli.api.errors import UsageError
-from gemini_cli.inputs import MAX_DEPTH, check_json_value, parse_document
-from gemini_cli.localread import read_attachment
+from gemini_cli.request.inputs import MAX_DEPTH, check_json_value, parse_document
+from gemini_cli.request.localread import read_attachment
 
 SCALARS = {
-    "str": "string", "string": "string", "int": "integer", "integer": "integer",
-    "float": "number", "number": "number", "bool": "boolean", "boolean": "boolean",
+    "str": "string",
+    "string": "string",
+    "int": "integer",
+    "integer": "integer",
+    "float": "number",
+    "number": "number",
+    "bool": "boolean",
+    "boolean": "boolean",
     "any": None,
 }
 MODALITIES = ("text", "image", "audio", "video", "document")
@@ -60,8 +66,10 @@ def compact_schema(spec: str) -> dict[str, Any]:
     for part in _split_top_level(spec):
         match = _FIELD_RE.match(part.strip())
         if not match:
-            raise UsageError(f"--schema: cannot read {part.strip()!r}",
-                             hint="write 'name str, age int', or give a JSON Schema or a file")
+            raise UsageError(
+                f"--schema: cannot read {part.strip()!r}",
+                hint="write 'name str, age int', or give a JSON Schema or a file",
+            )
         name, optional, type_text = match.groups()
         if name in properties:
             raise UsageError(f"--schema: duplicate field {name!r}")
@@ -113,8 +121,9 @@ def format_entries(spec: str) -> list[dict[str, Any]]:
         return [{"type": spec.strip()}]
     value = load_value(spec, "--response-format")
     if value is None:
-        raise UsageError(f"--response-format {spec!r}: not a file, JSON, or one of "
-                         f"{', '.join(MODALITIES)}")
+        raise UsageError(
+            f"--response-format {spec!r}: not a file, JSON, or one of {', '.join(MODALITIES)}"
+        )
     entries = value if isinstance(value, list) else [value]
     if not entries or not all(isinstance(e, dict) for e in entries):
         raise UsageError("--response-format: expected an object or a list of objects")
@@ -136,5 +145,9 @@ def response_format(schema: str | None, formats: list[str], existing: Any = None
 def wants_json(value: Any) -> bool:
     """Whether a response_format asks for JSON text (so the text output must be JSON)."""
     entries = value if isinstance(value, list) else [value]
-    return any(isinstance(e, dict) and e.get("type", "text") == "text"
-               and e.get("mime_type") == "application/json" for e in entries)
+    return any(
+        isinstance(e, dict)
+        and e.get("type", "text") == "text"
+        and e.get("mime_type") == "application/json"
+        for e in entries
+    )

@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gemini_cli.api.errors import UsageError
-from gemini_cli.inputs import parse_document
-from gemini_cli.localread import read_attachment
+from gemini_cli.request.inputs import parse_document
+from gemini_cli.request.localread import read_attachment
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$")
 MCP_KEYS = ("name", "header", "tool")
@@ -43,8 +43,9 @@ def load_tool_file(spec: str) -> list[dict[str, Any]]:
         raise UsageError(f"{spec}: not a JSON or YAML tool file (it looks binary)")
     data = parse_document(raw.decode("utf-8", "replace"), spec, "tool declarations")
     if not isinstance(data, (dict, list)):
-        raise UsageError(f"{spec}: not a JSON or YAML tool file (expected a tool object or a "
-                         "list of them)")
+        raise UsageError(
+            f"{spec}: not a JSON or YAML tool file (expected a tool object or a list of them)"
+        )
     entries = data if isinstance(data, list) else [data]
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("type", "function"), str):
@@ -93,13 +94,23 @@ def command_argv(command: Any, where: str) -> list[str]:
 # -- built-in shortcuts -------------------------------------------------------------------------
 
 
-def builtin_tools(*, search: bool = False, code_exec: bool = False, url_context: bool = False,
-                  maps: bool = False, file_search: list[str] | None = None,
-                  mcp: list[str] | None = None) -> list[dict[str, Any]]:
+def builtin_tools(
+    *,
+    search: bool = False,
+    code_exec: bool = False,
+    url_context: bool = False,
+    maps: bool = False,
+    file_search: list[str] | None = None,
+    mcp: list[str] | None = None,
+) -> list[dict[str, Any]]:
     """The tool objects the shortcut flags stand for, in a stable order."""
     tools: list[dict[str, Any]] = []
-    for enabled, kind in ((search, "google_search"), (code_exec, "code_execution"),
-                          (url_context, "url_context"), (maps, "google_maps")):
+    for enabled, kind in (
+        (search, "google_search"),
+        (code_exec, "code_execution"),
+        (url_context, "url_context"),
+        (maps, "google_maps"),
+    ):
         if enabled:
             tools.append({"type": kind})
     if file_search:
@@ -153,8 +164,9 @@ def _mcp_segments(spec: str) -> list[tuple[str, str]]:
             prev_key, prev_value = segments[-1]
             segments[-1] = (prev_key, prev_value + "," + piece)
         else:
-            raise UsageError(f"--mcp {spec!r}: unknown option {piece.strip()!r} "
-                             f"(use name=, header= or tool=)")
+            raise UsageError(
+                f"--mcp {spec!r}: unknown option {piece.strip()!r} (use name=, header= or tool=)"
+            )
     return segments
 
 
@@ -191,8 +203,10 @@ def add_functions(toolset: ToolSet, functions: list[str], schemas: list[str]) ->
     for spec in functions:
         name, command = parse_assignment(spec, "--function", "COMMAND")
         if name in toolset.commands:
-            raise UsageError(f"duplicate function {name}: it already has a command (from "
-                             "another --function or a tool file's 'command:')")
+            raise UsageError(
+                f"duplicate function {name}: it already has a command (from "
+                "another --function or a tool file's 'command:')"
+            )
         toolset.commands[name] = command_argv(command, f"--function {name}")
         if name not in declared:
             declared[name] = {"type": "function", "name": name}
@@ -200,8 +214,10 @@ def add_functions(toolset: ToolSet, functions: list[str], schemas: list[str]) ->
     for spec in schemas:
         name, path = parse_assignment(spec, "--function-schema", "FILE")
         if name not in declared:
-            raise UsageError(f"--function-schema {name}: no function {name} is declared",
-                             hint=f"add --function '{name}=COMMAND'")
+            raise UsageError(
+                f"--function-schema {name}: no function {name} is declared",
+                hint=f"add --function '{name}=COMMAND'",
+            )
         declared[name].update(load_function_schema(path))
 
 
@@ -215,6 +231,7 @@ def check_commands(commands: dict[str, list[str]]) -> None:
             if path.is_dir():
                 raise UsageError(f"function {name}: {argv[0]} is a directory, not a command")
             if path.exists():
-                raise UsageError(f"function {name}: {argv[0]} is not executable",
-                                 hint=f"chmod +x {argv[0]}")
+                raise UsageError(
+                    f"function {name}: {argv[0]} is not executable", hint=f"chmod +x {argv[0]}"
+                )
         raise UsageError(f"function {name}: command not found: {argv[0]}")

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gemini_cli import mime
 from gemini_cli.api.errors import InteractionError, UsageError
+from gemini_cli.request import mime
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]*|[A-Za-z0-9_-]*)={0,2}")
@@ -48,8 +48,10 @@ def decode(block: dict[str, Any], interaction_id: str) -> bytes:
             return base64.urlsafe_b64decode(data)
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise InteractionError(f"a {block.get('type')} block of {interaction_id} is not valid "
-                               f"base64: {exc}", interaction_id=interaction_id) from exc
+        raise InteractionError(
+            f"a {block.get('type')} block of {interaction_id} is not valid base64: {exc}",
+            interaction_id=interaction_id,
+        ) from exc
 
 
 def check_targets(save: Path | None, output: str | None) -> None:
@@ -85,17 +87,23 @@ def _check_folder(folder: Path, flag: str) -> None:
 def write_failed(path: Path, exc: OSError, interaction_id: str) -> InteractionError:
     """Saving failed after the interaction was created: say where it is (exit 1)."""
     return InteractionError(
-        f"could not write {path}: {exc.strerror or exc}; interaction {interaction_id} was "
-        "created", interaction_id=interaction_id,
-        hint=f"fetch its output with: gem get {interaction_id} --json")
+        f"could not write {path}: {exc.strerror or exc}; interaction {interaction_id} was created",
+        interaction_id=interaction_id,
+        hint=f"fetch its output with: gem get {interaction_id} --json",
+    )
 
 
 def _write_new(directory: Path, name: str, data: bytes) -> Path:
     """Create a new file (never through a symlink, never over an existing file): `name`, else
     `stem-1.ext`, `stem-2.ext`, ..."""
     stem, dot, ext = name.rpartition(".")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(
-        os, "O_BINARY", 0)
+    flags = (
+        os.O_WRONLY
+        | os.O_CREAT
+        | os.O_EXCL
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
     for n in range(1000):
         path = directory / (name if n == 0 else f"{stem}-{n}{dot}{ext}")
         try:
@@ -108,8 +116,9 @@ def _write_new(directory: Path, name: str, data: bytes) -> Path:
     raise FileExistsError(errno.EEXIST, "too many files of that name", str(directory / name))
 
 
-def save_all(media: list[tuple[int, int, dict[str, Any]]], interaction_id: str,
-             directory: Path) -> list[Saved]:
+def save_all(
+    media: list[tuple[int, int, dict[str, Any]]], interaction_id: str, directory: Path
+) -> list[Saved]:
     """Write every inline block into `directory` as new files (an existing name or a symlink
     there gets a `-1`, `-2`... suffix); blocks given by `uri` are only reported."""
     results = []
@@ -128,26 +137,35 @@ def save_all(media: list[tuple[int, int, dict[str, Any]]], interaction_id: str,
     return results
 
 
-def save_one(media: list[tuple[int, int, dict[str, Any]]], interaction_id: str,
-             target: Path) -> Saved:
+def save_one(
+    media: list[tuple[int, int, dict[str, Any]]], interaction_id: str, target: Path
+) -> Saved:
     """`-o FILE`: exactly one media block; exit 1 when there is none or several, or when it is
     held by the server (`uri`, not downloaded). FILE is overwritten, as `> FILE` would."""
     if len(media) > 1:
         raise InteractionError(
             f"interaction {interaction_id} returned {len(media)} media blocks; -o takes one",
-            interaction_id=interaction_id, hint="use --save DIR to keep them all")
+            interaction_id=interaction_id,
+            hint="use --save DIR to keep them all",
+        )
     if not media:
-        raise InteractionError(f"no media block in the output of {interaction_id} to write to "
-                               f"{target}", interaction_id=interaction_id)
+        raise InteractionError(
+            f"no media block in the output of {interaction_id} to write to {target}",
+            interaction_id=interaction_id,
+        )
     step, index, block = media[0]
     if not block.get("data"):
         uri = block.get("uri")
         if uri:
             raise InteractionError(
                 f"the media block of {interaction_id} is at {uri}; it was not downloaded to "
-                f"{target}", interaction_id=interaction_id)
-        raise InteractionError(f"the media block of {interaction_id} holds no data to write to "
-                               f"{target}", interaction_id=interaction_id)
+                f"{target}",
+                interaction_id=interaction_id,
+            )
+        raise InteractionError(
+            f"the media block of {interaction_id} holds no data to write to {target}",
+            interaction_id=interaction_id,
+        )
     data = decode(block, interaction_id)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Foundations shared by every layer: exit codes, errors, statuses, env flags, terminal I/O."""

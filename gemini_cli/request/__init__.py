@@ -1,0 +1,1 @@
+"""Building a request: local input, mime types, blocks, the body, response formats, tools."""

@@ -1,0 +1,1 @@
+"""Settings: the config file, environment, XDG paths and local state."""

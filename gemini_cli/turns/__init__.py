@@ -1,0 +1,1 @@
+"""What happens between requests: local tool rounds, continuation hops, saving media."""
