@@ -2,31 +2,35 @@
 
 Usage: python benchmarks/startup.py [--runs 15] [--check] [--no-bytecode]
 
-Runs `python -m gemini_cli --version`, `--help` and `create --dry-run "hi"` (stdin from
-/dev/null, a throw-away HOME, no network) with the interpreter running this script, and prints
-median wall times next to `python -c pass`. Then lists which heavy third-party modules each path
-imports, and the slowest imports of each path (from `python -X importtime`). With --check the
-exit status is 1 when a path imports something it must not:
-  --version  nothing of typer (nor anything heavy)
-  --dry-run  no httpx, pydantic or rich
+Runs each path below with the interpreter running this script (stdin from /dev/null, stdout to
+/dev/null, a throw-away HOME), interleaved with `python -c pass` round by round, and prints the
+median wall and CPU time of each as a ratio to the bare interpreter measured in the same run.
+The one-shot `create` goes to benchmarks/bench_server.py on a loopback port; the `floor` rows
+import only Typer (and httpx): what a path that parses (and sends) cannot go below. Then lists
+which heavy modules each path imports, and the slowest imports of each (`python -X importtime`).
+With --check the exit status is 1 when a path imports something it must not (FORBIDDEN).
+Goals (issue 11, judged on CPU time, which a busy machine disturbs least): --version ~1.5x,
+--help and --dry-run <= 5x, one-shot create <= 10x.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from measure import Sample, bench_server, environment, gem_argv, median_of, run_child
 
 PATHS: dict[str, list[str]] = {
     "gem --version": ["--version"],
     "gem --help": ["--help"],
-    'gem create --dry-run "hi"': ["create", "--dry-run", "hi"],
+    "gem create --dry-run": ["create", "--no-stdin", "--dry-run", "hi"],
+    "gem create (loopback)": ["create", "--no-stdin", "hi"],
+    "gem create (+history)": ["create", "--no-stdin", "hi"],
 }
+WITH_HISTORY = {"gem create (+history)"}
 HEAVY = (
     "typer",
     "click",
@@ -40,13 +44,21 @@ HEAVY = (
     "yaml",
     "ssl",
     "certifi",
+    "sqlite3",
     "email",
+    "gemini_cli.turns.toolrun",
 )
+# Modules (and their submodules) a path must not import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "gem --version": ("typer", "click", "rich", "httpx", "pydantic", "yaml"),
-    'gem create --dry-run "hi"': ("httpx", "pydantic", "rich"),
+    "gem --help": ("rich", "httpx", "pydantic", "yaml"),
+    "gem create --dry-run": ("httpx", "pydantic", "rich", "yaml"),
+    # stdout is a pipe: nothing to colour; a plain create runs no local tools
+    "gem create (loopback)": ("pydantic", "rich", "yaml", "gemini_cli.turns.toolrun"),
 }
-# Runs gem's entry point in-process and reports which top-level modules got imported.
+GOALS = {"gem --version": 2.0, "gem --help": 5.0, "gem create --dry-run": 5.0}
+GOALS["gem create (loopback)"] = 10.0
+# Runs gem's entry point in-process and reports every module that got imported.
 PROBE = """
 import contextlib, io, json, sys
 from gemini_cli.cli.main import main
@@ -55,48 +67,19 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
         main(sys.argv[1:])
     except SystemExit:
         pass
-print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))
+print(json.dumps(sorted(sys.modules)))
 """
 
 
-def environment(home: str, bytecode: bool) -> dict[str, str]:
-    """A throw-away HOME; with `bytecode`, .pyc files cached under it (as an installed package
-    has them) even when PYTHONDONTWRITEBYTECODE is set, without writing into the source tree."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("GEM_", "GOOGLE_", "GEMINI_", "PYTHONDONTWRITEBYTECODE"))
-    }
-    env.update(
-        HOME=home,
-        XDG_CONFIG_HOME=f"{home}/.config",
-        XDG_STATE_HOME=f"{home}/.state",
-        GEMINI_API_KEY="benchmark-key",
-    )
-    if bytecode:
-        env["PYTHONPYCACHEPREFIX"] = f"{home}/pycache"
-    else:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
+def path_env(env: dict[str, str], label: str, port: int) -> dict[str, str]:
+    env = {**env, "GEM_BASE_URL": f"http://127.0.0.1:{port}"}
+    if label not in WITH_HISTORY:
+        env["GEM_NO_LOG"] = "1"
     return env
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        cwd=env["HOME"],
-        check=False,
-    )
-    return (time.perf_counter() - start) * 1000
-
-
-def median_ms(argv: list[str], env: dict[str, str], runs: int) -> float:
-    timed(argv, env)  # warm the OS file cache and .pyc files
-    return statistics.median(timed(argv, env) for _ in range(runs))
+def imports(modules: set[str], name: str) -> bool:
+    return any(m == name or m.startswith(name + ".") for m in modules)
 
 
 def imported(args: list[str], env: dict[str, str]) -> set[str]:
@@ -135,6 +118,61 @@ def slowest_imports(args: list[str], env: dict[str, str], top: int = 6) -> list[
     return sorted(((us, name) for name, us in totals.items()), reverse=True)[:top]
 
 
+# What gem cannot go below: the libraries it parses and sends with, imported and nothing else.
+FLOORS = {
+    "floor: import typer": "import typer",
+    "floor: + httpx, httpcore": "import typer, httpx, httpcore",
+}
+
+
+def measure(env: dict[str, str], port: int, runs: int) -> dict[str, Sample]:
+    """Medians of interleaved rounds (a slow moment of the machine hits every command alike);
+    the first round warms the file cache and the .pyc files and is not counted."""
+    argvs = {"python -c pass": ([sys.executable, "-c", "pass"], env)}
+    for label, code in FLOORS.items():
+        argvs[label] = ([sys.executable, "-c", code], env)
+    for label, args in PATHS.items():
+        argvs[label] = ([*gem_argv(), *args], path_env(env, label, port))
+    samples: dict[str, list[Sample]] = {label: [] for label in argvs}
+    for round_ in range(runs + 1):
+        for label, (argv, child_env) in argvs.items():
+            sample = run_child(argv, child_env, limit=60)
+            if round_:
+                samples[label].append(sample)
+    return {label: median_of(got) for label, got in samples.items()}
+
+
+def report_times(results: dict[str, Sample]) -> None:
+    bare = results["python -c pass"]
+    print(f"{'command':<24} {'wall ms':>8} {'x python':>9} {'cpu ms':>8} {'x python':>9}  goal")
+    for label, got in results.items():
+        goal = GOALS.get(label)
+        verdict = ""
+        if goal is not None:
+            verdict = f"<= {goal:g}x " + ("ok" if got.cpu / bare.cpu <= goal else "MISSED")
+        print(
+            f"{label:<24} {got.wall * 1000:8.1f} {got.wall / bare.wall:9.2f} "
+            f"{got.cpu * 1000:8.1f} {got.cpu / bare.cpu:9.2f}  {verdict}"
+        )
+
+
+def report_imports(env: dict[str, str], port: int) -> bool:
+    failed = False
+    print("\nheavy modules imported on each path:")
+    for label, args in PATHS.items():
+        mods = imported(args, path_env(env, label, port))
+        heavy = [m for m in HEAVY if imports(mods, m)]
+        bad = [m for m in FORBIDDEN.get(label, ()) if imports(mods, m)]
+        failed |= bool(bad)
+        verdict = f"  FORBIDDEN: {', '.join(bad)}" if bad else ""
+        print(f"  {label:<24} {', '.join(heavy) or '(none)'}{verdict}")
+    print("\nimport time of gem's command tree and heavy packages (cumulative ms):")
+    for label, args in PATHS.items():
+        top = slowest_imports(args, path_env(env, label, port))
+        print(f"  {label:<24} {', '.join(f'{name} {us / 1000:.0f}' for us, name in top)}")
+    return failed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -147,29 +185,12 @@ def main() -> int:
         help="compile every module from source on each run (no .pyc cache)",
     )
     opts = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
+    with tempfile.TemporaryDirectory() as home, bench_server() as port:
         env = environment(home, bytecode=not opts.no_bytecode)
-        bare = median_ms([sys.executable, "-c", "pass"], env, opts.runs)
         cache = "without" if opts.no_bytecode else "with"
         print(f"python {sys.version.split()[0]}, {cache} .pyc cache, median of {opts.runs} runs\n")
-        print(f"{'command':<28} {'ms':>8} {'x python':>9} {'+ms':>8}")
-        print(f"{'python -c pass':<28} {bare:8.1f} {1.0:9.2f} {0.0:8.1f}")
-        for label, args in PATHS.items():
-            ms = median_ms([sys.executable, "-m", "gemini_cli", *args], env, opts.runs)
-            print(f"{label:<28} {ms:8.1f} {ms / bare:9.2f} {ms - bare:8.1f}")
-        failed = False
-        print("\nheavy modules imported on each path:")
-        for label, args in PATHS.items():
-            mods = imported(args, env)
-            heavy = [m for m in HEAVY if m in mods]
-            bad = [m for m in FORBIDDEN.get(label, ()) if m in mods]
-            failed |= bool(bad)
-            verdict = f"  FORBIDDEN: {', '.join(bad)}" if bad else ""
-            print(f"  {label:<28} {', '.join(heavy) or '(none)'}{verdict}")
-        print("\nimport time of gem's command tree and heavy packages (cumulative ms):")
-        for label, args in PATHS.items():
-            top = ", ".join(f"{name} {us / 1000:.0f}" for us, name in slowest_imports(args, env))
-            print(f"  {label:<28} {top or '(none)'}")
+        report_times(measure(env, port, opts.runs))
+        failed = report_imports(env, port)
     return 1 if failed and opts.check else 0
 
 

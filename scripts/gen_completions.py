@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from typer._completion_shared import get_completion_script
+from gemini_cli.cli.typer_compat import completion_script
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "completions"
@@ -16,7 +16,7 @@ FILES = {"bash": "gem.bash", "zsh": "_gem", "fish": "gem.fish"}
 
 def render(shell: str) -> str:
     """The completion script for one shell, exactly as `gem --show-completion` prints it."""
-    script = get_completion_script(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell)
+    script = completion_script(PROG_NAME, COMPLETE_VAR, shell)
     return script + "\n"
 
 

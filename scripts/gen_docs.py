@@ -46,12 +46,10 @@ def help_text(app, path: tuple[str, ...]) -> str:
 
 def render() -> str:
     """The whole document, freshly generated from the app."""
-    import typer
-
-    from gemini_cli.cli.app import app
+    from gemini_cli.cli.app import app, command_tree
 
     sections = [HEADER]
-    for path in command_paths(typer.main.get_command(app)):
+    for path in command_paths(command_tree()):
         title = " ".join(("gem", *path))
         sections.append(f"## {title}\n\n```text\n{help_text(app, path)}\n```\n")
     return "\n".join(sections)

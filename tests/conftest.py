@@ -8,14 +8,17 @@ history never leak in. The fake clock makes backoff and deadlines instant and ob
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+import respx
 from typer.testing import CliRunner, Result
 
 from gemini_cli.api.retry import Clock
+from tests.helpers import API_ROOT
+from tests.scripted_server import ScriptedServer
 
 TEST_KEY = "test-key-123"
 ISOLATED_PREFIXES = ("GEM_", "GOOGLE_", "GEMINI_")
@@ -124,3 +127,21 @@ def invoke(runner: CliRunner, fake_clock: FakeClock) -> Invoke:
         return runner.invoke(app, argv, input=input, obj=obj, env=env, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def scripted_server() -> Iterator[ScriptedServer]:
+    """A scriptable HTTP server on 127.0.0.1 (tests/scripted_server.py); stopped afterwards."""
+    server = ScriptedServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def api() -> Iterator[respx.MockRouter]:
+    """The API as a respx router: routes are relative to API_ROOT (.../v1); nothing leaves the
+    process, and a request no route matches fails the test."""
+    with respx.mock(base_url=API_ROOT, assert_all_called=False) as router:
+        yield router

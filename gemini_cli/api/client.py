@@ -3,34 +3,34 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from gemini_cli.api.errors import (
-    GemError,
-    NetworkError,
-    TimeoutError_,
-    UsageError,
-    error_from_response,
-)
+from gemini_cli.api.bounded import WallClock, guarded, read_capped, response_text
+from gemini_cli.api.deadline import Deadline
+from gemini_cli.api.errors import NetworkError, TimeoutError_, error_from_response
 from gemini_cli.api.models import Interaction
-from gemini_cli.api.retry import Clock, Deadline, RetryPolicy, is_retryable_status
+from gemini_cli.api.retry import Clock, RetryPolicy, is_retryable_status
+from gemini_cli.api.tracing import redact, request_trace, response_trace
 from gemini_cli.api.wire import (
     CONNECT_TIMEOUT,
     DEFAULT_BASE_URL,
     build_url,
     check_api_key,
+    check_server_id,
     check_transport_security,
+    check_user_id,
     request_headers,
+    uses_env_proxy,
 )
+from gemini_cli.core.errors import GemError, UsageError
+from gemini_cli.core.limits import RESPONSE_BYTES, limit
 
 Trace = Callable[[str], None]
-# Shorter keys are not replaced in free text: "k" would turn every k into <redacted>.
-REDACT_MIN_CHARS = 8
 
 
 class InteractionsClient:
@@ -48,6 +48,7 @@ class InteractionsClient:
         transport: httpx.BaseTransport | None = None,
         extra_headers: dict[str, str] | None = None,
         trace: Trace | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         if transport is None:
             check_transport_security(base_url)
@@ -61,7 +62,14 @@ class InteractionsClient:
         self.retry = RetryPolicy(max_retries=max(0, max_retries), clock=self.clock)
         self.extra_headers = extra_headers or {}
         self.trace = trace
-        self._http = httpx.Client(transport=transport, trust_env=True, follow_redirects=False)
+        self.max_response_bytes = max_response_bytes or limit(RESPONSE_BYTES)
+        self.wall = WallClock(self.clock)
+        # No proxy from the environment for plain http:// (loopback only): it would see the key.
+        self._http = httpx.Client(
+            transport=transport or plain_http_transport(base_url),
+            trust_env=uses_env_proxy(base_url),
+            follow_redirects=False,
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -93,6 +101,12 @@ class InteractionsClient:
         resp = self._send("DELETE", self.url(interaction_id), ident=interaction_id)
         return resp.text
 
+    def request(self, method: str, url: str, **options: Any) -> httpx.Response:
+        """Any other call to this API (the Files API: api/files.py), with the same retries,
+        deadline, tracing and error mapping. Options are `_send`'s; a header given as None is
+        left out (the key, on an upload session's URL)."""
+        return self._send(method, url, **options)
+
     # -- streams -----------------------------------------------------------------------
 
     @contextmanager
@@ -115,14 +129,18 @@ class InteractionsClient:
     # -- plumbing ----------------------------------------------------------------------
 
     def url(self, *parts: str) -> str:
+        if parts:
+            check_user_id(parts[0])  # `..` would climb the path: never sent
         return build_url(self.base_url, self.api_version, *parts)
 
     def _headers(self, stream: bool = False) -> dict[str, str]:
         return {**request_headers(self.api_key, stream), **self.extra_headers}
 
     def _interaction(self, resp: httpx.Response, ident: str | None = None) -> Interaction:
+        text = response_text(resp)
+        resp._content = b""  # the text is what is kept: a big answer is not held twice
         try:
-            return Interaction.from_json(resp.text)
+            interaction = Interaction.from_json(text)
         except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
             why = "nested too deeply" if isinstance(exc, RecursionError) else exc
             raise NetworkError(
@@ -130,6 +148,8 @@ class InteractionsClient:
                 http_status=resp.status_code,
                 interaction_id=ident,
             ) from exc
+        check_server_id(interaction.id, ident)
+        return interaction
 
     def _send(
         self,
@@ -140,9 +160,15 @@ class InteractionsClient:
         json_body: Any = None,
         idempotent: bool = True,
         ident: str | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str | None] | None = None,
+        deadline: Deadline | None = None,
     ) -> httpx.Response:
-        deadline = Deadline(self.timeout, self.clock)
-        content = json.dumps(json_body).encode() if json_body is not None else None
+        deadline = deadline or Deadline(self.timeout, self.clock)
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+        merged = {**self._headers(), **(headers or {})}
+        sent = {name: value for name, value in merged.items() if value is not None}
 
         def attempt() -> httpx.Response:
             request = self._http.build_request(
@@ -150,10 +176,12 @@ class InteractionsClient:
                 url,
                 params=params,
                 content=content,
-                headers=self._headers(),
+                headers=sent,
                 timeout=self._timeout(deadline.remaining()),
             )
-            return self._send_once(request, deadline)
+            return guarded(
+                self.wall, deadline, ident, lambda: self._send_once(request, deadline, ident)
+            )
 
         return self._with_retries(attempt, deadline, idempotent, ident)
 
@@ -188,13 +216,24 @@ class InteractionsClient:
                 timeout=httpx.Timeout(first, connect=min(CONNECT_TIMEOUT, first)),
             )
             self._trace_request(request)
-            resp = self._http.send(request, stream=True)
+            self.wall.install(request)
+            # The watchdog bounds the wait for the headers (a trickle outlives read timeouts).
+            resp = guarded(
+                self.wall, deadline, ident, lambda: self._http.send(request, stream=True)
+            )
             # httpcore reads the body's timeout from this same dict when the body is iterated.
             request.extensions["timeout"] = reading.as_dict()
             self._trace_response(resp, body=False)
             if not resp.is_success:
-                resp.read()  # the error body, for the message
-                resp.close()
+                try:  # the error body, for the message
+                    resp._content = guarded(
+                        self.wall,
+                        deadline,
+                        ident,
+                        lambda: read_capped(resp, self.max_response_bytes, deadline, ident),
+                    )
+                finally:
+                    resp.close()
             return resp
 
         resp = self._with_retries(attempt, deadline, method == "GET", ident)
@@ -246,20 +285,17 @@ class InteractionsClient:
                 resp.status_code, resp.content, ident, location=resp.headers.get("location")
             )
 
-    def _send_once(self, request: httpx.Request, deadline: Deadline) -> httpx.Response:
-        """Send and read the whole answer within the deadline: httpx's read timeout bounds
-        each read, so a server trickling bytes could otherwise hold gem forever."""
+    def _send_once(
+        self, request: httpx.Request, deadline: Deadline, ident: str | None
+    ) -> httpx.Response:
+        """Send and read the whole answer within the deadline (the caller's watchdog cuts a
+        blocked read) and the response cap (an endless body must not fill the memory)."""
         self._trace_request(request)
+        self.wall.install(request)
         resp = self._http.send(request, stream=True)
         try:
-            chunks = []
-            for chunk in resp.iter_bytes():
-                chunks.append(chunk)
-                if deadline.expired():
-                    raise httpx.ReadTimeout(
-                        "the deadline passed while reading the answer", request=request
-                    )
-            resp._content = b"".join(chunks)  # what Response.read() does
+            # what Response.read() does, bounded
+            resp._content = read_capped(resp, self.max_response_bytes, deadline, ident)
         finally:
             resp.close()
         self._trace_response(resp, body=True)
@@ -278,7 +314,9 @@ class InteractionsClient:
             return False  # gem's own request is malformed: it would fail the same way again
         return idempotent
 
-    def _pause(self, delay: float, deadline: Deadline, ident: str | None, exc: Exception) -> None:
+    def _pause(
+        self, delay: float, deadline: Deadline, ident: str | None, exc: httpx.TransportError
+    ) -> None:
         if delay > deadline.remaining():
             raise self._transport_error(exc, ident) from exc
         self._note(f"retrying after {type(exc).__name__} in {delay:.2f}s")
@@ -286,10 +324,7 @@ class InteractionsClient:
 
     def _check_deadline(self, deadline: Deadline, ident: str | None) -> None:
         if deadline.expired():
-            raise TimeoutError_(
-                f"gave up after the {deadline.seconds:g}s deadline (--timeout)",
-                interaction_id=ident,
-            )
+            raise self.wall.timed_out(deadline, ident)
 
     def _transport_error(self, exc: httpx.TransportError, ident: str | None) -> GemError:
         if isinstance(exc, httpx.TimeoutException):
@@ -310,31 +345,37 @@ class InteractionsClient:
     # -- tracing (--debug); the key never leaves this object unredacted ----------------
 
     def redact(self, text: str) -> str:
-        """Replace the key in free text. Defence in depth only (headers are redacted by name):
-        a key shorter than REDACT_MIN_CHARS would also match ordinary words, so it is left."""
-        key = self.api_key
-        return text.replace(key, "<redacted>") if key and len(key) >= REDACT_MIN_CHARS else text
+        return redact(text, self.api_key)
 
     def _note(self, message: str) -> None:
         if self.trace:
             self.trace(self.redact(message))
 
     def _trace_request(self, request: httpx.Request) -> None:
-        if not self.trace:
-            return
-        lines = [f"> {request.method} {request.url}"]
-        for name, value in request.headers.items():
-            shown = "<redacted>" if name.lower() == "x-goog-api-key" else value
-            lines.append(f"> {name}: {shown}")
-        if request.content:
-            lines.append("> " + request.content.decode("utf-8", "replace")[:4000])
-        self.trace(self.redact("\n".join(lines)))
+        if self.trace:
+            self.trace(self.redact(request_trace(request)))
 
     def _trace_response(self, resp: httpx.Response, body: bool) -> None:
-        if not self.trace:
-            return
-        lines = [f"< HTTP {resp.status_code} {resp.reason_phrase}"]
-        lines += [f"< {k}: {v}" for k, v in resp.headers.items()]
-        if body:
-            lines.append("< " + resp.text[:4000])
-        self.trace(self.redact("\n".join(lines)))
+        if self.trace:
+            self.trace(self.redact(response_trace(resp, body)))
+
+
+def plain_http_transport(base_url: str) -> httpx.BaseTransport | None:
+    """For an http:// base URL (loopback only), a transport without TLS: httpx's default one
+    loads the CA bundle when it is built (~20 ms of every start-up), for TLS never used here."""
+    return _PlainHTTPTransport() if urlsplit(base_url).scheme.lower() == "http" else None
+
+
+class _PlainHTTPTransport(httpx.HTTPTransport):
+    """http:// only: an https:// URL is refused (this transport verifies no certificate)."""
+
+    def __init__(self) -> None:
+        super().__init__(verify=False)  # no CA bundle to load; TLS is refused below
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme != "http":
+            raise httpx.UnsupportedProtocol(
+                f"{request.url.scheme}:// URL on a plain http:// client: {request.url.host}",
+                request=request,
+            )
+        return super().handle_request(request)

@@ -1,71 +1,21 @@
-"""Typed errors: every expected failure maps to one exit code and one line of text."""
+"""API, network and interaction errors; the exit-code table and base errors live in core.errors."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-# The exit-code table is part of gem's public contract (README, "Exit codes").
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_API_REFUSED = 3
-EXIT_AUTH = 4
-EXIT_RATE_LIMITED = 5
-EXIT_UNAVAILABLE = 6
-EXIT_STOPPED = 7
-EXIT_STILL_RUNNING = 8
-EXIT_REQUIRES_ACTION = 9
-EXIT_INTERNAL = 70
-EXIT_INTERRUPTED = 130
-
-
-class GemError(Exception):
-    """Base class: carries the exit code and what a script needs to know."""
-
-    exit_code = EXIT_INTERNAL
-    error_type = "internal"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        http_status: int | None = None,
-        interaction_id: str | None = None,
-        hint: str | None = None,
-        body: Any = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.http_status = http_status
-        self.interaction_id = interaction_id
-        self.hint = hint
-        self.body = body
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "exit_code": self.exit_code,
-            "type": self.error_type,
-            "message": self.message,
-            "http_status": self.http_status,
-            "interaction_id": self.interaction_id,
-        }
-        if self.hint:
-            data["hint"] = self.hint
-        return data
-
-
-class UsageError(GemError):
-    """Bad flags, files, config or request body: nothing was sent."""
-
-    exit_code = EXIT_USAGE
-    error_type = "usage"
-
-
-class OutputError(UsageError):
-    """stdout cannot be written (closed, disk full): exit 2, one line."""
-
-    error_type = "output"
+from gemini_cli.core.errors import (
+    EXIT_API_REFUSED,
+    EXIT_AUTH,
+    EXIT_FAILED,
+    EXIT_RATE_LIMITED,
+    EXIT_REQUIRES_ACTION,
+    EXIT_STILL_RUNNING,
+    EXIT_STOPPED,
+    EXIT_UNAVAILABLE,
+    GemError,
+)
 
 
 class APIError(GemError):
@@ -109,6 +59,10 @@ class TimeoutError_(NetworkError):
     error_type = "timeout"
 
 
+# Worth another try: the service or the network had trouble, the request itself was fine.
+TRANSIENT_ERRORS = (NetworkError, ServerError, RateLimitError)
+
+
 class InteractionError(GemError):
     """The interaction itself ended badly (the HTTP exchange was fine)."""
 
@@ -129,13 +83,6 @@ class StillRunningError(InteractionError):
 class RequiresActionError(InteractionError):
     exit_code = EXIT_REQUIRES_ACTION
     error_type = "requires_action"
-
-
-class Interrupted(GemError):
-    """Ctrl-C: the message says how to pick the work up again."""
-
-    exit_code = EXIT_INTERRUPTED
-    error_type = "interrupted"
 
 
 class StreamError(InteractionError):
@@ -203,31 +150,3 @@ def _first_line(text: str, limit: int = 300) -> str:
         return (match.group(1).strip() if match else "non-JSON error page")[:limit]
     line = text.splitlines()[0] if text else ""
     return line[:limit]
-
-
-STOPPED_STATUSES = frozenset(
-    {"cancelled", "incomplete", "budget_exceeded", "requires_continuation"}
-)
-
-
-def status_error(
-    status: str, interaction_id: str | None, reason: str | None = None
-) -> InteractionError | None:
-    """The error an interaction's final status stands for, or None when it is a success."""
-    name = f"interaction {interaction_id}" if interaction_id else "the interaction"
-    if status == "failed":
-        why = f": {reason}" if reason else ""
-        return InteractionError(f"{name} failed{why}", interaction_id=interaction_id or None)
-    if status in STOPPED_STATUSES:
-        why = f" ({reason})" if reason else ""
-        return InteractionStoppedError(
-            f"{name} ended {status}{why}", interaction_id=interaction_id or None
-        )
-    if status == "requires_action":
-        why = f": {reason}" if reason else ""
-        return RequiresActionError(
-            f"{name} requires action{why}",
-            interaction_id=interaction_id or None,
-            hint=f"answer with: gem create --previous {interaction_id} --result CALL_ID=FILE",
-        )
-    return None

@@ -1,132 +1,85 @@
-"""Lenient response models: unknown fields, step types and statuses pass through untouched."""
+"""The interaction as the server sent it: plain JSON with lenient, typed accessors (no pydantic)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator
-
-TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "incomplete", "budget_exceeded"})
-RUNNING_STATUSES = frozenset({"queued", "in_progress", "created", "pending"})
-MEDIA_TYPES = frozenset({"image", "audio", "video", "document"})
+from gemini_cli.core.jsontypes import JSONObject, JSONValue
+from gemini_cli.core.status import RUNNING_STATUSES, TERMINAL_STATUSES
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+class Interaction:
+    """An interaction response; unknown fields, step types and statuses pass through untouched.
 
+    A field of the wrong type never crashes the rendering: a number where a string is expected
+    reads as its text, anything else as absent. `data` is the parsed JSON and `raw` the exact
+    text for `--format json` (for a rebuilt interaction, serialised only when asked for)."""
 
-class Content(_Lenient):
-    type: str = ""
-    text: str | None = None
-    mime_type: str | None = None
-    data: str | None = None
-    uri: str | None = None
-    annotations: list[dict[str, Any]] | None = None
+    __slots__ = ("_raw", "data", "id")
 
-
-class Step(_Lenient):
-    type: str = ""
-    content: list[Content] | None = None
-    summary: list[Content] | None = None
-    id: str | None = None
-    name: str | None = None
-    call_id: str | None = None
-    arguments: Any = None
-
-
-class Usage(_Lenient):
-    total_input_tokens: int | None = None
-    total_output_tokens: int | None = None
-    total_thought_tokens: int | None = None
-    total_cached_tokens: int | None = None
-    total_tool_use_tokens: int | None = None
-    total_tokens: int | None = None
-
-
-class Interaction(_Lenient):
-    """An interaction as the server sent it; `raw` keeps the exact bytes for `--format json`."""
-
-    id: str = ""
-    status: str = ""
-    model: str | None = None
-    agent: str | None = None
-    steps: list[Step] | None = None
-    usage: Usage | None = None
-    continuation_token: str | None = None
-    previous_interaction_id: str | None = None
-    errors: list[dict[str, Any]] | None = None
-
-    _raw: str = PrivateAttr(default="")
-    _data: dict[str, Any] = PrivateAttr(default_factory=dict)
-
-    # A field of the wrong type must never crash the rendering: a number where a string is
-    # expected reads as its text, anything else as absent (the JSON output stays as sent).
-    @field_validator("id", "status", mode="before")
-    @classmethod
-    def _text_or_empty(cls, value: Any) -> str:
-        return _as_text(value) or ""
-
-    @field_validator(
-        "model", "agent", "continuation_token", "previous_interaction_id", mode="before"
-    )
-    @classmethod
-    def _text_or_none(cls, value: Any) -> str | None:
-        return _as_text(value)
-
-    @field_validator("steps", "errors", mode="before")
-    @classmethod
-    def _list_or_none(cls, value: Any) -> Any:
-        return value if isinstance(value, list) else None
-
-    @field_validator("usage", mode="before")
-    @classmethod
-    def _dict_or_none(cls, value: Any) -> Any:
-        return value if isinstance(value, dict) else None
+    def __init__(self, data: JSONObject, raw: str | None = None) -> None:
+        self.data = data
+        self._raw = raw
+        self.id = displayable_id(_as_text(data.get("id")) or "")
 
     @classmethod
     def from_json(cls, text: str) -> Interaction:
         data = json.loads(text)
         if not isinstance(data, dict):
             raise ValueError("expected a JSON object")
-        return cls.from_dict(data, raw=text)
+        return cls(data, raw=text)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], raw: str | None = None) -> Interaction:
-        try:
-            obj = cls.model_validate(data)
-        except ValidationError:
-            # A shape we do not know (e.g. steps that are not objects): keep what we can.
-            obj = cls.model_construct(
-                id=_as_text(data.get("id")) or "",
-                status=_as_text(data.get("status")) or "",
-                model=_as_text(data.get("model")),
-                agent=_as_text(data.get("agent")),
-            )
-            obj.steps = _lenient_steps(data.get("steps"))
-        obj._data = data
-        obj._raw = raw if raw is not None else json.dumps(data)
-        obj.id = displayable_id(obj.id)
-        return obj
+    def from_dict(cls, data: JSONObject, raw: str | None = None) -> Interaction:
+        return cls(data, raw=raw)
 
     @property
     def raw(self) -> str:
+        if self._raw is None:
+            self._raw = json.dumps(self.data)
         return self._raw
 
     @property
-    def data(self) -> dict[str, Any]:
-        return self._data
+    def status(self) -> str:
+        return _as_text(self.data.get("status")) or ""
 
     @property
-    def step_dicts(self) -> list[dict[str, Any]]:
-        steps = self._data.get("steps")
-        return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
+    def model(self) -> str | None:
+        return _as_text(self.data.get("model"))
+
+    @property
+    def agent(self) -> str | None:
+        return _as_text(self.data.get("agent"))
+
+    @property
+    def continuation_token(self) -> str | None:
+        return _as_text(self.data.get("continuation_token"))
+
+    @property
+    def previous_interaction_id(self) -> str | None:
+        return _as_text(self.data.get("previous_interaction_id"))
+
+    @property
+    def usage(self) -> JSONObject | None:
+        usage = self.data.get("usage")
+        return usage if isinstance(usage, dict) else None
+
+    @property
+    def errors(self) -> list[JSONValue] | None:
+        errors = self.data.get("errors")
+        return errors if isinstance(errors, list) else None
+
+    @property
+    def step_dicts(self) -> list[JSONObject]:
+        from gemini_cli.api.steps import steps_of
+
+        return steps_of(self.data)
 
     @property
     def output_text(self) -> str:
-        from gemini_cli.api.events import output_text
+        from gemini_cli.api.steps import answer_text
 
-        return output_text(self.step_dicts)
+        return answer_text(self.step_dicts)
 
     @property
     def is_terminal(self) -> bool:
@@ -136,34 +89,24 @@ class Interaction(_Lenient):
     def is_running(self) -> bool:
         return self.status in RUNNING_STATUSES
 
-    def function_calls(self) -> list[dict[str, Any]]:
-        return [s for s in self.step_dicts if s.get("type") == "function_call"]
+    def function_calls(self) -> list[JSONObject]:
+        from gemini_cli.api.steps import function_calls
 
-    def output_media(self) -> list[tuple[int, int, dict[str, Any]]]:
+        return function_calls(self.step_dicts)
+
+    def output_media(self) -> list[tuple[int, int, JSONObject]]:
         """(step index, block index, block) for every media block in model output steps."""
-        found = []
-        for si, step in enumerate(self.step_dicts):
-            if step.get("type") != "model_output":
-                continue
-            for bi, block in enumerate(step.get("content") or []):
-                if isinstance(block, dict) and block.get("type") in MEDIA_TYPES:
-                    found.append((si, bi, block))
-        return found
+        from gemini_cli.api.steps import output_media
+
+        return output_media(self.step_dicts)
 
     def error_message(self) -> str | None:
         """The reason a failed interaction gives: a top-level `error` (object or string), the
         `errors` list, or a model_output step's `error`."""
-        err = self._data.get("error")
-        if isinstance(err, str) and err.strip():
-            return err.strip()
-        if isinstance(err, dict) and err.get("message"):
-            return str(err["message"])
-        errors = self._data.get("errors")
-        for err in errors if isinstance(errors, list) else []:
-            if isinstance(err, dict) and err.get("message"):
-                return str(err["message"])
-            if isinstance(err, str) and err.strip():
-                return err.strip()
+        for err in [self.data.get("error"), *(self.errors or [])]:
+            message = _message_of(err)
+            if message:
+                return message
         for step in reversed(self.step_dicts):
             err = step.get("error")
             if isinstance(err, dict) and err.get("message"):
@@ -171,24 +114,21 @@ class Interaction(_Lenient):
         return None
 
 
-def _as_text(value: Any) -> str | None:
+def _message_of(err: JSONValue) -> str | None:
+    if isinstance(err, str) and err.strip():
+        return err.strip()
+    if isinstance(err, dict) and err.get("message"):
+        return str(err["message"])
+    return None
+
+
+def _as_text(value: JSONValue) -> str | None:
     """A string as is, a number as its text (`5` -> "5"), anything else None."""
     if isinstance(value, str):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return None
-
-
-def _lenient_steps(steps: Any) -> list[Step]:
-    out = []
-    for step in steps if isinstance(steps, list) else []:
-        if isinstance(step, dict):
-            try:
-                out.append(Step.model_validate(step))
-            except ValidationError:
-                out.append(Step.model_construct(type=str(step.get("type", ""))))
-    return out
 
 
 _UNSAFE_IN_IDS = frozenset(

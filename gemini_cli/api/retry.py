@@ -1,4 +1,4 @@
-"""Retry policy: which failures are retried, how long to wait, and the overall deadline."""
+"""Retry policy: which failures are retried and how long to wait (deadlines: api/deadline.py)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Delay before retry number `attempt` (0-based): ~0.5 s doubling, capped, with jitter."""
-        base = min(self.initial_delay * (2**attempt), self.max_delay)
+        base: float = min(self.initial_delay * (2.0**attempt), self.max_delay)
         return base * (1 - 0.25 * self.clock.random())
 
     def delay(self, attempt: int, headers: Mapping[str, str] | None) -> float:
@@ -70,18 +70,3 @@ def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float]) ->
     except (TypeError, ValueError, IndexError):
         return None
     return max(when.timestamp() - now(), 0.0)
-
-
-class Deadline:
-    """The total time budget of one operation, retries and backoff included."""
-
-    def __init__(self, seconds: float, clock: Clock) -> None:
-        self.seconds = seconds
-        self.clock = clock
-        self.end = clock.monotonic() + seconds
-
-    def remaining(self) -> float:
-        return self.end - self.clock.monotonic()
-
-    def expired(self) -> bool:
-        return self.remaining() <= 0

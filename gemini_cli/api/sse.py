@@ -1,4 +1,4 @@
-"""Incremental, tolerant Server-Sent Events decoder (stdlib only)."""
+"""Incremental, tolerant Server-Sent Events decoder, with a cap on the size of an event."""
 
 from __future__ import annotations
 
@@ -7,7 +7,38 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["GarbageCallback", "SSEDecoder", "ServerSentEvent", "iter_sse"]
+from gemini_cli.core.errors import EXIT_UNAVAILABLE, GemError
+from gemini_cli.core.limits import MIB, human, limit
+
+__all__ = [
+    "EVENT_BYTES",
+    "EventTooLarge",
+    "GarbageCallback",
+    "SSEDecoder",
+    "ServerSentEvent",
+    "iter_sse",
+]
+
+# The largest SSE line or event (its data lines together) gem holds: an endless line must not
+# exhaust memory. Counted in decoded characters (at most the bytes received). docs/limits.md.
+EVENT_BYTES = ("GEM_MAX_SSE_EVENT_BYTES", 16 * MIB)
+
+
+class EventTooLarge(GemError):
+    """The server sent an SSE line or event past the cap: gem stops reading (exit 6). Not
+    transient: a re-attach would replay the same event."""
+
+    exit_code = EXIT_UNAVAILABLE
+    error_type = "protocol"
+
+    def __init__(self, cap: int) -> None:
+        name = EVENT_BYTES[0]
+        super().__init__(
+            f"protocol error: the event stream sent an event larger than {human(cap)}; "
+            "gem stopped reading it",
+            hint=f"raise the limit with {name} (e.g. {name}=64M)",
+        )
+
 
 GarbageCallback = Callable[[str], None]
 
@@ -36,8 +67,11 @@ class SSEDecoder:
     decoder instead, or a truncated last block would be emitted as an event.
     """
 
-    def __init__(self, on_garbage: GarbageCallback | None = None) -> None:
+    def __init__(
+        self, on_garbage: GarbageCallback | None = None, max_event_chars: int | None = None
+    ) -> None:
         self._on_garbage = on_garbage
+        self._cap = max_event_chars or limit(EVENT_BYTES)
         self._reset_stream()
 
     def _reset_stream(self) -> None:
@@ -45,12 +79,14 @@ class SSEDecoder:
         self._at_start = True  # BOM is only meaningful as the very first character
         self._skip_lf = False  # last chunk ended in "\r": a leading "\n" belongs to it
         self._partial: list[str] = []  # text of the current unterminated line
+        self._partial_size = 0
         self._last_id: str | None = None
         self._reset_block()
 
     def _reset_block(self) -> None:
         self._event: str | None = None
         self._data: list[str] = []
+        self._data_size = 0
         self._retry: int | None = None
 
     # -- public API -------------------------------------------------------------------------
@@ -88,6 +124,9 @@ class SSEDecoder:
             # No terminator: just accumulate (a list avoids quadratic re-concatenation).
             if text:
                 self._partial.append(text)
+                self._partial_size += len(text)
+                if self._partial_size > self._cap:
+                    raise EventTooLarge(self._cap)
             return events
         if self._partial:
             self._partial.append(text)
@@ -95,6 +134,9 @@ class SSEDecoder:
         lines = _LINE_END.split(text)
         tail = lines.pop()
         self._partial = [tail] if tail else []
+        self._partial_size = len(tail)
+        if self._partial_size > self._cap:
+            raise EventTooLarge(self._cap)
         # A trailing "\r" may be the first half of a CRLF split across chunks.
         self._skip_lf = text.endswith("\r")
         for line in lines:
@@ -111,6 +153,9 @@ class SSEDecoder:
         if colon and value.startswith(" "):
             value = value[1:]
         if name == "data":
+            self._data_size += len(value) + 1
+            if self._data_size > self._cap:
+                raise EventTooLarge(self._cap)
             self._data.append(value)
         elif name == "event":
             self._event = value

@@ -1,60 +1,77 @@
-"""Follow an interaction's event stream across dropped connections, with no loss or duplicates."""
+"""Follow an interaction's event stream across dropped connections, with no loss or duplicates.
+
+This is the only code that reads an event stream: `gem stream` prints what it yields, and
+waiting (`poll`, `research`) is a short loop over it."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Generator, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from typing import TYPE_CHECKING
 
 import httpx
 
-from gemini_cli.api.errors import NetworkError, RateLimitError, ServerError
-from gemini_cli.api.events import ResumeCursor, is_unparseable, parse_event
+from gemini_cli.api.deadline import Deadline, DeadlineExceeded, Watchdog, cut_response
+from gemini_cli.api.errors import TRANSIENT_ERRORS, NetworkError
+from gemini_cli.api.events import current_schema, is_terminal_event, is_unparseable, parse_event
+from gemini_cli.api.resume import Admission, ResumeCursor
 from gemini_cli.api.retry import Clock, RetryPolicy
-from gemini_cli.api.sse import ServerSentEvent, iter_sse
+from gemini_cli.api.sse import ServerSentEvent, SSEDecoder
+from gemini_cli.core.jsontypes import JSONObject
 
-__all__ = ["Follow", "ReconnectCallback", "follow"]
+if TYPE_CHECKING:
+    from gemini_cli.api.client import InteractionsClient
+
+__all__ = ["Follow", "ReconnectCallback", "ResumeCursor", "follow"]
 
 # (attempt number, delay in seconds before it, why the previous connection ended)
 ReconnectCallback = Callable[[int, float, str], None]
-TERMINAL_EVENTS = frozenset({"interaction.completed", "error"})
-# Failures to open a re-attach that may go away: retried up to max_retries like a broken
-# connection (the client has already retried the request itself). 4xx errors end at once.
-TRANSIENT_ERRORS = (NetworkError, ServerError, RateLimitError)
+# Called after `idle_timeout` without an event (keep-alive comments are not events); True
+# stops following (e.g. a GET found the interaction done).
+IdleHook = Callable[[], bool]
+
+
+class _Silence(Exception):
+    """No event for idle_timeout seconds on a connection, and nobody to ask what to do."""
 
 
 class Follow:
     """An iterator of event dicts that re-attaches by itself until the interaction ends.
 
     The first connection is a streaming create (`body`) or an attach (`interaction_id`, from
-    just after `last_event_id` when given). When a connection breaks (transport error), stalls
-    (no byte for `idle_timeout` seconds) or ends before `interaction.completed` / `error`, it
-    re-attaches with `GET /interactions/{id}?stream=true&last_event_id=...` after a backoff and
-    drops the replayed events already yielded. A re-attach refused with a transient error
-    (5xx, 429, network) counts as a failed attempt too. It gives up with NetworkError after
-    `max_retries` consecutive re-attaches without a new event, or at once if the interaction id
-    is not known yet. Iteration ends after the terminal event (`finished`). A `[DONE]` without
-    one is re-attached like an EOF, except on a re-attach that brought nothing new: then the
-    server has nothing more to send (e.g. an attach after the last event) and iteration ends
-    with `done_early` (the caller asks GET for the final state). `[DONE]` is never yielded, nor
-    is non-JSON data (that goes to `on_garbage`, with non-SSE lines). A server that answers
-    with a plain JSON interaction instead of SSE yields it as one `interaction.completed` event
-    (`interaction.created` if it is still running, and the stream is then re-attached).
+    just after `last_event_id` when given). When a connection breaks, stays without an event
+    for `idle_timeout` seconds (comments and `retry:` lines do not count) or ends before the
+    terminal event, it re-attaches after a backoff: with `last_event_id` when the stream has
+    event ids, else from the start; the cursor drops what was already yielded. Only new events
+    reset the retry streak: after `max_retries` re-attaches without one it gives up
+    (NetworkError). A replay that differs from what was yielded ends the iteration with
+    `diverged` (the caller settles with a GET); so does a `[DONE]` on a re-attach that brought
+    nothing new (`done_early`). An interaction that is not stored (`store: false`, id `""`)
+    cannot be re-attached: a drop is a NetworkError at once.
 
-    While iterating (and after a Ctrl-C), `interaction_id` and `last_event_id` say how to
-    re-attach; `last_data` is the exact `data` payload of the last event yielded.
+    `deadline` bounds everything in wall-clock time, a read blocked on a silent socket too
+    (a watchdog cuts it): DeadlineExceeded. With `on_idle`, silence calls the hook instead of
+    re-attaching (waiting: quiet is normal, the hook checks the interaction). `on_batch` runs
+    after the events of each network read (flush output once per read, not per delta).
+    A server answering with a plain JSON interaction yields it as one `interaction.completed`
+    (or `interaction.created` while it runs) event. `[DONE]` and non-JSON data are never
+    yielded (the latter goes to `on_garbage`, with non-SSE lines).
     """
 
     def __init__(
         self,
-        client: Any,
+        client: InteractionsClient,
         *,
-        body: dict[str, Any] | None = None,
+        body: JSONObject | None = None,
         interaction_id: str | None = None,
         last_event_id: str | None = None,
         idle_timeout: float = 60.0,
         max_retries: int = 4,
         clock: Clock | None = None,
+        deadline: Deadline | None = None,
+        on_idle: IdleHook | None = None,
+        on_batch: Callable[[], None] | None = None,
         on_garbage: Callable[[str], None] | None = None,
         on_reconnect: ReconnectCallback | None = None,
     ) -> None:
@@ -63,19 +80,21 @@ class Follow:
         self.client = client
         self.body = body
         self.interaction_id = interaction_id
-        self.cursor = ResumeCursor()
-        self.cursor.last_event_id = last_event_id or None
+        self.cursor = ResumeCursor(last_event_id)
         self.idle_timeout = idle_timeout
-        clock = clock or getattr(client, "clock", None) or Clock()
-        self.retry = RetryPolicy(max_retries=max(0, max_retries), clock=clock)
-        self.on_garbage = on_garbage
-        self.on_reconnect = on_reconnect
-        self.finished = False
-        self.done_early = False
-        self._saw_done = False
+        self.clock = clock or client.clock
+        self.retry = RetryPolicy(max_retries=max(0, max_retries), clock=self.clock)
+        self.deadline = deadline or Deadline(None, self.clock)
+        self.on_idle, self.on_batch = on_idle, on_batch
+        self.on_garbage, self.on_reconnect = on_garbage, on_reconnect
+        self.finished = False  # the terminal event arrived
+        self.done_early = False  # [DONE] on a re-attach that brought nothing new
+        self.diverged = False  # a replay differed from what was yielded
+        self.stopped = False  # the idle hook said to stop
+        self.unstored = body is not None and body.get("store") is False
         self.last_data: str | None = None
-        self.reconnects = 0
-        self._progressed = False
+        self._progressed = self._saw_done = False
+        self._last_event_at = self.clock.monotonic()
         self._events = self._run()
 
     @property
@@ -85,7 +104,7 @@ class Follow:
     def __iter__(self) -> Follow:
         return self
 
-    def __next__(self) -> dict[str, Any]:
+    def __next__(self) -> JSONObject:
         return next(self._events)
 
     def close(self) -> None:
@@ -94,29 +113,37 @@ class Follow:
 
     # -- the reconnect loop -------------------------------------------------------------
 
-    def _run(self) -> Iterator[dict[str, Any]]:
+    def _run(self) -> Generator[JSONObject, None, None]:
         creating = self.body is not None
         streak = 0  # re-attach attempts since the last new event
         while True:
-            self._progressed = False
-            self._saw_done = False
+            self._progressed = self._saw_done = False
+            silent = False
             try:
                 yield from self._connection(creating)
                 reason = "the stream ended before the interaction finished"
                 if self._saw_done:
                     reason = "the stream ended ([DONE]) before the interaction finished"
+            except _Silence:
+                silent, reason = True, f"no event for {self.idle_timeout:g}s"
             except httpx.TransportError as exc:
+                silent = isinstance(exc, httpx.ReadTimeout)
                 reason = self._describe(exc)
             except TRANSIENT_ERRORS as exc:
                 if creating:  # the create itself failed: the client already retried it
                     raise
                 reason = exc.message
-            if self.finished:
+            if self.finished or self.diverged or self.stopped:
                 return
+            self._check_deadline()
+            if silent and self.on_idle is not None:
+                if self.on_idle():  # quiet is normal here: no failure, re-attach at once
+                    self.stopped = True
+                    return
+                creating = False
+                continue
             if self._saw_done and not creating and not self._progressed:
-                # A re-attach answered [DONE] with nothing new: asking again would only
-                # repeat that. The caller settles the final state with a GET.
-                self.done_early = True
+                self.done_early = True  # asking again would only repeat that
                 return
             creating = False
             streak = 1 if self._progressed else streak + 1
@@ -125,6 +152,11 @@ class Follow:
     def _pause(self, attempt: int, reason: str) -> None:
         """Give up, or wait before re-attach number `attempt`."""
         if self.interaction_id is None:
+            if self.unstored:
+                raise NetworkError(
+                    f"the stream broke and cannot be resumed: an interaction created with "
+                    f"store: false is not kept by the server ({reason}); run the request again"
+                )
             raise NetworkError(
                 f"the stream broke before the interaction id was known, so it cannot be "
                 f"re-attached: {reason}"
@@ -132,14 +164,18 @@ class Follow:
         if attempt > self.retry.max_retries:
             raise NetworkError(
                 f"gave up re-attaching to interaction {self.interaction_id} after "
-                f"{attempt - 1} attempt(s) without progress: {reason}",
+                f"{attempt - 1} attempt(s) without progress (no new event): {reason}",
                 interaction_id=self.interaction_id,
             )
         delay = self.retry.backoff(attempt - 1)
         if self.on_reconnect is not None:
             self.on_reconnect(attempt, delay, reason)
-        self.retry.clock.sleep(delay)
-        self.reconnects += 1
+        self.clock.sleep(max(min(delay, self.deadline.remaining()), 0.0))
+        self._check_deadline()
+
+    def _check_deadline(self) -> None:
+        if self.deadline.expired():
+            raise DeadlineExceeded(self.deadline, self.interaction_id)
 
     def _describe(self, exc: httpx.TransportError) -> str:
         if isinstance(exc, httpx.TimeoutException):
@@ -149,86 +185,143 @@ class Follow:
 
     # -- one connection -----------------------------------------------------------------
 
-    def _open(self, creating: bool) -> Any:
-        if creating:
-            return self.client.stream_create(self.body, self.idle_timeout)
-        return self.client.stream_get(
-            self.interaction_id, self.idle_timeout, self.cursor.last_event_id
-        )
-
-    def _connection(self, creating: bool) -> Iterator[dict[str, Any]]:
+    def _connection(self, creating: bool) -> Iterator[JSONObject]:
         """Yield the new events of one connection; return at its end or after the last event."""
-        with self._open(creating) as resp:
+        with ExitStack() as stack:
+            with self._bounded_request():
+                resp = stack.enter_context(self._open(creating))
             self.cursor.reattached()
+            self._last_event_at = self.clock.monotonic()
             if _is_plain_json(resp):
                 yield from self._json_reply(resp)
                 return
-            # iter_sse uses a fresh decoder and flushes only on a clean EOF, so a block cut by
-            # a broken connection is never mistaken for a complete event.
-            for sse in iter_sse(resp.iter_bytes(), self.on_garbage):
-                event = parse_event(sse)
-                if event is None:  # [DONE]: this connection has nothing more to send
-                    self._saw_done = True
-                    return
-                if self._accept(sse, event):
-                    yield event
-                    if self.finished:
+            # A fresh decoder per connection, flushed only on a clean EOF: a block cut by a
+            # broken connection is never mistaken for a complete event.
+            decoder = SSEDecoder(self.on_garbage)
+            with self._watchdog(resp) as dog:
+                for chunk in resp.iter_bytes():
+                    for sse in decoder.feed(chunk):
+                        event = self._take(sse)
+                        if event is not None:
+                            yield event
+                        if self._over():
+                            return
+                    if self._between_reads():
+                        return
+                if dog is not None and dog.fired:
+                    raise DeadlineExceeded(self.deadline, self.interaction_id)
+                for sse in decoder.flush():
+                    event = self._take(sse)
+                    if event is not None:
+                        yield event
+                    if self._over():
                         return
 
-    def _json_reply(self, resp: Any) -> Iterator[dict[str, Any]]:
+    def _open(self, creating: bool) -> AbstractContextManager[httpx.Response]:
+        if creating:
+            assert self.body is not None
+            return self.client.stream_create(self.body, self.idle_timeout)
+        assert self.interaction_id is not None
+        last = self.cursor.last_event_id
+        return self.client.stream_get(self.interaction_id, self.idle_timeout, last)
+
+    @contextmanager
+    def _bounded_request(self) -> Iterator[None]:
+        """The client's own deadline (for the response headers) never outlasts ours."""
+        saved = self.client.timeout
+        if self.deadline.bounded:
+            self.client.timeout = min(saved, self.deadline.cap(saved))
+        try:
+            yield
+        finally:
+            self.client.timeout = saved
+
+    def _watchdog(self, resp: httpx.Response) -> AbstractContextManager[Watchdog | None]:
+        if not self.deadline.bounded:
+            return nullcontext()
+        return Watchdog(self.clock, lambda: self.deadline.end, cut_response(resp))
+
+    def _over(self) -> bool:
+        return self.finished or self.diverged or self._saw_done
+
+    def _between_reads(self) -> bool:
+        """After each read: the deadline, the silence, the output. True to stop following."""
+        if self.on_batch is not None:
+            self.on_batch()
+        self._check_deadline()
+        now = self.clock.monotonic()
+        if now - self._last_event_at < self.idle_timeout:
+            return False
+        if self.on_idle is None:
+            raise _Silence
+        self._last_event_at = now
+        self.stopped = self.on_idle()
+        return self.stopped
+
+    def _take(self, sse: ServerSentEvent) -> JSONObject | None:
+        """The event an SSE block carries, if it is new; records what it tells."""
+        event = parse_event(sse)
+        if event is None or sse.event == "done":  # `event: done` / `data: [DONE]`: the end
+            self._saw_done = True
+            return None
+        self._last_event_at = self.clock.monotonic()  # any event shows the server is alive
+        if is_unparseable(event):
+            # Not admitted: a replay would not contain a proxy's garbage either.
+            if self.on_garbage is not None:
+                self.on_garbage(sse.data)
+            return None
+        verdict = self.cursor.admit(event)
+        if verdict is Admission.DIVERGED:
+            self.diverged = True
+        if verdict is not Admission.NEW:
+            return None
+        self._progressed = True
+        self.last_data = sse.data
+        self._observe(event)
+        return event
+
+    def _json_reply(self, resp: httpx.Response) -> Iterator[JSONObject]:
         """A plain JSON interaction where SSE was asked for (a proxy, or a server ignoring
         `stream`): use it as the stream's content rather than call the stream broken."""
         text = resp.read().decode("utf-8", "replace")
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
-        if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
+        if not isinstance(data, dict) or not isinstance(data.get("id", ""), str):
             if self.on_garbage is not None:
                 self.on_garbage(text)
             return
-        from gemini_cli.api.waiting import is_done
+        from gemini_cli.core.status import is_done
 
         status = data.get("status")
         done = isinstance(status, str) and is_done(status)
-        event = {
-            "event_type": "interaction.completed" if done else "interaction.created",
-            "interaction": data,
-        }
-        self._progressed = True
-        self.last_data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        kind = "interaction.completed" if done else "interaction.created"
+        event: JSONObject = {"event_type": kind, "interaction": data}
+        last_data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        # A snapshot, not a replay: the cursor cannot place it. The same snapshot again is
+        # no progress (a proxy that strips SSE from a running interaction ends after retries).
+        self._progressed = last_data != self.last_data
+        self.last_data = last_data
         self._observe(event)
         yield event
 
-    def _accept(self, sse: ServerSentEvent, event: dict[str, Any]) -> bool:
-        """Whether `event` is new; records what it tells about the interaction."""
-        if is_unparseable(event):
-            # Not counted by the cursor: a replay would not contain it either.
-            if self.on_garbage is not None:
-                self.on_garbage(sse.data)
-            return False
-        if self.cursor.should_skip(event):
-            return False
-        self._progressed = True
-        self.last_data = sse.data
-        self._observe(event)
-        return True
-
-    def _observe(self, event: dict[str, Any]) -> None:
-        kind = event.get("event_type")
+    def _observe(self, event: JSONObject) -> None:
         if self.interaction_id is None:
-            found = event.get("interaction_id")
-            payload = event.get("interaction")
-            if isinstance(payload, dict):
+            current = current_schema(event)
+            found = current.get("interaction_id")
+            payload = current.get("interaction")
+            if isinstance(payload, dict) and "id" in payload:
                 found = payload.get("id") or found
+                self.unstored = self.unstored or payload.get("id") == ""
             if isinstance(found, str) and found:
                 self.interaction_id = found
-        if kind in TERMINAL_EVENTS:
+        if is_terminal_event(event):
             self.finished = True
 
 
-def _is_plain_json(resp: Any) -> bool:
-    kind = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+def _is_plain_json(resp: httpx.Response) -> bool:
+    kind = str(resp.headers.get("content-type", "")).split(";")[0].strip().lower()
     return kind == "application/json" or (
         kind.startswith("application/") and kind.endswith("+json")
     )

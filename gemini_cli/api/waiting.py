@@ -6,21 +6,20 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from gemini_cli.api.errors import (
-    GemError,
-    NetworkError,
-    RateLimitError,
-    ServerError,
-    StillRunningError,
-)
-from gemini_cli.api.events import ResumeCursor, parse_event, thought_text_of
-from gemini_cli.api.models import Interaction
+from gemini_cli.api.deadline import Deadline, DeadlineExceeded
+from gemini_cli.api.errors import TRANSIENT_ERRORS, StillRunningError
+from gemini_cli.api.events import current_schema, event_type_of, thought_text_of
 from gemini_cli.api.retry import Clock
-from gemini_cli.api.sse import iter_sse
+from gemini_cli.api.streaming import Follow
+from gemini_cli.core.errors import GemError
+from gemini_cli.core.jsontypes import JSONObject
+from gemini_cli.core.status import is_done
+
+if TYPE_CHECKING:
+    from gemini_cli.api.client import InteractionsClient
+    from gemini_cli.api.models import Interaction
 
 __all__ = [
     "Progress",
@@ -38,9 +37,11 @@ DEFAULT_MAX_INTERVAL = 15.0
 # check at the wait's deadline still complete.
 REQUEST_TIMEOUT = 60.0
 REQUEST_TIMEOUT_FLOOR = 1.0
-# Consecutive stream connections that fail before delivering any event: then we poll instead.
-MAX_STREAM_FAILURES = 2
-TRANSIENT_ERRORS = (ServerError, RateLimitError, NetworkError)
+# Re-attaches of the event stream without a new event before we poll instead.
+STREAM_RETRIES = 1
+# Checks (GETs, each after the client's own retries) failing in a row before the wait gives up:
+# waiting without a limit is right only while the server answers.
+MAX_FAILED_CHECKS = 3
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,6 @@ class Progress:
 Listener = Callable[[Progress], None]
 
 
-def is_done(status: str) -> bool:
-    """Terminal, or waiting for the caller (requires_action): either way, nothing to wait for."""
-    from gemini_cli.api.models import TERMINAL_STATUSES
-
-    return status in TERMINAL_STATUSES or status in ("requires_action", "requires_continuation")
-
-
 def poll_intervals(max_interval: float = DEFAULT_MAX_INTERVAL) -> Iterator[float]:
     """1 s, then x1.5 each time, capped at max_interval: quick for short work, cheap for long."""
     interval = min(FIRST_INTERVAL, max_interval)
@@ -72,7 +66,7 @@ def poll_intervals(max_interval: float = DEFAULT_MAX_INTERVAL) -> Iterator[float
         interval = min(interval * BACKOFF, max_interval)
 
 
-def latest_thought(steps: list[dict[str, Any]]) -> str | None:
+def latest_thought(steps: list[JSONObject]) -> str | None:
     """The heading (first line) of the last thought summary among these steps."""
     for step in reversed(steps):
         if step.get("type") != "thought":
@@ -93,7 +87,7 @@ def heading(text: str) -> str | None:
 
 
 def wait_until_done(
-    client: Any,
+    client: InteractionsClient,
     interaction_id: str,
     *,
     timeout: float | None = None,
@@ -107,61 +101,46 @@ def wait_until_done(
 
     With `stream`, follow the event stream first (live thought summaries, no polling delay),
     re-attaching after drops; on repeated stream trouble, or once the stream ends, poll GET.
-    `timeout` None waits for ever. Raises StillRunningError when the timeout passes; transient
-    errors (5xx, 429, network) are retried until then. KeyboardInterrupt propagates.
-    `timeout_shown`: the --timeout to name in that error when `timeout` is what is left of it.
+    `timeout` None waits for ever, but only while the server answers: MAX_FAILED_CHECKS
+    failed checks in a row raise the last error (exit 6 when unreachable). The timeout is a
+    wall-clock bound (keep-alives and a silent socket included): StillRunningError.
+    KeyboardInterrupt propagates. `timeout_shown`: the --timeout to name in that error when
+    `timeout` is what is left of it.
     """
-    waiter = _Waiter(client, interaction_id, timeout, clock or Clock(), on_update)
-    if timeout_shown is not None:
-        waiter.timeout = timeout_shown
-    if stream:
-        # GET first: a finished interaction needs no stream, and a replayed stream would
-        # show its old statuses as if they were news.
-        interaction = waiter.fetch()
-        if interaction is not None and is_done(interaction.status):
-            return interaction
-        ended = waiter.follow_stream()
-        return waiter.poll(max_interval, fetch_first=ended)
-    return waiter.poll(max_interval)
+    waiter = _Waiter(client, interaction_id, Deadline(timeout, clock or client.clock), on_update)
+    waiter.timeout = timeout if timeout_shown is None else timeout_shown
+    if not stream:
+        return waiter.poll(max_interval)
+    # GET first: a finished interaction needs no stream (and an unreachable server no stream).
+    interaction = waiter.fetch()
+    if interaction is not None and is_done(interaction.status):
+        return interaction
+    ended = interaction is not None and waiter.follow_stream()
+    return waiter.poll(max_interval, fetch_first=ended)
 
 
 class _Waiter:
     def __init__(
         self,
-        client: Any,
+        client: InteractionsClient,
         interaction_id: str,
-        timeout: float | None,
-        clock: Clock,
+        deadline: Deadline,
         on_update: Listener | None,
     ) -> None:
         self.client = client
         self.id = interaction_id
-        self.clock = clock
-        self.start = clock.monotonic()
-        self.end = None if timeout is None else self.start + timeout
-        self.timeout = timeout
+        self.clock = deadline.clock
+        self.deadline = deadline
+        self.timeout = deadline.seconds
+        self.start = self.clock.monotonic()
         self.on_update = on_update
         self.state = Progress(interaction_id, "", 0.0)
+        self.failures = 0  # checks failed in a row
 
     # -- time -------------------------------------------------------------------------------
 
-    def remaining(self) -> float | None:
-        return None if self.end is None else self.end - self.clock.monotonic()
-
-    def expired(self) -> bool:
-        remaining = self.remaining()
-        return remaining is not None and remaining <= 0
-
     def request_timeout(self) -> float:
-        remaining = self.remaining()
-        if remaining is None:
-            return REQUEST_TIMEOUT
-        return min(REQUEST_TIMEOUT, max(remaining, REQUEST_TIMEOUT_FLOOR))
-
-    def idle_timeout(self) -> float:
-        """How long a stream may stay silent: never past the deadline (a re-attach is cheap)."""
-        remaining = self.remaining()
-        return REQUEST_TIMEOUT if remaining is None else max(min(REQUEST_TIMEOUT, remaining), 0.1)
+        return self.deadline.cap(REQUEST_TIMEOUT, floor=REQUEST_TIMEOUT_FLOOR)
 
     def still_running(self) -> StillRunningError:
         status = self.state.status or "unknown"
@@ -175,15 +154,13 @@ class _Waiter:
     # -- progress ---------------------------------------------------------------------------
 
     def update(self, **changes: Any) -> None:
+        changes.setdefault("status", self.state.status)
+        changes.setdefault("thought", self.state.thought)
         changes.setdefault("note", None)
         new = replace(self.state, elapsed=self.clock.monotonic() - self.start, **changes)
-        changed = (new.status, new.thought, new.note) != (
-            self.state.status,
-            self.state.thought,
-            self.state.note,
-        )
+        old = (self.state.status, self.state.thought, self.state.note)
         self.state = new
-        if changed and self.on_update is not None:
+        if (new.status, new.thought, new.note) != old and self.on_update is not None:
             self.on_update(new)
 
     # -- polling ----------------------------------------------------------------------------
@@ -192,26 +169,28 @@ class _Waiter:
         intervals = poll_intervals(max_interval)
         interaction = self.fetch() if fetch_first else None
         while interaction is None or not is_done(interaction.status):
-            if self.expired():
+            if self.deadline.expired():
                 raise self.still_running()
-            remaining = self.remaining()
             pause = next(intervals)
-            self.clock.sleep(pause if remaining is None else min(pause, remaining))
+            self.clock.sleep(min(pause, self.deadline.remaining()))
             interaction = self.fetch()
         return interaction
 
     def fetch(self) -> Interaction | None:
-        """One GET; None after a transient failure (already retried by the client)."""
+        """One GET; None after a transient failure (already retried by the client), unless
+        too many checks failed in a row: then that failure is the wait's outcome."""
         try:
             with self.request_deadline():
                 interaction = self.client.get(self.id)
         except TRANSIENT_ERRORS as exc:
-            self.update(
-                status=self.state.status,
-                thought=self.state.thought,
-                note=f"{exc.message}; retrying",
-            )
+            self.failures += 1
+            if self.failures >= MAX_FAILED_CHECKS:
+                exc.interaction_id = exc.interaction_id or self.id
+                exc.hint = exc.hint or f"wait again later with: gem poll {self.id}"
+                raise
+            self.update(note=f"{exc.message}; retrying")
             return None
+        self.failures = 0
         thought = latest_thought(interaction.step_dicts) or self.state.thought
         self.update(status=interaction.status, thought=thought)
         return interaction
@@ -229,71 +208,56 @@ class _Waiter:
     # -- following the stream ---------------------------------------------------------------
 
     def follow_stream(self) -> bool:
-        """Consume the event stream until the interaction ends, the deadline passes or the
-        stream keeps failing; the caller then confirms (or keeps waiting) by polling.
-        True when the stream ended (check at once), False when we gave up on it."""
-        cursor = ResumeCursor()
-        failures = 0
-        while failures < MAX_STREAM_FAILURES and not self.expired():
-            seen = cursor.since_last_id, cursor.last_event_id
-            try:
-                if self._read_stream(cursor):
-                    return True
-                failures += 1  # EOF before the end: re-attach
-            except httpx.ReadTimeout:
-                if self.expired():
-                    return True  # poll() makes the last check
-                # Quiet is normal (research steps can be silent for minutes); check it is alive.
-                interaction = self.fetch()
-                if interaction is not None and is_done(interaction.status):
-                    return True
-                continue
-            except (httpx.TransportError, httpx.StreamError, *TRANSIENT_ERRORS) as exc:
-                failures += 1
-                self.update(
-                    status=self.state.status,
-                    thought=self.state.thought,
-                    note=f"event stream: {_describe(exc)}; re-attaching",
-                )
-            except GemError:
-                return False  # refused (400/404/...): polling reports the real error, if any
-            if (cursor.since_last_id, cursor.last_event_id) != seen:
-                failures = 0  # that connection made progress: keep following
-        return self.expired()
+        """Show the events until the stream ends, the interaction is found done, the deadline
+        passes or the stream keeps failing; then polling settles it. True when the stream
+        ended (check at once), False when it failed (the next check can wait)."""
+        events = Follow(
+            self.client,
+            interaction_id=self.id,
+            idle_timeout=REQUEST_TIMEOUT,
+            max_retries=STREAM_RETRIES,
+            clock=self.clock,
+            deadline=self.deadline,
+            on_idle=self.quiet,
+            on_reconnect=self.reconnecting,
+        )
+        try:
+            with self.request_deadline():
+                for event in events:
+                    self.on_event(event)
+        except DeadlineExceeded:
+            return True  # poll() makes the last check, then says still running
+        except TRANSIENT_ERRORS as exc:  # gave up re-attaching: polling goes on
+            self.update(note=f"event stream: {_describe(exc)}; polling")
+            return False
+        except GemError:
+            return False  # refused (400/404/...): polling reports the real error, if any
+        finally:
+            events.close()
+        return True
 
-    def _read_stream(self, cursor: ResumeCursor) -> bool:
-        """Read one connection; True once the stream says the interaction ended."""
-        cursor.reattached()
-        with (
-            self.request_deadline(),
-            self.client.stream_get(
-                self.id, idle_timeout=self.idle_timeout(), last_event_id=cursor.last_event_id
-            ) as resp,
-        ):
-            for sse in iter_sse(resp.iter_bytes()):
-                event = parse_event(sse)
-                if event is None:
-                    return True  # [DONE]
-                if cursor.should_skip(event):
-                    continue
-                if self._on_event(event) or self.expired():
-                    return True
-        return False
+    def quiet(self) -> bool:
+        """Silence is normal (research steps can be quiet for minutes): is it still alive?"""
+        interaction = self.fetch()
+        return interaction is not None and is_done(interaction.status)
 
-    def _on_event(self, event: dict[str, Any]) -> bool:
-        """Track status and thoughts; True for the events that end the stream."""
-        kind = event.get("event_type")
+    def reconnecting(self, attempt: int, delay: float, reason: str) -> None:
+        self.update(note=f"event stream: {reason}; re-attaching")
+
+    def on_event(self, event: JSONObject) -> None:
+        """Track status and thoughts."""
+        event = current_schema(event)
+        kind = event_type_of(event)
         thought = thought_text_of(event)
         if thought:
-            self.update(status=self.state.status, thought=heading(thought) or self.state.thought)
+            self.update(thought=heading(thought) or self.state.thought)
         elif kind == "interaction.status_update" and isinstance(event.get("status"), str):
-            self.update(status=event["status"], thought=self.state.thought)
+            self.update(status=event["status"])
         elif kind in ("interaction.created", "interaction.completed"):
             payload = event.get("interaction")
             status = payload.get("status") if isinstance(payload, dict) else None
             if isinstance(status, str):
-                self.update(status=status, thought=self.state.thought)
-        return kind in ("interaction.completed", "error")
+                self.update(status=status)
 
 
 def seconds(value: float) -> str:

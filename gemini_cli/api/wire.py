@@ -7,7 +7,7 @@ import platform
 from urllib.parse import quote, urlsplit
 
 from gemini_cli import __version__
-from gemini_cli.api.errors import UsageError
+from gemini_cli.core.errors import UsageError
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 EMBEDDED_BASE_URL = "emulator:"
@@ -16,13 +16,33 @@ USER_AGENT = f"gem/{__version__} python/{platform.python_version()}"
 
 
 def is_loopback(host: str) -> bool:
+    """An IP literal on loopback, or `localhost` / `*.localhost` when every address the name
+    resolves to is on loopback (an /etc/hosts entry could point it elsewhere)."""
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
+        pass
+    if host != "localhost" and not host.endswith(".localhost"):
         return False
+    return _resolves_to_loopback(host)
+
+
+def _resolves_to_loopback(host: str) -> bool:
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {str(info[4][0]).split("%")[0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def uses_env_proxy(base_url: str) -> bool:
+    """Whether httpx may take a proxy from the environment for this base URL: never for plain
+    http:// (allowed only to loopback), so the key is never sent to a proxy in clear text."""
+    return urlsplit(base_url).scheme.lower() != "http"
 
 
 def check_base_url(base_url: str, origin: str = "--base-url") -> None:
@@ -99,6 +119,29 @@ def build_url(base_url: str, api_version: str, *parts: str) -> str:
     return "/".join(segments)
 
 
+def id_problem(interaction_id: str) -> str | None:
+    """Why `interaction_id` cannot go in a URL path (None when it can): `.` and `..` would
+    climb the path (percent-encoding keeps them), control characters and lone surrogates have
+    no place in one. A `/` is fine: it is sent percent-encoded, as one segment."""
+    if interaction_id in ("", ".", ".."):
+        return "it is empty, '.' or '..'"
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in interaction_id):
+        return "it contains a control character"
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in interaction_id):
+        return "it is not valid Unicode (a lone surrogate)"
+    return None
+
+
+def check_user_id(interaction_id: str) -> None:
+    """An id given on the command line: exit 2 when it cannot name an interaction."""
+    problem = id_problem(interaction_id)
+    if problem:
+        from gemini_cli.core.termio import escape_controls
+
+        shown = escape_controls(interaction_id.encode("utf-8", "backslashreplace").decode())
+        raise UsageError(f"{shown!r} is not an interaction id: {problem}")
+
+
 def request_headers(api_key: str | None, stream: bool = False) -> dict[str, str]:
     headers = {
         "Content-Type": "application/json",
@@ -108,3 +151,16 @@ def request_headers(api_key: str | None, stream: bool = False) -> dict[str, str]
     if api_key:
         headers["x-goog-api-key"] = api_key
     return headers
+
+
+def check_server_id(interaction_id: str, ident: str | None = None) -> None:
+    """An id the server chose must be usable in a follow-up URL: `..` would climb the path
+    (a redirect in disguise). Empty is fine (`store: false` answers carry `"id": ""`)."""
+    problem = id_problem(interaction_id) if interaction_id else None
+    if problem:
+        from gemini_cli.api.errors import NetworkError
+
+        raise NetworkError(
+            f"protocol error: the API returned an unusable interaction id ({problem})",
+            interaction_id=ident,
+        )

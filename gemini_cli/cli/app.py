@@ -6,11 +6,74 @@ import typer
 from typer.core import TyperGroup
 
 from gemini_cli import __version__
-from gemini_cli.cli.runtime import GLOBAL_OPTIONS
+from gemini_cli.cli import typer_compat
+from gemini_cli.cli.command import GLOBAL_OPTIONS
+
+# Every command: name -> (module, the first paragraph of its help). A run imports only the
+# module of the command it runs; `gem --help` lists them all from this table (a test checks it
+# against the commands' own help). Each module registers its command on `app` when imported.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "cancel": (
+        "gemini_cli.cli.cancel",
+        "Cancel a running background interaction; exit 0 when the API accepted it.",
+    ),
+    "create": ("gemini_cli.cli.create", "Create an interaction and print its output."),
+    "delete": (
+        "gemini_cli.cli.delete",
+        "Delete a stored interaction; exit 0 when the API accepted it.",
+    ),
+    "emulator": (
+        "gemini_cli.cli.emulator",
+        "Serve a local, deterministic Interactions API (for offline use, CI and tests).",
+    ),
+    "get": (
+        "gemini_cli.cli.get",
+        "Fetch an interaction and print it; the exit code follows its status.",
+    ),
+    "history": (
+        "gemini_cli.cli.history",
+        "List the interactions gem created on the current back-end, newest first.",
+    ),
+    "poll": (
+        "gemini_cli.cli.poll",
+        "Wait until an interaction finishes, then print it; the exit code follows its status.",
+    ),
+    "research": (
+        "gemini_cli.cli.research",
+        "Research a question with the Deep Research agent and print its report (markdown).",
+    ),
+    "stream": (
+        "gemini_cli.cli.stream",
+        "Create an interaction and print its output as it is generated.",
+    ),
+    "config": (
+        "gemini_cli.cli.config",
+        "Show and change gem's settings (the YAML config file).",
+    ),
+    "files": (
+        "gemini_cli.cli.files",
+        "Upload, list, show and delete files (the Files API; files are kept 48 hours).",
+    ),
+    "stores": (
+        "gemini_cli.cli.stores",
+        "Create and fill File Search stores, for `--file-search STORE` (research over your files).",
+    ),
+}
+
+
+def command_tree() -> Any:
+    """The whole Click command tree at once, every command module imported (for the generated
+    docs, completion scripts and tests that walk all commands; a run never needs it)."""
+    import importlib
+
+    for module, _ in COMMANDS.values():
+        importlib.import_module(module)
+    return typer.main.get_command(app)
 
 
 class GemGroup(TyperGroup):
-    """Usage errors as one line (`gem: error: ...`, exit 2) instead of a help dump."""
+    """Usage errors as one line (`gem: error: ...`, exit 2) instead of a help dump; commands
+    loaded on demand from COMMANDS."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         from gemini_cli.cli.usage import run_group_main
@@ -20,21 +83,46 @@ class GemGroup(TyperGroup):
     # Plain options skip Typer's pydantic coercion: no pydantic import just to parse flags.
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         from gemini_cli.cli import shell_completion
-        from gemini_cli.cli.coercion import install
 
         asked = shell_completion.request(args)
         if asked is not None:  # an explicit SHELL is honoured; messages on stderr
             raise typer.Exit(shell_completion.answer(*asked))
-        install(self.get_params(ctx))
+        typer_compat.install_plain_coercion(self.get_params(ctx))
         return super().parse_args(ctx, args)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        from gemini_cli.cli.coercion import install_tree
-
         name, cmd, rest = super().resolve_command(ctx, args)
         if cmd is not None:
-            install_tree(cmd, ctx)
+            typer_compat.install_plain_coercion_tree(cmd, ctx)
         return name, cmd, rest
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        loaded = super().list_commands(ctx)
+        return [*COMMANDS, *(name for name in loaded if name not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            importlib.import_module(COMMANDS[cmd_name][0])  # registers it on `app`
+            command = typer_compat.build_command(app, cmd_name)
+            if command is not None:
+                self.commands[cmd_name] = command
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The command list from COMMANDS, without importing any command's module."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None and name in COMMANDS:
+                command = typer_compat.plain_command(name, COMMANDS[name][1])
+            if command is not None and not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in rows])
 
 
 def _output_guarded(main: Any) -> Any:
@@ -43,7 +131,7 @@ def _output_guarded(main: Any) -> Any:
     (A command's own output failures are handled inside its error boundary.)"""
 
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        from gemini_cli.cli.main import WRITE_ERRNOS
+        from gemini_cli.core.errors import WRITE_ERRNOS
         from gemini_cli.core.termio import silence_stdout
 
         try:
@@ -118,27 +206,12 @@ def _install_root_globals() -> None:
             ctx.obj = {}
         ctx.obj["globals"] = globals_
 
-    callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    callback.__annotations__ = {p.name: p.annotation for p in params}
+    typer_compat.with_signature(callback, params)
     callback.__doc__ = "gem: the Gemini Interactions API from the shell."
     app.callback()(callback)
 
 
 _install_root_globals()
-
-# Each command module registers itself on `app` when imported.
-from gemini_cli.cli import (  # noqa: E402,F401
-    cancel,
-    config,
-    create,
-    delete,
-    emulator,
-    get,
-    history,
-    poll,
-    research,
-    stream,
-)
 
 HELP_HELP = """Print gem's help, or a command's: the same as `gem [COMMAND]... --help`.
 
@@ -155,9 +228,10 @@ Examples:
 def help_(
     ctx: typer.Context, names: list[str] | None = typer.Argument(None, metavar="[COMMAND]...")
 ) -> None:
-    from gemini_cli.cli.runtime import exit_code_of_usage
+    from gemini_cli.cli.command import exit_code_of_usage
 
-    target, command = ctx.parent, ctx.parent.command
+    target: Any = ctx.parent or ctx  # the root's context: names are looked up from there
+    command: Any = target.command
     for name in names or []:
         sub = command.get_command(target, name) if hasattr(command, "get_command") else None
         if sub is None or (getattr(sub, "hidden", False) and name != "help"):

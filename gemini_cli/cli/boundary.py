@@ -3,7 +3,6 @@ and an exit code, never a traceback."""
 
 from __future__ import annotations
 
-import errno
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -11,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from gemini_cli.api.errors import (
+from gemini_cli.core.errors import (
     EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
+    WRITE_ERRNOS,
     GemError,
     Interrupted,
     UsageError,
@@ -22,9 +21,6 @@ from gemini_cli.core.termio import silence_stdout
 
 if TYPE_CHECKING:
     from gemini_cli.cli.runtime import Runtime
-
-# Failed writes that say the disk (or device) is full, not that gem has a bug.
-WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def one_line(text: str) -> str:
@@ -43,10 +39,12 @@ def interrupted_handled() -> int:
     import signal
     import threading
 
+    from gemini_cli.cli.terminate import interrupted_exit_code
+
     INTERRUPT_REPORTED[0] = True
     if OWN_PROCESS[0] and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return EXIT_INTERRUPTED
+    return interrupted_exit_code()  # 130, or 143 after SIGTERM
 
 
 @contextmanager

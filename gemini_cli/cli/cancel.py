@@ -1,9 +1,10 @@
 """`gem cancel ID`: stop a running background interaction."""
 
 from gemini_cli.cli.app import app
+from gemini_cli.cli.command import gem_command
 from gemini_cli.cli.options import DryRun, InteractionId
 from gemini_cli.cli.prepare import dry_run
-from gemini_cli.cli.runtime import Runtime, gem_command
+from gemini_cli.cli.runtime import Runtime
 
 HELP = """Cancel a running background interaction; exit 0 when the API accepted it.
 

@@ -1,9 +1,11 @@
 """Plain option conversion, so a command run does not import pydantic just to parse its flags.
 
-Typer 0.29 converts every option value through a pydantic TypeAdapter: that imports pydantic
+Typer >= 0.29 converts every option value through a pydantic TypeAdapter: that imports pydantic
 and builds one schema per option on each run (~150 ms for `gem create --dry-run`). gem's options
 are bool, str, int, float or Path (or lists of them) without constraints; those are converted here
 directly. Anything else (ranges, choices, path checks, custom parsers) is left to Typer.
+Imported only through cli/typer_compat.py, which falls back to Typer's own conversion when this
+module cannot be imported (an older Typer) or `compatible()` says the private hook has changed.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-from typer._click.exceptions import BadParameter
-from typer._coercion import RuntimeParam  # private, but stable within typer 0.29.x (pinned)
+from typer import BadParameter
+from typer._coercion import RuntimeParam  # private: checked by compatible() before any use
 
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off", ""}
@@ -63,6 +65,23 @@ class PlainRuntimeParam(RuntimeParam):
             ) from exc
 
 
+def compatible() -> bool:
+    """Whether Typer's private coercion hook still has the shape this module fills in."""
+    from dataclasses import fields
+
+    try:
+        from typer.core import _TyperParameter
+    except ImportError:
+        return False
+    names = {f.name for f in fields(RuntimeParam)}
+    return (
+        {"parameter_info", "annotation"} <= names
+        and callable(getattr(RuntimeParam, "coerce", None))
+        and "_coerce_value" in getattr(RuntimeParam, "__abstractmethods__", ())
+        and callable(getattr(_TyperParameter, "get_runtime_param", None))
+    )
+
+
 def install(params: Iterable[Any]) -> None:
     """Give each plain Typer parameter the plain converter (others keep Typer's)."""
     for param in params:
@@ -70,7 +89,7 @@ def install(params: Iterable[Any]) -> None:
             continue  # not a Typer parameter, or already built
         descriptor = getattr(param, "type_descriptor", None)
         plan = _plan(descriptor) if descriptor is not None else None
-        if plan is not None:
+        if descriptor is not None and plan is not None:
             param._runtime_param = PlainRuntimeParam(
                 parameter_info=descriptor.parameter_info,
                 annotation=descriptor.annotation,
@@ -78,14 +97,6 @@ def install(params: Iterable[Any]) -> None:
                 kind=plan[1],
                 is_list=plan[2],
             )
-
-
-def install_tree(command: Any, ctx: Any) -> None:
-    """`install` for a command (its --help included) and, for a group, every command under it.
-    `ctx` is the parent's context: a subcommand inherits its help option names."""
-    install(command.get_params(ctx))
-    for sub in getattr(command, "commands", {}).values():
-        install_tree(sub, ctx)
 
 
 def _plan(descriptor: Any) -> tuple[Callable[[Any], Any], str, bool] | None:

@@ -6,7 +6,9 @@ from typing import Any
 import typer
 
 from gemini_cli.cli.app import app
-from gemini_cli.cli.runtime import Runtime, gem_command
+from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.help_panels import NETWORK_OPTIONS
+from gemini_cli.cli.runtime import Runtime
 
 config_app = typer.Typer(
     name="config",
@@ -54,6 +56,26 @@ def _complete_key(incomplete: str) -> list[str]:
     return [key for key in (*SETTABLE, "aliases.") if key.startswith(incomplete)]
 
 
+def _complete_value(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Values for the KEY already typed: model ids (and aliases) for model and aliases.NAME,
+    the formats for format, the known base URLs and API versions."""
+    from gemini_cli.settings import config
+
+    key = str(ctx.params.get("key") or "")
+    values: tuple[str, ...] | list[str] = ()
+    if key == "model" or key.startswith("aliases."):
+        from gemini_cli.cli.completion_values import model_ids
+
+        values = model_ids()
+    elif key == "format":
+        values = config.FORMATS
+    elif key == "base_url":
+        values = ("emulator:", config.DEFAULT_BASE_URL)
+    elif key == "api_version":
+        values = ("v1", "v1beta")
+    return [value for value in values if value.startswith(incomplete)]
+
+
 PATH_HELP = """Print the config file's path (it may not exist yet).
 
 Examples:
@@ -64,35 +86,76 @@ Examples:
 """
 
 
-@gem_command(config_app, "path", formats=("text", "json"), help=PATH_HELP, uses_settings=False)
+@gem_command(
+    config_app,
+    "path",
+    formats=("text", "json", "yaml"),
+    help=PATH_HELP,
+    uses_settings=False,
+    omit=(*NETWORK_OPTIONS, "no_log"),
+)
 def path(run: Runtime) -> None:
     from gemini_cli.settings.paths import config_path
 
     where = config_path()
-    if run.format == "json":
-        run.io.out(json.dumps({"path": str(where), "exists": where.is_file()}), "\n")
-    else:
+    if run.format == "text":
         run.io.out(str(where), "\n")
+    else:
+        print_data(run, {"path": str(where), "exists": where.is_file()})
 
 
-@gem_command(config_app, "show", formats=("text", "json"), help=SHOW_HELP)
+@gem_command(config_app, "show", formats=("text", "json", "yaml"), help=SHOW_HELP, omit=("no_log",))
 def show(run: Runtime) -> None:
     report = effective(run.settings)
-    if run.format == "json":
-        run.io.out(json.dumps(report, indent=2), "\n")
-    else:
+    if run.format == "text":
         run.io.out(_text(report))
+    else:
+        print_data(run, report)
 
 
-@gem_command(config_app, "set", formats=("text",), help=SET_HELP)
+def print_data(run: Runtime, data: dict[str, Any]) -> None:
+    """JSON (one document, indented) or YAML on stdout."""
+    if run.format == "yaml":
+        from gemini_cli.render.output import print_yaml
+
+        print_yaml(run, data)
+    else:
+        run.io.out(json.dumps(data, indent=2, ensure_ascii=False), "\n")
+
+
+def _lock_wait(run: Runtime) -> float:
+    from gemini_cli.settings.config_file import LOCK_WAIT
+
+    return min(max(run.remaining(), 0.0), LOCK_WAIT)
+
+
+@gem_command(
+    config_app,
+    "set",
+    formats=("text", "json", "yaml"),
+    help=SET_HELP,
+    omit=("base_url", "api_version", "max_retries", "no_log"),  # --timeout: VALUE -
+)
 def set_(
     run: Runtime,
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=_complete_key),
-    value: str = typer.Argument(..., metavar="VALUE"),
+    key: str = typer.Argument(
+        ..., metavar="KEY", autocompletion=_complete_key, help="The setting, or aliases.NAME."
+    ),
+    value: str = typer.Argument(
+        ...,
+        metavar="VALUE",
+        autocompletion=_complete_value,
+        help="Its value; '-' reads it from stdin (keep keys out of argv).",
+    ),
 ) -> None:
     from gemini_cli.settings.config_file import set_value
     from gemini_cli.settings.paths import config_path
 
+    if key == "api_key" and value != "-":
+        run.warn(
+            "the key is now in your shell history and was visible to other users in the "
+            "process list; next time pass '-' and give it on stdin: gem config set api_key -"
+        )
     if value == "-":  # the first line, within --timeout; a closed stdin is exit 2
         from gemini_cli.request.localread import read_stdin_line
 
@@ -103,9 +166,12 @@ def set_(
             or ""
         )
     where = config_path()
-    stored = set_value(where, key, value)
+    stored = set_value(where, key, value, _lock_wait(run))
     shown = "<redacted>" if key == "api_key" else stored
-    run.info(f"{key} = {shown} (in {where})")
+    if run.format == "text":
+        run.info(f"{key} = {shown} (in {where})")
+    else:
+        print_data(run, {"key": key, "value": shown, "config_file": str(where)})
 
 
 UNSET_HELP = """Remove KEY (or aliases.NAME) from the config file.
@@ -118,15 +184,27 @@ Examples:
 """
 
 
-@gem_command(config_app, "unset", formats=("text",), help=UNSET_HELP)
+@gem_command(
+    config_app,
+    "unset",
+    formats=("text", "json", "yaml"),
+    help=UNSET_HELP,
+    omit=(*NETWORK_OPTIONS, "no_log"),
+)
 def unset(
     run: Runtime,
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=_complete_key),
+    key: str = typer.Argument(
+        ..., metavar="KEY", autocompletion=_complete_key, help="The setting, or aliases.NAME."
+    ),
 ) -> None:
     from gemini_cli.settings.config_file import unset_value
     from gemini_cli.settings.paths import config_path
 
-    if not unset_value(config_path(), key):
+    where = config_path()
+    removed = unset_value(where, key, _lock_wait(run))
+    if run.format != "text":
+        print_data(run, {"key": key, "removed": removed, "config_file": str(where)})
+    elif not removed:
         run.info(f"{key} was not set")
 
 
@@ -162,9 +240,12 @@ def api_key_source(file_values: dict[str, Any]) -> str:
     """Where the key would come from, without running api_key_command."""
     import os
 
-    for name in ("GOOGLE_API_KEY", "GEMINI_API_KEY"):
-        if os.environ.get(name, "").strip():
-            return f"env {name}"
+    from gemini_cli.settings.config import API_KEY_VARS
+
+    found = [name for name in API_KEY_VARS if os.environ.get(name, "").strip()]
+    if found:
+        also = f"; {found[1]} is set too but {found[0]} wins" if len(found) > 1 else ""
+        return f"env {found[0]}{also}"
     if str(file_values.get("api_key") or "").strip():
         return "config api_key"
     if str(file_values.get("api_key_command") or "").strip():

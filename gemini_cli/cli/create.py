@@ -1,13 +1,13 @@
 """`gem create`: one interaction from arguments, stdin and files."""
 
-import typer
-
 from gemini_cli.cli.app import app
-from gemini_cli.cli.options import INPUT, REQUEST
-from gemini_cli.cli.prepare import dry_run
-from gemini_cli.cli.runtime import Runtime, gem_command
+from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.options import DRY_RUN_OPTION, INPUT, REQUEST, USAGE_OPTION
+from gemini_cli.cli.prepare import dry_run, prepare_request
+from gemini_cli.cli.runtime import Runtime
 from gemini_cli.cli.tool_options import TOOLS, ToolOptions
-from gemini_cli.request.inputs import InputOptions, RequestOptions
+from gemini_cli.request.body import RequestOptions
+from gemini_cli.request.inputs import InputOptions
 
 HELP = """Create an interaction and print its output.
 
@@ -41,16 +41,14 @@ def create(
     inputs: InputOptions,
     request: RequestOptions,
     tools: ToolOptions,
-    dry: bool = typer.Option(
-        False, "--dry-run", help="Print the request as JSON (key redacted); send nothing."
-    ),
-    usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
+    dry: bool = DRY_RUN_OPTION,
+    usage: bool = USAGE_OPTION,
 ) -> None:
-    from gemini_cli.cli.turns import execute, prepare_tool_body, render_result
+    from gemini_cli.cli.turns import execute, render_result
 
-    body = prepare_tool_body(run, inputs, request, tools)
+    prepared = prepare_request(run, inputs, request, tools)
     if dry:
-        dry_run(run, "POST", body=body)
+        dry_run(run, "POST", body=prepared.body)
         return
-    interaction = execute(run, body, tools)
-    render_result(run, interaction, tools, usage=usage)
+    interaction = execute(run, prepared, tools)
+    render_result(run, interaction, tools, expect_json=prepared.expect_json, usage=usage)

@@ -3,9 +3,10 @@
 import typer
 
 from gemini_cli.cli.app import app
-from gemini_cli.cli.options import DryRun, InteractionId
+from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.options import USAGE_OPTION, DryRun, InteractionId
 from gemini_cli.cli.prepare import dry_run
-from gemini_cli.cli.runtime import Runtime, gem_command
+from gemini_cli.cli.runtime import Runtime
 
 HELP = """Fetch an interaction and print it; the exit code follows its status.
 
@@ -26,7 +27,7 @@ def get(
         False, "--include-input", help="Include the request input in the response."
     ),
     dry: DryRun = False,
-    usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
+    usage: bool = USAGE_OPTION,
 ) -> None:
     from gemini_cli.render.output import render_interaction
 

@@ -1,13 +1,11 @@
 """Entry point: answer `--version` before importing anything heavy, then run the app."""
 
-import errno
 import sys
 from contextlib import suppress
 
-EXIT_USAGE = 2  # gemini_cli.api.errors.EXIT_USAGE, without importing it yet
-EXIT_INTERRUPTED = 130  # gemini_cli.api.errors.EXIT_INTERRUPTED, without importing it yet
-# Failed writes that say the output cannot be written (disk full, device error, closed fd).
-WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF})
+# core.errors imports nothing heavy: `--version` stays fast.
+from gemini_cli.core.errors import EXIT_USAGE, WRITE_ERRNOS
+
 HELP_FLAGS = ("--help", "-h", "--version", "-V")
 
 
@@ -16,12 +14,15 @@ def main(argv: list[str] | None = None) -> int:
     output that cannot be written (`--help >/dev/full`) is exit 2, a reader gone is exit 0."""
     import signal
 
+    from gemini_cli.cli import terminate
+
     on_sigint = signal.getsignal(signal.SIGINT)
+    on_sigterm = terminate.install()  # SIGTERM unwinds like Ctrl-C, then exits 143
     try:
         return _main(argv)
     except KeyboardInterrupt:
-        _error("interrupted")
-        return EXIT_INTERRUPTED
+        _error("terminated" if terminate.RECEIVED[0] else "interrupted")
+        return terminate.interrupted_exit_code()
     except BrokenPipeError:
         _silence_stdout()
         return 0
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     finally:
         _restore(on_sigint)
+        terminate.restore(on_sigterm)
 
 
 def _restore(on_sigint: object) -> None:

@@ -1,16 +1,39 @@
 """Option groups shared by several commands (input and request flags), declared once."""
 
-from dataclasses import fields
 from pathlib import Path
-from typing import Annotated, Any
 
 import typer
 
-from gemini_cli.request.inputs import THINKING_LEVELS, InputOptions, RequestOptions
+from gemini_cli.cli.option_group import (
+    DRY_RUN_OPTION,
+    GENERATION_PANEL,
+    INPUT_PANEL,
+    OUTPUT_PANEL,
+    REQUEST_PANEL,
+    USAGE_OPTION,
+    DryRun,
+    InteractionId,
+    OptionGroup,
+    choices,
+)
+from gemini_cli.request.body import THINKING_LEVELS, RequestOptions
+from gemini_cli.request.inputs import InputOptions
 
-INPUT_PANEL = "Input"
-REQUEST_PANEL = "Request"
-GENERATION_PANEL = "Generation"
+__all__ = [  # (the shared options too: commands import them from here)
+    "DRY_RUN_OPTION",
+    "GENERATION_PANEL",
+    "INPUT",
+    "INPUT_PANEL",
+    "OUTPUT_PANEL",
+    "REQUEST",
+    "REQUEST_PANEL",
+    "RESEARCH_INPUT",
+    "USAGE_OPTION",
+    "DryRun",
+    "InteractionId",
+    "OptionGroup",
+    "choices",
+]
 
 
 def _complete_thinking(incomplete: str) -> list[str]:
@@ -21,37 +44,6 @@ def _complete_model(incomplete: str) -> list[str]:
     from gemini_cli.cli.completion_values import model_ids
 
     return [m for m in model_ids() if m.startswith(incomplete)]
-
-
-# The ID argument and --dry-run, as every command that names an interaction declares them.
-InteractionId = Annotated[
-    str,
-    typer.Argument(
-        metavar="ID",
-        show_default=False,
-        help="The interaction id; 'last' for the newest one gem created, '-' to read it from stdin.",
-    ),
-]
-DryRun = Annotated[
-    bool, typer.Option("--dry-run", help="Print the request as JSON (key redacted); send nothing.")
-]
-
-
-class OptionGroup:
-    """A dataclass whose fields are command-line options; the command receives one instance."""
-
-    def __init__(self, name: str, factory: type, options: dict[str, tuple[Any, Any, Any]]):
-        self.name = name
-        self.factory = factory
-        self.options = options  # field -> (type, typer.Option/Argument, default)
-
-    def without(self, *names: str) -> "OptionGroup":
-        kept = {k: v for k, v in self.options.items() if k not in names}
-        return OptionGroup(self.name, self.factory, kept)
-
-    def build(self, values: dict[str, Any]) -> Any:
-        known = {f.name for f in fields(self.factory)}
-        return self.factory(**{k: v for k, v in values.items() if k in known})
 
 
 INPUT = OptionGroup(
@@ -94,9 +86,20 @@ INPUT = OptionGroup(
                 "-a",
                 metavar="PATH",
                 rich_help_panel=INPUT_PANEL,
-                help="Add a file (text, image, audio, video, PDF...); repeatable.",
+                help="Add a file (text, image, audio, video, PDF...), a Files API name or uri "
+                "(files/ID), or an https:// URL (sent by reference); repeatable. A file over "
+                "20 MiB is uploaded with the Files API first.",
             ),
             None,
+        ),
+        "no_upload": (
+            bool,
+            typer.Option(
+                "--no-upload",
+                rich_help_panel=INPUT_PANEL,
+                help="Refuse an --attach file too big to send inline instead of uploading it.",
+            ),
+            False,
         ),
     },
 )
@@ -285,4 +288,11 @@ REQUEST = OptionGroup(
             None,
         ),
     },
+)
+
+# research: the words are the question.
+RESEARCH_INPUT = INPUT.with_argument(
+    "words",
+    "QUERY",
+    "The question to research. Text piped on stdin comes first; '-' reads stdin explicitly.",
 )

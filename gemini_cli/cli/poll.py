@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from gemini_cli.api.errors import Interrupted, StillRunningError, UsageError
+from gemini_cli.api.errors import StillRunningError
 from gemini_cli.cli.app import app
-from gemini_cli.cli.runtime import Runtime, gem_command
+from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.options import USAGE_OPTION
+from gemini_cli.cli.runtime import Runtime
+from gemini_cli.core.errors import Interrupted, UsageError
+
+if TYPE_CHECKING:
+    from gemini_cli.api.deadline import Deadline
 
 HELP = """Wait until an interaction finishes, then print it; the exit code follows its status.
 
 Follows the interaction's event stream (live thought summaries on a terminal) and falls back to
 polling with backoff (1 s growing to --max-interval). Waits without limit unless --timeout is
 given: then it exits 8 with the id on stdout, and the work goes on server-side. Ctrl-C stops
-waiting (exit 130) and cancels nothing. ID may be 'last', or '-' to read it from stdin.
+waiting (exit 130; SIGTERM: 143) and cancels nothing. ID may be 'last', or '-' to read it from stdin.
 
 Examples:
 
@@ -48,7 +54,7 @@ def poll(
         ..., metavar="ID", help="The interaction id, 'last', or '-' to read it from stdin."
     ),
     max_interval: float = MAX_INTERVAL_OPTION,
-    usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
+    usage: bool = USAGE_OPTION,
 ) -> None:
     check_max_interval(max_interval)
     from gemini_cli.render.output import render_interaction
@@ -64,6 +70,15 @@ def id_from_stdin(run: Runtime) -> str:
     return run._id_from_stdin(  # within --timeout; closed, terminal, odd bytes: exit 2
         hint="pipe it in: gem create --background --format id ... | gem poll -"
     )
+
+
+def command_deadline(run: Runtime) -> Deadline:
+    """--timeout (flag, GEM_TIMEOUT or config) bounds the whole command in wall-clock time;
+    for waiting and streaming there is no bound by default (the work may take hours)."""
+    from gemini_cli.api.deadline import Deadline
+
+    explicit = run.settings.sources.get("timeout") != "default"
+    return Deadline.since(run.started, run.settings.timeout if explicit else None, run.clock)
 
 
 def wait_budget(run: Runtime, started: float | None = None) -> float | None:

@@ -1,29 +1,62 @@
-"""From parsed options to a request body (and the `--dry-run` view of it)."""
+"""From parsed options to a request: a frozen `PreparedRequest` (and the `--dry-run` view)."""
 
+from __future__ import annotations
+
+import dataclasses
 import io
 import json
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from gemini_cli.api.errors import UsageError
-from gemini_cli.request.inputs import (
-    InputOptions,
-    RequestOptions,
-    build_body,
-    build_input_blocks,
-)
+from gemini_cli.core.errors import UsageError
+from gemini_cli.core.jsontypes import JSONObject, JSONValue
+from gemini_cli.request.body import RequestOptions, build_body
+from gemini_cli.request.inputs import InputOptions, build_input_blocks
 from gemini_cli.request.localread import read_stdin
+
+if TYPE_CHECKING:
+    from gemini_cli.cli.runtime import Runtime
+    from gemini_cli.cli.tool_options import ToolOptions
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """What is sent and what the run does with the answer: built once, then only read."""
+
+    body: JSONObject
+    # function name -> argv of the local command that answers it (--run-tools)
+    commands: Mapping[str, list[str]] = field(default_factory=dict)
+    # the reply must be one JSON document (--schema, a JSON response_format): checked, printed
+    expect_json: bool = False
+
+
+def prepare_request(
+    run: Runtime,
+    inputs: InputOptions,
+    request: RequestOptions,
+    tools: ToolOptions,
+    command: str = "create",
+) -> PreparedRequest:
+    """stdin + files + words + flags + tools + response format + `--result` answers."""
+    from gemini_cli.cli.tool_body import prepare_with_tools
+    from gemini_cli.request.localread import reading
+
+    # --tool, --schema and --result files are read within --timeout, like stdin and -a files.
+    with reading(max(run.remaining(), 0.0), run.clock.monotonic):
+        return prepare_with_tools(run, inputs, request, tools, command)
 
 
 def prepare_body(
-    run: Any,
+    run: Runtime,
     inputs: InputOptions,
     request: RequestOptions,
     *,
     require_input: bool = True,
     example: str = 'gem create "Tell me a joke"',
-) -> dict[str, Any]:
-    """stdin + files + words + flags -> body; exit 2 when there is nothing to send (the hint
-    shows `example`, a command line of the command being run)."""
+) -> JSONObject:
+    """stdin + files + words + flags -> a new body; exit 2 when there is nothing to send (the
+    hint shows `example`, a command line of the command being run)."""
     from gemini_cli.request.localread import reading
 
     with reading(max(run.remaining(), 0.0), run.clock.monotonic):  # every file and pipe too
@@ -31,66 +64,99 @@ def prepare_body(
 
 
 def _prepare_body(
-    run: Any, inputs: InputOptions, request: RequestOptions, require_input: bool, example: str
-) -> dict[str, Any]:
+    run: Runtime,
+    inputs: InputOptions,
+    request: RequestOptions,
+    require_input: bool,
+    example: str,
+) -> JSONObject:
     settings = run.settings
-    resolve_previous(run, request)
-    monotonic = run.clock.monotonic
-    blocks = build_input_blocks(
-        inputs,
-        run.io.stdin,
-        run.io.stdin_isatty,
-        stdin_taken=request.body == "-",
-        timeout=max(run.remaining(), 0.0),
-        monotonic=monotonic,
-    )
-    stdin = run.io.stdin
-    if request.body == "-":  # read here, within the deadline, and never from a terminal
-        if stdin is None or run.io.stdin_isatty:
-            raise UsageError("--body -: stdin is a terminal: pipe the body in or give a file")
-        stdin = io.BytesIO(read_stdin(stdin, False, max(run.remaining(), 0.0), monotonic) or b"")
+    request = resolve_previous(run, request)
+    from gemini_cli.cli.references import attachments
+
+    with attachments(run, inputs.no_upload):  # -a files/ID, URLs, big files: uploaded first
+        blocks = build_input_blocks(
+            inputs,
+            run.io.stdin,
+            run.io.stdin_isatty,
+            stdin_taken=request.body == "-",
+            timeout=max(run.remaining(), 0.0),
+            monotonic=run.clock.monotonic,
+        )
+    note_stdin_read(run, inputs, blocks)
     body = build_body(
         request,
         blocks,
         default_model=settings.model,
         resolve_model=settings.resolve_model,
-        stdin=stdin,
+        stdin=_body_stdin(run, request),
     )
     if require_input and "input" not in body and "continuation_token" not in body:
         raise UsageError(
             "no input: give a prompt, pipe text or a file on stdin, or use --attach",
             hint=f"e.g. {example}",
         )
-    substitute_deprecated_model(run, body)
-    return body
+    return substitute_deprecated_model(run, body)
 
 
-def resolve_previous(run: Any, request: RequestOptions) -> None:
-    """`-c` and `--previous last` both mean the last interaction gem created."""
+def note_stdin_read(run: Runtime, inputs: InputOptions, blocks: list[JSONObject]) -> None:
+    """Prompt words given and stdin read too without '-': say so once (in a `while read p;
+    do gem create "$p"; done < list` loop the first gem would swallow the rest of the list)."""
+    words = [w for w in inputs.words if w.strip()]
+    if not words or "-" in words or inputs.no_stdin:
+        return
+    if len(blocks) - len(inputs.attach) - 1 == 1:  # the first block came from stdin
+        run.info(
+            "gem: note: stdin was read as input too; to leave it alone (e.g. in a 'while "
+            "read' loop) use --no-stdin or < /dev/null, or put '-' among the words to say "
+            "you mean it"
+        )
+
+
+def _body_stdin(run: Runtime, request: RequestOptions) -> object:
+    """`--body -` reads stdin here, within the deadline, and never from a terminal."""
+    stdin = run.io.stdin
+    if request.body != "-":
+        return stdin
+    if stdin is None or run.io.stdin_isatty:
+        raise UsageError("--body -: stdin is a terminal: pipe the body in or give a file")
+    data = read_stdin(stdin, False, max(run.remaining(), 0.0), run.clock.monotonic)
+    return io.BytesIO(data or b"")
+
+
+def resolve_previous(run: Runtime, request: RequestOptions) -> RequestOptions:
+    """`-c` and `--previous last` both mean the last interaction gem created: the options
+    with the id resolved (the given ones are left as parsed)."""
+    previous = request.previous
     if request.continue_last:
-        if request.previous:
+        if previous:
             raise UsageError("--continue and --previous cannot be combined")
-        request.previous = "last"
-    if request.previous:
-        request.previous = run.resolve_id(request.previous)
+        previous = "last"
+    if not previous:
+        return request
+    return dataclasses.replace(request, previous=run.resolve_id(previous))
 
 
-def substitute_deprecated_model(run: Any, body: dict[str, Any]) -> None:
+def substitute_deprecated_model(run: Runtime, body: JSONObject) -> JSONObject:
+    """The body with a deprecated model replaced by its successor (and a warning)."""
     from gemini_cli.settings.config import substitute_deprecated
 
     model = body.get("model")
-    if isinstance(model, str):
-        replacement = substitute_deprecated(model)
-        if replacement:
-            run.warn(f"model {model} is deprecated; using {replacement} instead")
-            body["model"] = replacement
+    replacement = substitute_deprecated(model) if isinstance(model, str) else None
+    if not replacement:
+        return body
+    message = f"model {model} is deprecated; using {replacement} instead"
+    run.warn(message)
+    if run.debug and not run.chatty:  # --json keeps stderr for one error object; --debug tells
+        run.trace(f"gem: warning: {message}")
+    return {**body, "model": replacement}
 
 
 def dry_run(
-    run: Any,
+    run: Runtime,
     method: str,
     *parts: str,
-    body: Any = None,
+    body: JSONValue = None,
     params: dict[str, str] | None = None,
     stream: bool = False,
 ) -> None:
@@ -110,7 +176,7 @@ def dry_run(
     headers = request_headers("<redacted>" if has_key else None, stream=stream)
     if not has_key:
         run.hint("no API key is configured: the real request would fail (exit 4)")
-    request = {"method": method, "url": url, "headers": headers}
+    request: JSONObject = {"method": method, "url": url, "headers": headers}
     if body is not None:
         request["body"] = body
     run.io.out(json.dumps(request, indent=2, ensure_ascii=False), "\n")

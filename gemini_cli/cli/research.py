@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import typer
 
-from gemini_cli.api.errors import UsageError
 from gemini_cli.cli.app import app
-from gemini_cli.cli.options import INPUT, REQUEST, OptionGroup
+from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.options import (
+    DRY_RUN_OPTION,
+    REQUEST,
+    RESEARCH_INPUT,
+    USAGE_OPTION,
+    OptionGroup,
+    choices,
+)
 from gemini_cli.cli.poll import MAX_INTERVAL_OPTION, check_max_interval, wait_budget, wait_for
 from gemini_cli.cli.prepare import dry_run, prepare_body
-from gemini_cli.cli.runtime import Runtime, gem_command
+from gemini_cli.cli.runtime import Runtime
 from gemini_cli.cli.tool_options import RESEARCH_TOOLS, ToolOptions
-from gemini_cli.request.inputs import InputOptions, RequestOptions, apply_set
+from gemini_cli.core.errors import UsageError
+from gemini_cli.request.body import RequestOptions
+from gemini_cli.request.inputs import InputOptions
+from gemini_cli.request.setpath import apply_set
 
 DEFAULT_AGENT = "deep-research-preview-04-2026"
 MAX_AGENT = "deep-research-max-preview-04-2026"
@@ -54,7 +64,7 @@ MODEL_ONLY = (
 RESEARCH_REQUEST = REQUEST.without(*MODEL_ONLY)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ResearchOptions:
     """Which agent, and its agent_config."""
 
@@ -124,6 +134,7 @@ RESEARCH = OptionGroup(
             typer.Option(
                 "--thinking-summaries",
                 metavar="auto|none",
+                autocompletion=choices("auto", "none"),
                 rich_help_panel=RESEARCH_PANEL,
                 help="Thought summaries (the live progress on stderr comes from them).",
             ),
@@ -134,6 +145,7 @@ RESEARCH = OptionGroup(
             typer.Option(
                 "--visualization",
                 metavar="auto|off",
+                autocompletion=choices("auto", "off"),
                 rich_help_panel=RESEARCH_PANEL,
                 help="Let the agent add charts and images (default: the agent's).",
             ),
@@ -162,7 +174,9 @@ RESEARCH = OptionGroup(
 )
 
 
-@gem_command(app, "research", groups=(INPUT, RESEARCH_REQUEST, RESEARCH, RESEARCH_TOOLS), help=HELP)
+@gem_command(
+    app, "research", groups=(RESEARCH_INPUT, RESEARCH_REQUEST, RESEARCH, RESEARCH_TOOLS), help=HELP
+)
 def research(
     run: Runtime,
     inputs: InputOptions,
@@ -181,12 +195,10 @@ def research(
         help="Ctrl-C cancels the research instead of leaving it running.",
     ),
     max_interval: float = MAX_INTERVAL_OPTION,
-    usage: bool = typer.Option(False, "--usage", help="Print token usage on stderr."),
-    dry: bool = typer.Option(
-        False, "--dry-run", help="Print the request as JSON (key redacted); send nothing."
-    ),
+    usage: bool = USAGE_OPTION,
+    dry: bool = DRY_RUN_OPTION,
 ) -> None:
-    from gemini_cli.cli.turns import apply_tools
+    from gemini_cli.cli.tool_body import apply_tools
 
     started = run.clock.monotonic()
     check_max_interval(max_interval)
@@ -195,7 +207,7 @@ def research(
     if dry:
         dry_run(run, "POST", body=body)
         return
-    from gemini_cli.api.waiting import is_done
+    from gemini_cli.core.status import is_done
     from gemini_cli.render.report import render_report
 
     interaction = run.client().create(body)
@@ -226,8 +238,8 @@ def research_body(
 ) -> dict[str, Any]:
     """The create body: the input as for `gem create`, the agent, background and agent_config;
     --set applies last so it can still change anything."""
-    request.agent = research.agent_id()
-    sets, request.sets = request.sets, []
+    sets = request.sets
+    request = replace(request, agent=research.agent_id(), sets=[])
     body = prepare_body(run, inputs, request, example='gem research "History of Google TPUs"')
     body["background"] = True
     given = body.get("agent_config")

@@ -34,9 +34,9 @@ def request(args: list[str]) -> tuple[str, str | None] | None:
 
 def answer(option: str, shell: str | None) -> int:
     """Print the script (show) or install it; the exit status."""
-    from typer._completion_shared import _get_shell_name, get_completion_script, install
+    from gemini_cli.cli.typer_compat import completion_script, install_completion, shell_name
 
-    shell = (shell or _get_shell_name() or "").lower()
+    shell = (shell or shell_name() or "").lower()
     if shell not in SHELLS:
         what = f"unsupported shell {shell!r}" if shell else "cannot detect the shell"
         sys.stderr.write(
@@ -45,11 +45,11 @@ def answer(option: str, shell: str | None) -> int:
         )
         return 2
     if option == "--show-completion":
-        script = get_completion_script(prog_name=PROG_NAME, complete_var=COMPLETE_VAR, shell=shell)
+        script = completion_script(PROG_NAME, COMPLETE_VAR, shell)
         sys.stdout.write(script + "\n")
         sys.stdout.flush()
         return 0
-    shell, path = install(shell=shell, prog_name=PROG_NAME, complete_var=COMPLETE_VAR)
+    shell, path = install_completion(PROG_NAME, COMPLETE_VAR, shell)
     sys.stderr.write(
         f"gem: {shell} completion installed in {path}\ngem: it takes effect in a new shell\n"
     )

@@ -9,20 +9,41 @@ from typing import Any
 from gemini_cli.api.errors import InteractionError
 from gemini_cli.api.models import Interaction
 from gemini_cli.cli.tool_options import ToolOptions
+from gemini_cli.core.jsontypes import JSONObject
+from gemini_cli.render.live import Sink
 
 
-class DeferredSink:
+class DeferredSink(Sink):
     """Passes live events through but holds `finish` back until the last turn is known.
 
     Without it a json/yaml sink would print every intermediate turn, and the text sink would
     print function calls that --run-tools is about to answer.
     """
 
-    def __init__(self, sink: Any) -> None:
+    def __init__(self, sink: Sink) -> None:
+        super().__init__(sink.run)
         self._sink = sink
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sink, name)
+    def on_id(self, interaction_id: str) -> None:
+        self._sink.on_id(interaction_id)
+
+    def on_event(self, event: JSONObject, raw: str | None) -> None:
+        self._sink.on_event(event, raw)
+
+    def flush(self) -> None:
+        self._sink.flush()
+
+    def before_notice(self) -> None:
+        self._sink.before_notice()
+
+    def end_line(self) -> None:
+        self._sink.end_line()
+
+    def abort_line(self) -> None:
+        self._sink.abort_line()
+
+    def catch_up(self, text: str) -> None:
+        self._sink.catch_up(text)
 
     def finish(self, interaction: Interaction) -> None:
         """Held back; the caller finishes the real sink with the merged result."""
@@ -32,8 +53,10 @@ def stream_turns(
     run: Any, plan: Any, opts: ToolOptions, sink: Any, cancel_on_interrupt: bool
 ) -> Interaction:
     """follow_and_print for the first turn, hops and tool rounds; then finish, save, check."""
-    from gemini_cli.cli.stream import follow_and_print, naming
-    from gemini_cli.cli.turns import check_outputs, execute, save_media
+    from gemini_cli.cli.prepare import PreparedRequest
+    from gemini_cli.cli.stream_follow import follow_and_print, naming
+    from gemini_cli.cli.tool_body import check_outputs
+    from gemini_cli.cli.turns import execute, save_media
 
     if opts.output == "-":  # stdout carries the media bytes only: no live text, no calls
         from gemini_cli.render.live import Sink
@@ -45,6 +68,7 @@ def stream_turns(
         final = follow_and_print(run, plan, sink, cancel_on_interrupt)
         save_media(run, final, opts, to_stdout=False)
         return final
+    prepared = plan.prepared or PreparedRequest(plan.body)
     deferred = DeferredSink(sink)
 
     def send(body: dict[str, Any]) -> Interaction:
@@ -53,7 +77,7 @@ def stream_turns(
         )
 
     try:
-        final = execute(run, plan.body, opts, send=send)
+        final = execute(run, prepared, opts, send=send)
     except BaseException:  # e.g. a tool round failing after a hop's text was printed
         sink.abort_line()
         raise
@@ -61,7 +85,7 @@ def stream_turns(
         sink.media_handled = opts.save is not None or opts.output is not None
         sink.finish(final)
         save_media(run, final, opts, to_stdout=False)
-        if opts.expect_json and run.format == "text" and final.status == "completed":
+        if prepared.expect_json and run.format == "text" and final.status == "completed":
             check_json(final)
     return final
 

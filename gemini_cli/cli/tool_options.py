@@ -8,14 +8,13 @@ from typing import Any
 
 import typer
 
-from gemini_cli.api.errors import UsageError
-from gemini_cli.cli.options import OptionGroup
+from gemini_cli.cli.option_group import OUTPUT_PANEL, OptionGroup
+from gemini_cli.core.errors import UsageError
 
 TOOLS_PANEL = "Tools"
-OUTPUT_PANEL = "Structured output and media"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ToolOptions:
     """Tool, output-format, media and continuation flags (create, stream; part of research)."""
 
@@ -38,9 +37,6 @@ class ToolOptions:
     output: str | None = None
     max_continuations: int = 5
     no_continue: bool = False
-    # Filled in while the body is prepared, not options:
-    commands: dict[str, list[str]] = field(default_factory=dict)
-    expect_json: bool = False
 
 
 def _opt(*names: str, panel: str = TOOLS_PANEL, **kw: Any) -> Any:
@@ -83,8 +79,8 @@ TOOLS = OptionGroup(
             _opt(
                 "--mcp",
                 metavar="URL[,name=N][,header=K: V][,tool=T]",
-                help="A remote MCP server (mcp_server tool); repeatable. Quote it: "
-                '--mcp "https://x/mcp,name=docs,header=Authorization: Bearer $T".',
+                help="A remote MCP server (mcp_server tool); repeatable. Quote it when a "
+                'header has spaces: --mcp "$URL,header=Authorization: Bearer $T".',
             ),
             None,
         ),

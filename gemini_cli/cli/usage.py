@@ -4,10 +4,10 @@ import json
 import sys
 from typing import Any
 
-from typer._click import exceptions as click_exceptions
-from typer.exceptions import Abort
-
-from gemini_cli.api.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
+from gemini_cli.cli.typer_compat import Abort, ClickException
+from gemini_cli.core import envflags
+from gemini_cli.core.envflags import env_flag_or
+from gemini_cli.core.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 
 
 def run_group_main(
@@ -19,7 +19,7 @@ def run_group_main(
     INTERRUPT_REPORTED[0] = False
     try:
         result = main(*args, standalone_mode=False, **kwargs)
-    except click_exceptions.ClickException as exc:
+    except ClickException as exc:
         code = _report(exc, argv)
     except Abort:
         code = EXIT_INTERRUPTED  # reported just below
@@ -42,12 +42,10 @@ def _interrupt_reported() -> bool:
 
 
 def _internal(exc: Exception, argv: Any) -> int:
-    import os
     import traceback
 
     argv = list(argv if argv is not None else sys.argv[1:])
-    debug_env = os.environ.get("GEM_DEBUG", "").strip().lower()
-    if "--debug" in argv or debug_env not in ("", "0", "false", "no", "off"):
+    if "--debug" in argv or env_flag_or(envflags.DEBUG, False):
         sys.stderr.write(traceback.format_exc())
     detail = " ".join(f"{type(exc).__name__}: {exc}".split())
     sys.stderr.write(f"gem: internal error: {detail} (run with --debug for details)\n")

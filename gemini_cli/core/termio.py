@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from typing import Any, TextIO
 
 @dataclass
 class IO:
-    stdin: Any
+    stdin: TextIO | None  # None when fd 0 is closed
     stdout: TextIO
     stderr: TextIO
     stdin_isatty: bool
@@ -42,13 +43,19 @@ class IO:
     def stdout_closed(self) -> bool:
         return isinstance(self.stdout, ClosedStream)
 
-    def out(self, text: str, end: str = "") -> None:
-        """Write data to stdout and flush at once: pipelines see it live."""
+    def out(self, text: str, end: str = "", flush: bool = True) -> None:
+        """Write data to stdout and flush at once: pipelines see it live. `flush=False` for
+        a stream's pieces: the reader flushes once per network read (`flush_out`)."""
         with _output_errors():
             try:
                 self.stdout.write(text + end)
             except UnicodeEncodeError:  # a lone surrogate from the server, or a non-UTF-8 locale
                 self.stdout.write(encodable(text + end, self.stdout))
+            if flush:
+                self.stdout.flush()
+
+    def flush_out(self) -> None:
+        with _output_errors():
             self.stdout.flush()
 
     def out_bytes(self, data: bytes) -> None:
@@ -82,10 +89,12 @@ def encodable(text: str, stream: Any) -> str:
     return text.encode(encoding, "replace").decode(encoding, "replace")
 
 
-class ClosedStream:
-    """Stands in for a closed stdout/stderr: writes fail with EBADF (or vanish, `quiet`)."""
+class ClosedStream(io.StringIO):
+    """Stands in for a closed stdout/stderr: writes fail with EBADF (or vanish, `quiet`).
+    A StringIO only to be a TextIO for the type checker: it never holds text."""
 
     def __init__(self, quiet: bool = False) -> None:
+        super().__init__()
         self.quiet = quiet
 
     def write(self, text: str) -> int:
@@ -112,7 +121,7 @@ def _output_errors() -> Iterator[None]:
     except BrokenPipeError:
         raise
     except OSError as exc:
-        from gemini_cli.api.errors import OutputError
+        from gemini_cli.core.errors import OutputError
 
         silence_stdout()  # the interpreter's final flush must not fail again
         raise OutputError(f"cannot write output: {exc.strerror or exc}") from None

@@ -7,7 +7,6 @@ next see the same interaction. No API key is required in this mode.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,19 +17,12 @@ import httpx
 
 from .engine import DEFAULT_WORK_SECONDS, Engine, Response, error_response, route
 from .faults import HEADER, FaultInjector, with_stream_faults
+from .flavor import WORK_SECONDS_ENV, flavor_from_env, work_seconds_from_env
 from .store import SqliteStore
 from .validation import ApiError
 
 DB_NAME = "emulator.sqlite3"
-WORK_SECONDS_ENV = "GEM_EMULATOR_WORK_SECONDS"
-
-
-def work_seconds_from_env(default: float = DEFAULT_WORK_SECONDS) -> float:
-    raw = os.environ.get(WORK_SECONDS_ENV, "").strip()
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        return default
+__all__ = ["DB_NAME", "WORK_SECONDS_ENV", "EmbeddedTransport", "read_timeout"]
 
 
 def read_timeout(request: httpx.Request) -> float | None:
@@ -103,15 +95,24 @@ class EmbeddedTransport(httpx.BaseTransport):
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         db_name: str = DB_NAME,
+        flavor: str | None = None,
     ) -> None:
+        """`work_seconds` and `flavor` default to GEM_EMULATOR_WORK_SECONDS and
+        GEM_EMULATOR_FLAVOR (a bad value there raises UsageError: exit 2)."""
+        seconds = (
+            work_seconds
+            if work_seconds is not None
+            else work_seconds_from_env(DEFAULT_WORK_SECONDS)
+        )
+        flavor = flavor if flavor is not None else flavor_from_env()
         self.store = SqliteStore(Path(state_dir) / db_name)
-        seconds = work_seconds if work_seconds is not None else work_seconds_from_env()
         self.engine = Engine(
             self.store,
             work_seconds=seconds,
             clock=clock,
             sleep=self._paced_sleep,
             require_api_key=False,
+            flavor=flavor,
         )
         self.faults = FaultInjector(list(faults))
         self.sleep = sleep
@@ -149,7 +150,7 @@ class EmbeddedTransport(httpx.BaseTransport):
             try:
                 stall, error = self.faults.before(found.operation, found.streaming, fault_header)
             except ApiError as bad_header:
-                reply = error_response(bad_header)
+                reply = error_response(bad_header, live=self.engine.live)
                 return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
             if stall:
                 self._stall(stall, request)

@@ -7,87 +7,42 @@ The server (server.py) and the in-process httpx transport (embedded.py) both cal
 from __future__ import annotations
 
 import base64
-import json
-import re
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qs, unquote
 
-from . import replies, timeline
+from gemini_cli.core.jsontypes import JSONObject, JSONValue
+
+from . import live as live_shapes
+from . import replies, sse_plan, timeline
+from .flavor import LIVE, parse_flavor
+from .routing import (
+    JSON_HEADERS,
+    SSE_HEADERS,
+    Response,
+    Route,
+    error_response,
+    is_true,
+    json_response,
+    parse_json,
+    route,
+)
 from .store import MemoryStore, Record, Store
 from .validation import ApiError, validate_create
 
+__all__ = [
+    "DEFAULT_WORK_SECONDS",
+    "JSON_HEADERS",
+    "SSE_HEADERS",
+    "Engine",
+    "Response",
+    "Route",
+    "error_response",
+    "json_response",
+    "route",
+]
+
 DEFAULT_WORK_SECONDS = 3.0
-# Any version segment (v1, v1beta, v1alpha, Vertex's v1beta1/projects/p/locations/l), optionally
-# after a path prefix such as a proxy's `/gl`.
-_ROUTE = re.compile(
-    r"^(?:/.*?)?/v\d+[a-z0-9]*(?:/projects/[^/]+/locations/[^/]+)?/interactions"
-    r"(?:/(?P<id>[^/]+?)(?P<cancel>/cancel|:cancel)?)?/?$"
-)
-JSON_HEADERS = {"content-type": "application/json; charset=UTF-8"}
-SSE_HEADERS = {"content-type": "text/event-stream", "cache-control": "no-cache"}
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: bytes = b""
-    # For SSE: one framed event per item, ending with the `data: [DONE]` frame.
-    events: Iterator[bytes] | None = None
-
-
-@dataclass
-class Route:
-    operation: str  # create | get | cancel | delete
-    interaction_id: str | None = None
-    streaming: bool = False
-    query: dict[str, str] = field(default_factory=dict)
-
-
-def json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    return Response(status, {**JSON_HEADERS, **(headers or {})}, body)
-
-
-def error_response(error: ApiError) -> Response:
-    return json_response(error.code, error.body())
-
-
-def route(method: str, path: str, query: str, body: bytes) -> Route:
-    """Map a request line onto an operation, or raise ApiError (404/405)."""
-    match = _ROUTE.match(path)
-    if match is None:
-        raise ApiError(404, f"The requested URL {path} was not found on this server.")
-    params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
-    ident = unquote(match["id"]) if match["id"] else None
-    wanted = {
-        (None, False, "POST"): "create",
-        (True, False, "GET"): "get",
-        (True, False, "DELETE"): "delete",
-        (True, True, "POST"): "cancel",
-    }.get((True if ident else None, bool(match["cancel"]), method.upper()))
-    if wanted is None:
-        raise ApiError(405, f"Method {method} is not allowed on {path}.")
-    streaming = _is_true(params.get("stream")) if wanted == "get" else False
-    if wanted == "create":
-        streaming = _body_wants_stream(body)
-    return Route(wanted, ident, streaming, params)
-
-
-def _is_true(value: str | None) -> bool:
-    return (value or "").lower() in ("true", "1")
-
-
-def _body_wants_stream(body: bytes) -> bool:
-    try:
-        parsed = json.loads(body or b"{}")
-    except ValueError:
-        return False
-    return isinstance(parsed, dict) and parsed.get("stream") is True
 
 
 class Engine:
@@ -103,7 +58,10 @@ class Engine:
         token_bytes: Callable[[int], bytes] = secrets.token_bytes,
         require_api_key: bool = True,
         poll_seconds: float = 0.25,
+        flavor: str = LIVE,
     ) -> None:
+        self.flavor = parse_flavor(flavor, "flavor")
+        self.live = self.flavor == LIVE
         self.store = store if store is not None else MemoryStore()
         self.work_seconds = work_seconds
         self.clock = clock
@@ -118,26 +76,34 @@ class Engine:
         """Serve one request; `headers` keys must be lower-case."""
         try:
             found = route(method, path, query, body)
+            if found.operation == "files":  # files and stores: emulator/files.py
+                from .files import serve
+
+                return serve(self, method, path, query, headers, body)
             self._authenticate(headers, found.query)
             return self._dispatch(found, body)
         except ApiError as error:
-            return error_response(error)
+            return error_response(error, live=self.live)
 
     def _authenticate(self, headers: Mapping[str, str], query: Mapping[str, str]) -> None:
+        """A key in the x-goog-api-key header (or a bearer token). `?key=` is refused: with it,
+        any web page could drive a local emulator with a form post."""
         if not self.require_api_key:
             return
-        key = headers.get("x-goog-api-key", "").strip() or query.get("key", "").strip()
+        key = headers.get("x-goog-api-key", "").strip()
         bearer = headers.get("authorization", "").lower().startswith("bearer ")
-        if not key and not bearer:
-            raise ApiError(
-                401,
-                "Method doesn't allow unregistered callers. "
-                "Please use an API key (x-goog-api-key header).",
-            )
+        if key or bearer:
+            return
+        where = " (not ?key=)" if query.get("key") else ""
+        raise ApiError(
+            401,
+            "Method doesn't allow unregistered callers. "
+            f"Please use an API key (x-goog-api-key header{where}).",
+        )
 
     def _dispatch(self, found: Route, body: bytes) -> Response:
         if found.operation == "create":
-            return self.create(_parse_json(body))
+            return self.create(parse_json(body))
         assert found.interaction_id is not None
         if found.operation == "get":
             return self.get(found.interaction_id, found.query)
@@ -147,23 +113,30 @@ class Engine:
 
     # -- operations -------------------------------------------------------------------------
 
-    def create(self, body: Any) -> Response:
+    def create(self, body: JSONValue) -> Response:
         validate_create(body)
         previous = self._previous(body.get("previous_interaction_id"))
         record = self._new_record(body, previous)
         if body.get("store") is not False:
             self.store.put(record)
+        elif self.live:
+            record["id"] = live_shapes.NO_ID  # nothing to fetch later: no id (§13.1)
         if body.get("stream"):
             return self._stream(record, 0)
-        return json_response(200, timeline.resource(record, self.clock(), timeline=False))
+        view = timeline.resource(record, self.clock(), timeline=False, live=self.live)
+        return json_response(200, view, live=self.live)
 
     def get(self, interaction_id: str, query: Mapping[str, str]) -> Response:
         record = self._load(interaction_id)
-        if _is_true(query.get("stream")):
-            return self._stream(record, _resume_position(record, query.get("last_event_id")))
-        include = _is_true(query.get("include_input"))
-        view = timeline.resource(record, self.clock(), timeline=True, include_input=include)
-        return json_response(200, view)
+        if is_true(query.get("stream")):
+            # Live streams have no event ids: a re-attach always replays from the start.
+            cursor = None if self.live else query.get("last_event_id")
+            return self._stream(record, _resume_position(record, cursor))
+        include = is_true(query.get("include_input"))
+        view = timeline.resource(
+            record, self.clock(), timeline=True, include_input=include, live=self.live
+        )
+        return json_response(200, view, live=self.live)
 
     def cancel(self, interaction_id: str) -> Response:
         """Cancel a running interaction; a finished one is returned unchanged (idempotent)."""
@@ -177,12 +150,13 @@ class Engine:
         record = self.store.update(interaction_id, mark)
         if record is None:
             raise _not_found(interaction_id)
-        return json_response(200, timeline.resource(record, now, timeline=True))
+        view = timeline.resource(record, now, timeline=True, live=self.live)
+        return json_response(200, view, live=self.live)
 
     def delete(self, interaction_id: str) -> Response:
         if not self.store.delete(interaction_id):
             raise _not_found(interaction_id)
-        return json_response(200, {})
+        return json_response(200, {}, live=self.live)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -205,13 +179,16 @@ class Engine:
     def new_id(self) -> str:
         return "v1_" + base64.urlsafe_b64encode(self.token_bytes(48)).decode().rstrip("=")
 
-    def _new_record(self, body: dict[str, Any], previous: Record | None) -> Record:
+    def _new_record(self, body: JSONObject, previous: Record | None) -> Record:
         steps_in = replies.input_steps(body.get("input"))
         turn = (previous["turn"] if previous else 0) + replies.count_turns(steps_in)
         history = _history_tokens(previous)
         background = bool(body.get("background"))
         phases = 4 if background else 1
         reply = replies.compose(body, steps_in, turn, history, phases)
+        from .files_answers import resolve  # uri blocks and file_search: files_answers.py
+
+        reply = resolve(self, body, reply)
         record: Record = {
             "id": self.new_id(),
             "created_at": self.clock(),
@@ -239,7 +216,7 @@ class Engine:
 
         The plan is built once, and again only after a wait reloads the record (a cancel
         changes it): rebuilding it per event made a long answer quadratic to stream."""
-        planned = timeline.events(record)
+        planned = sse_plan.events(record, live=self.live)
         while True:
             if position >= len(planned):
                 break
@@ -247,15 +224,15 @@ class Engine:
             if self.clock() < record["created_at"] + offset:
                 refreshed = self._wait(record, record["created_at"] + offset)
                 if refreshed is None:
-                    yield timeline.frame(_deleted_event(record["id"]))
+                    yield sse_plan.frame(_deleted_event(record["id"]))
                     break
                 if refreshed != record:
-                    planned = timeline.events(refreshed)
+                    planned = sse_plan.events(refreshed, live=self.live)
                 record = refreshed
                 continue
-            yield timeline.frame(event)
+            yield sse_plan.frame(event)
             position += 1
-        yield timeline.DONE_FRAME
+        yield sse_plan.done_frame(live=self.live)
 
     def _wait(self, record: Record, due: float) -> Record | None:
         """Sleep a slice towards `due`, then reload the record to notice a cancel or delete."""
@@ -263,25 +240,18 @@ class Engine:
         return self.store.get(record["id"])
 
 
-def _parse_json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8")) if body.strip() else None
-    except (UnicodeDecodeError, ValueError):
-        raise ApiError(400, "Invalid JSON payload received.") from None
-
-
 def _history_tokens(previous: Record | None) -> int:
     """The conversation so far is input again on the next turn (as for the real service)."""
     if previous is None:
         return 0
     usage = previous["usage"]
-    return usage["total_input_tokens"] + usage["total_output_tokens"]
+    return int(usage["total_input_tokens"]) + int(usage["total_output_tokens"])
 
 
 def _resume_position(record: Record, last_event_id: str | None) -> int:
     if not last_event_id:
         return 0
-    for position, (_, event) in enumerate(timeline.events(record)):
+    for position, (_, event) in enumerate(sse_plan.events(record)):
         if event.get("event_id") == last_event_id:
             return position + 1
     raise ApiError(400, f"Unknown last_event_id {last_event_id!r} for this interaction.")
@@ -291,6 +261,6 @@ def _not_found(interaction_id: str) -> ApiError:
     return ApiError(404, f"Interaction {interaction_id} was not found.")
 
 
-def _deleted_event(interaction_id: str) -> dict[str, Any]:
+def _deleted_event(interaction_id: str) -> JSONObject:
     error = {"code": "not_found", "message": f"Interaction {interaction_id} was deleted."}
     return {"error": error, "event_type": "error"}

@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from gemini_cli.core.jsontypes import JSONObject
+
 from . import tools_replies
 from .validation import CONTENT_TYPES
 
@@ -16,18 +18,15 @@ from .validation import CONTENT_TYPES
 # keep usage predictable in tests.
 MEDIA_TOKENS = {"image": 258, "audio": 96, "video": 300, "document": 258}
 THOUGHT_OVERHEAD_TOKENS = 16
-SEARCH_TOOL_TOKENS = 120
-CITATION_URL = "https://example.com/emulated-source"
-CITATION_TITLE = "Emulated source"
 
 
 @dataclass
 class Reply:
-    steps: list[dict[str, Any]]
+    steps: list[JSONObject]
     status: str
-    usage: dict[str, Any]
+    usage: JSONObject
     summaries: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # top-level fields, e.g. a token
+    extra: JSONObject = field(default_factory=dict)  # top-level fields, e.g. a token
 
 
 def digest(*parts: str, size: int = 24) -> bytes:
@@ -38,7 +37,7 @@ def short_id(prefix: str, *parts: str) -> str:
     return prefix + base64.urlsafe_b64encode(digest(*parts, size=6)).decode().rstrip("=")
 
 
-def input_steps(value: Any) -> list[dict[str, Any]]:
+def input_steps(value: Any) -> list[JSONObject]:
     """Normalise any accepted `input` shape into the step list the timeline shows."""
     if value is None:
         return []
@@ -51,7 +50,7 @@ def input_steps(value: Any) -> list[dict[str, Any]]:
     return list(value)
 
 
-def describe_block(block: dict[str, Any]) -> str:
+def describe_block(block: JSONObject) -> str:
     """A text block's text, or a short tag acknowledging a media block."""
     if block.get("type") == "text":
         return str(block.get("text", ""))
@@ -68,7 +67,7 @@ def _decoded_size(data: str) -> int:
         return len(data)
 
 
-def user_text(steps: list[dict[str, Any]]) -> str:
+def user_text(steps: list[JSONObject]) -> str:
     """The text of the last user_input step, blocks joined with a space."""
     for step in reversed(steps):
         if step.get("type") == "user_input":
@@ -76,11 +75,11 @@ def user_text(steps: list[dict[str, Any]]) -> str:
     return ""
 
 
-def count_turns(steps: list[dict[str, Any]]) -> int:
+def count_turns(steps: list[JSONObject]) -> int:
     return max(1, sum(1 for step in steps if step.get("type") == "user_input"))
 
 
-def input_usage(steps: list[dict[str, Any]]) -> dict[str, int]:
+def input_usage(steps: list[JSONObject]) -> dict[str, int]:
     """Tokens per modality of this turn's input (words for text)."""
     tokens: dict[str, int] = {}
     for step in steps:
@@ -98,9 +97,9 @@ def input_usage(steps: list[dict[str, Any]]) -> dict[str, int]:
 
 def make_usage(
     by_modality: dict[str, int], history: int, output: int, thought: int, tool_use: int = 0
-) -> dict[str, Any]:
+) -> JSONObject:
     total_input = history + sum(by_modality.values())
-    usage: dict[str, Any] = {
+    usage: JSONObject = {
         "total_input_tokens": total_input,
         "total_output_tokens": output,
         "total_thought_tokens": thought,
@@ -114,41 +113,44 @@ def make_usage(
     return usage
 
 
-def summaries_enabled(body: dict[str, Any]) -> bool:
+def summaries_enabled(body: JSONObject) -> bool:
     if body.get("agent"):
         return (body.get("agent_config") or {}).get("thinking_summaries") != "none"
     return (body.get("generation_config") or {}).get("thinking_summaries") == "auto"
 
 
-def is_deep_research(body: dict[str, Any]) -> bool:
+def is_deep_research(body: JSONObject) -> bool:
     return str(body.get("agent", "")).startswith("deep-research")
 
 
-def thought_step(seed: str, summaries: list[str]) -> dict[str, Any]:
-    step: dict[str, Any] = {"type": "thought", "signature": base64.b64encode(digest(seed)).decode()}
+def thought_step(seed: str, summaries: list[str]) -> JSONObject:
+    step: JSONObject = {"type": "thought", "signature": base64.b64encode(digest(seed)).decode()}
     if summaries:
         step["summary"] = [{"type": "text", "text": text} for text in summaries]
     return step
 
 
-def text_step(text: str, annotations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "text", "text": text}
+def text_step(text: str, annotations: list[JSONObject] | None = None) -> JSONObject:
+    block: JSONObject = {"type": "text", "text": text}
     if annotations:
         block["annotations"] = annotations
     return {"type": "model_output", "content": [block]}
 
 
 def compose(
-    body: dict[str, Any], steps_in: list[dict[str, Any]], turn: int, history: int, phases: int
+    body: JSONObject, steps_in: list[JSONObject], turn: int, history: int, phases: int
 ) -> Reply:
     """Build the reply; `phases` > 1 spreads thought summaries over a background run."""
     if is_deep_research(body):
-        return _research_reply(body, steps_in, turn, history, phases)
+        # Imported here: research_replies builds on this module's helpers.
+        from .research_replies import research_reply
+
+        return research_reply(body, steps_in, turn, history, phases)
     return _model_reply(body, steps_in, turn, history, phases)
 
 
 def _model_reply(
-    body: dict[str, Any], steps_in: list[dict[str, Any]], turn: int, history: int, phases: int
+    body: JSONObject, steps_in: list[JSONObject], turn: int, history: int, phases: int
 ) -> Reply:
     text = user_text(steps_in)
     summaries = _model_summaries(text, phases) if summaries_enabled(body) else []
@@ -176,7 +178,7 @@ def _model_summaries(text: str, phases: int) -> list[str]:
     ]
 
 
-def _answer_text(body: dict[str, Any], steps_in: list[dict[str, Any]], text: str, turn: int) -> str:
+def _answer_text(body: JSONObject, steps_in: list[JSONObject], text: str, turn: int) -> str:
     results = [s for s in steps_in if s.get("type") == "function_result"]
     if results:
         said = "; ".join(
@@ -195,7 +197,7 @@ def _answer_text(body: dict[str, Any], steps_in: list[dict[str, Any]], text: str
     return f"{prefix}Echo: {text} (turn {turn})"
 
 
-def _wants_json(body: dict[str, Any]) -> bool:
+def _wants_json(body: JSONObject) -> bool:
     formats = body.get("response_format")
     entries = formats if isinstance(formats, list) else [formats] if formats else []
     json_format = any(
@@ -204,7 +206,7 @@ def _wants_json(body: dict[str, Any]) -> bool:
     return json_format or body.get("response_mime_type") == "application/json"
 
 
-def _truncate(text: str, body: dict[str, Any]) -> tuple[str, str]:
+def _truncate(text: str, body: JSONObject) -> tuple[str, str]:
     """Cut the answer to `max_output_tokens` words (status `incomplete`)."""
     limit = (body.get("generation_config") or {}).get("max_output_tokens")
     words = text.split()
@@ -213,9 +215,7 @@ def _truncate(text: str, body: dict[str, Any]) -> tuple[str, str]:
     return text, "completed"
 
 
-def _function_call(
-    body: dict[str, Any], steps_in: list[dict[str, Any]], text: str
-) -> dict[str, Any] | None:
+def _function_call(body: JSONObject, steps_in: list[JSONObject], text: str) -> JSONObject | None:
     """Call a declared function when the prompt names it (or tool_choice is "any")."""
     if any(s.get("type") == "function_result" for s in steps_in):
         return None
@@ -234,84 +234,3 @@ def _function_call(
         "name": function["name"],
         "arguments": arguments,
     }
-
-
-def _research_reply(
-    body: dict[str, Any], steps_in: list[dict[str, Any]], turn: int, history: int, phases: int
-) -> Reply:
-    text = user_text(steps_in)
-    planning = bool((body.get("agent_config") or {}).get("collaborative_planning"))
-    summaries = _research_summaries(text, phases) if summaries_enabled(body) else []
-    steps: list[dict[str, Any]] = [thought_step(f"{text}|{turn}|research", summaries)]
-    if planning:
-        report = _plan_text(text, turn)
-        steps.append(text_step(report))
-    else:
-        steps.extend(_search_steps(text))
-        report, annotation = _report_text(text, turn)
-        steps.append(text_step(report, [annotation]))
-    thinking = THOUGHT_OVERHEAD_TOKENS + sum(len(s.split()) for s in summaries)
-    tools = 0 if planning else SEARCH_TOOL_TOKENS
-    usage = make_usage(input_usage(steps_in), history, len(report.split()), thinking, tools)
-    if not planning:
-        usage["grounding_tool_count"] = [{"type": "google_search", "count": 1}]
-    return Reply(steps, "completed", usage, summaries)
-
-
-def _research_summaries(text: str, phases: int) -> list[str]:
-    titles = ["Planning the research", "Searching the web", "Reading sources", "Writing the report"]
-    count = max(1, phases)
-    return [
-        f"**{titles[min(n, len(titles) - 1)]}**\n\nResearch question: {text}" for n in range(count)
-    ]
-
-
-def _search_steps(text: str) -> list[dict[str, Any]]:
-    search_id, url_id = short_id("gs_", text), short_id("uc_", text)
-    chips = '<div class="container"><!-- emulated search suggestions --></div>'
-    return [
-        {
-            "type": "google_search_call",
-            "id": search_id,
-            "arguments": {"queries": [text]},
-            "search_type": "web_search",
-        },
-        {
-            "type": "google_search_result",
-            "call_id": search_id,
-            "result": [{"search_suggestions": chips}],
-        },
-        {"type": "url_context_call", "id": url_id, "arguments": {"urls": [CITATION_URL]}},
-        {
-            "type": "url_context_result",
-            "call_id": url_id,
-            "result": [{"url": CITATION_URL, "status": "success"}],
-        },
-    ]
-
-
-def _report_text(text: str, turn: int) -> tuple[str, dict[str, Any]]:
-    """A markdown report whose cited sentence is covered by a url_citation (byte offsets)."""
-    head = f"# Research report\n\nEcho: {text} (turn {turn})\n\n## Findings\n\n"
-    cited = "The emulator consulted one source for this question."
-    # Like the real agent, sources are only in the annotations: clients list them.
-    report = f"{head}{cited}\n"
-    start = len(head.encode())
-    annotation = {
-        "type": "url_citation",
-        "url": CITATION_URL,
-        "title": CITATION_TITLE,
-        "start_index": start,
-        "end_index": start + len(cited.encode()),
-    }
-    return report, annotation
-
-
-def _plan_text(text: str, turn: int) -> str:
-    return (
-        f"Research plan for: {text}\n\n"
-        "1. Search the web for recent, authoritative sources.\n"
-        "2. Read the most relevant pages.\n"
-        "3. Write a cited report.\n\n"
-        f"Reply to approve or edit this plan. (turn {turn})"
-    )

@@ -1,4 +1,4 @@
-"""The emulator as a real HTTP server on a loopback port (stdlib http.server), with faults."""
+"""The emulator as a real HTTP server on a loopback port (stdlib http.server), with limits."""
 
 from __future__ import annotations
 
@@ -10,26 +10,48 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import IO
+from types import FrameType
+from typing import IO, Any
 
-from .engine import DEFAULT_WORK_SECONDS, Engine, Response, error_response, route
-from .faults import HEADER, FaultInjector, StreamFaults, with_stream_faults
-from .validation import ApiError
+from .engine import DEFAULT_WORK_SECONDS, Engine
+from .faults import FaultInjector
+from .flavor import LIVE
+from .handler import HANG_UPS, MAX_BODY_BYTES, Handler
+
+MAX_HANDLERS = 64
+# An idle keep-alive connection (or a request trickled byte by byte) is closed after this long.
+IDLE_SECONDS = 30.0
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
-    """Carries the engine and the fault injector for its handlers."""
+    """Carries the engine, the fault injector and the limits for its handlers."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], engine: Engine, faults: FaultInjector) -> None:
-        super().__init__(address, _Handler)
+    def __init__(
+        self,
+        address: tuple[str, int],
+        engine: Engine,
+        faults: FaultInjector,
+        *,
+        max_handlers: int = MAX_HANDLERS,
+        max_body: int = MAX_BODY_BYTES,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, Handler)
         self.engine = engine
         self.faults = faults
+        self.max_body = max_body
+        self.idle_seconds = idle_seconds
         self.stall_sleep: Callable[[float], None] = time.sleep
+        self._slots = threading.BoundedSemaphore(max_handlers)
+        self._active = 0
+        self._active_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -37,96 +59,58 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         host = host.decode() if isinstance(host, bytes) else host
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
-
-class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.1 so streams can use chunked encoding: an abrupt close then shows up on the client
-    # as an incomplete body (a protocol error), not as a clean end of stream.
-    protocol_version = "HTTP/1.1"
-    server: EmulatorHTTPServer
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    # Answered with a JSON 405 rather than http.server's HTML 501.
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: per-request logs would bury real problems in the terminal."""
-
-    def _serve(self, method: str) -> None:
-        path, _, query = self.path.partition("?")
-        body = self._read_body()
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        fault_header = headers.get(HEADER)
-        try:
-            found = route(method, path, query, body)
-            operation, streaming = found.operation, found.streaming
-            stall, error_reply = self.server.faults.before(operation, streaming, fault_header)
-        except ApiError as error:  # no such route, or a bad fault header
-            self._send_whole(error_response(error))
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One thread per connection, at most `max_handlers` at once: beyond that a quick 503
+        (clients retry it) rather than a thread per idle connection."""
+        if not self._slots.acquire(blocking=False):
+            _refuse(request)
+            self.shutdown_request(request)
             return
-        if stall:
-            self.server.stall_sleep(stall)
-        if error_reply is not None:
-            reply = Response(error_reply.status, error_reply.headers, error_reply.body)
-            self._send_whole(reply)
-            return
-        reply = self.server.engine.handle(method, path, query, headers, body)
-        if reply.events is None:
-            self._send_whole(reply)
-        else:
-            self._send_stream(reply, self.server.faults.for_stream(operation, fault_header))
-
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _send_whole(self, reply: Response) -> None:
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    def _send_stream(self, reply: Response, faults: StreamFaults) -> None:
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("transfer-encoding", "chunked")
-        self.end_headers()
-        assert reply.events is not None
         try:
-            for chunk in with_stream_faults(reply.events, faults):
-                if chunk is None:
-                    self._abort()
-                    return
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                self.wfile.flush()
-            self.wfile.write(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._active_lock:
+            self._active += 1
+        try:
+            super().process_request_thread(request, client_address)
         finally:
-            close = getattr(reply.events, "close", None)
-            if close is not None:
-                close()
+            with self._active_lock:
+                self._active -= 1
+            self._slots.release()
 
-    def _abort(self) -> None:
-        """Cut the connection mid-body, as a dropped stream would be."""
-        self.close_connection = True
-        self.wfile.flush()
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
+    @property
+    def active_handlers(self) -> int:
+        """Connections being served right now (tests wait for 0 to know the handlers are done)."""
+        with self._active_lock:
+            return self._active
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up is not news; anything else is one line, never a traceback."""
+        error = sys.exc_info()[1]
+        if error is None or isinstance(error, HANG_UPS):
+            return
+        with contextlib.suppress(OSError, ValueError):
+            print(f"gem emulator: a request failed: {type(error).__name__}", file=sys.stderr)
+
+
+BUSY_BODY = b'{"error":{"code":503,"message":"Too many connections.","status":"UNAVAILABLE"}}'
+
+
+def _refuse(request: socket.socket) -> None:
+    """Answer 503 without a thread: read what the client sent so far, reply, close."""
+    head = (
+        b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+        b"retry-after: 1\r\nconnection: close\r\ncontent-length: %d\r\n\r\n" % len(BUSY_BODY)
+    )
+    with contextlib.suppress(OSError):
+        request.settimeout(0.2)
+        request.recv(65536)  # unread bytes would turn the close into a reset
+    with contextlib.suppress(OSError):
+        request.sendall(head + BUSY_BODY)
 
 
 def make_server(
@@ -136,11 +120,13 @@ def make_server(
     work_seconds: float = DEFAULT_WORK_SECONDS,
     faults: Sequence[str] = (),
     engine: Engine | None = None,
+    flavor: str = LIVE,
+    max_handlers: int = MAX_HANDLERS,
 ) -> EmulatorHTTPServer:
     """Bind (port 0 = any free port) without serving yet; fault specs are checked here."""
     injector = FaultInjector(list(faults))
-    engine = engine or Engine(work_seconds=work_seconds)
-    return EmulatorHTTPServer((host, port), engine, injector)
+    engine = engine or Engine(work_seconds=work_seconds, flavor=flavor)
+    return EmulatorHTTPServer((host, port), engine, injector, max_handlers=max_handlers)
 
 
 class BackgroundServer:
@@ -176,8 +162,18 @@ def start_background(
     work_seconds: float = DEFAULT_WORK_SECONDS,
     faults: Sequence[str] = (),
     engine: Engine | None = None,
+    flavor: str = LIVE,
+    max_handlers: int = MAX_HANDLERS,
 ) -> BackgroundServer:
-    server = make_server(host, port, work_seconds=work_seconds, faults=faults, engine=engine)
+    server = make_server(
+        host,
+        port,
+        work_seconds=work_seconds,
+        faults=faults,
+        engine=engine,
+        flavor=flavor,
+        max_handlers=max_handlers,
+    )
     return BackgroundServer(server)
 
 
@@ -188,10 +184,11 @@ def serve(
     work_seconds: float = DEFAULT_WORK_SECONDS,
     faults: Sequence[str] = (),
     out: IO[str] | None = None,
+    flavor: str = LIVE,
 ) -> int:
     """Serve in the foreground until SIGTERM/Ctrl-C; returns the exit status (0, or 130)."""
     out = out if out is not None else sys.stdout
-    server = make_server(host, port, work_seconds=work_seconds, faults=faults)
+    server = make_server(host, port, work_seconds=work_seconds, faults=faults, flavor=flavor)
     if url_file is not None:
         _write_atomically(Path(url_file), server.url + "\n")
     print(server.url, file=out, flush=True)
@@ -214,12 +211,15 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def _on_sigterm(server: EmulatorHTTPServer) -> object | None:
+_SignalHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+
+
+def _on_sigterm(server: EmulatorHTTPServer) -> _SignalHandler:
     """SIGTERM stops serve_forever cleanly (only the main thread may install handlers)."""
     if threading.current_thread() is not threading.main_thread():
         return None
 
-    def stop(signum: int, frame: object) -> None:
+    def stop(signum: int, frame: FrameType | None) -> None:
         # shutdown() blocks until serve_forever returns, so it must run off this thread.
         threading.Thread(target=server.shutdown, daemon=True).start()
 

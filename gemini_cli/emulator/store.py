@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -56,6 +57,18 @@ class MemoryStore:
             return self._records.pop(interaction_id, None) is not None
 
 
+def _private(path: Path) -> None:
+    """The file holds prompts and answers: readable by its owner only (0600). SQLite gives its
+    -wal and -shm files the database file's mode, so they follow."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            with contextlib.suppress(PermissionError):  # someone else's file: theirs to fix
+                os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 class SqliteStore:
     """One JSON row per interaction; WAL + busy_timeout let several gem processes share the file.
 
@@ -66,6 +79,7 @@ class SqliteStore:
     def __init__(self, path: str | Path, busy_timeout_ms: int = 10_000) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _private(self.path)
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._retrying(self._create_schema)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import struct
 import zlib
-from typing import Any
+
+from gemini_cli.core.jsontypes import JSONObject, JSONValue
 
 # `[[continue:N]]` in the prompt: the answer comes in N+1 hops joined by continuation tokens;
 # `[[continue:stuck]]`: every hop returns the token it was given (no progress).
@@ -20,8 +22,15 @@ MAX_DEPTH = 8
 
 # -- JSON that satisfies a schema --------------------------------------------------------------
 
+# Caps on what a request's schema can make the emulator build: a `minItems: 20000000` (or a
+# deep nest of large minimums) must not tie a server thread up, so past these the value is cut
+# short (it then no longer satisfies the schema, which no real answer of that size would either).
+MAX_ITEMS = 100
+MAX_STRING = 4096
+MAX_NODES = 10_000
 
-def json_answer(body: dict[str, Any], text: str, turn: int) -> str:
+
+def json_answer(body: JSONObject, text: str, turn: int) -> str:
     """A JSON reply: a value generated from the requested schema, else {"echo", "turn"}."""
     if INVALID_JSON_MARKER in text:
         return f'{{"echo": "{text}", unterminated'
@@ -31,7 +40,7 @@ def json_answer(body: dict[str, Any], text: str, turn: int) -> str:
     return json.dumps(schema_value(schema, text, turn, schema, 0))
 
 
-def requested_schema(body: dict[str, Any]) -> dict[str, Any] | None:
+def requested_schema(body: JSONObject) -> JSONObject | None:
     formats = body.get("response_format")
     entries = formats if isinstance(formats, list) else [formats]
     for entry in entries:
@@ -41,35 +50,74 @@ def requested_schema(body: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def schema_value(schema: Any, text: str, turn: int, root: dict[str, Any], depth: int) -> Any:
+def schema_value(
+    schema: JSONValue, text: str, turn: int, root: JSONObject, depth: int
+) -> JSONValue:
     """A deterministic instance of `schema` (first enum value, minimum sizes, the prompt text)."""
-    if not isinstance(schema, dict) or depth > MAX_DEPTH:
-        return text
-    schema = _resolve(schema, root)
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    for key in ("anyOf", "oneOf", "allOf"):
-        options = [o for o in schema.get(key) or [] if _resolve(o, root).get("type") != "null"]
-        if options:
-            return schema_value(options[0], text, turn, root, depth + 1)
-    kind = _type_of(schema)
-    maker = _MAKERS.get(kind)
-    return maker(schema, text, turn, root, depth) if maker else text
+    return _Maker(text[:MAX_STRING], turn, root).value(schema, depth)
 
 
-def _resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
+class _Maker:
+    """Builds one value, counting the nodes made so far against MAX_NODES."""
+
+    def __init__(self, text: str, turn: int, root: JSONObject) -> None:
+        self.text, self.turn, self.root = text, turn, root
+        self.nodes = 0
+
+    def value(self, schema: JSONValue, depth: int) -> JSONValue:
+        self.nodes += 1
+        if not isinstance(schema, dict) or depth > MAX_DEPTH or self.nodes > MAX_NODES:
+            return self.text
+        schema = _resolve(schema, self.root)
+        if "const" in schema:
+            return schema["const"]
+        if schema.get("enum"):
+            return schema["enum"][0]
+        for key in ("anyOf", "oneOf", "allOf"):
+            options = [
+                o for o in schema.get(key) or [] if _resolve(o, self.root).get("type") != "null"
+            ]
+            if options:
+                return self.value(options[0], depth + 1)
+        kind = _type_of(schema)
+        if kind == "object":
+            properties = schema.get("properties") or {}
+            return {name: self.value(sub, depth + 1) for name, sub in properties.items()}
+        if kind == "array":
+            return self.array(schema, depth)
+        if kind == "string":
+            return _string(schema, self.text)
+        if kind in ("integer", "number"):
+            return _number(schema, self.turn)
+        return {"boolean": True, "null": None}.get(kind, self.text)
+
+    def array(self, schema: JSONObject, depth: int) -> list[JSONValue]:
+        count = max(1, _int(schema.get("minItems"), 1))
+        if isinstance(schema.get("maxItems"), int):
+            count = min(count, schema["maxItems"])
+        items = []
+        for _ in range(min(count, MAX_ITEMS)):
+            if self.nodes > MAX_NODES:
+                break
+            items.append(self.value(schema.get("items") or {}, depth + 1))
+        return items
+
+
+def _int(value: JSONValue, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _resolve(schema: JSONValue, root: JSONObject) -> JSONObject:
     ref = schema.get("$ref") if isinstance(schema, dict) else None
     if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = root
+        target: JSONValue = root
         for part in ref[2:].split("/"):
             target = target.get(part, {}) if isinstance(target, dict) else {}
         return target if isinstance(target, dict) else {}
     return schema if isinstance(schema, dict) else {}
 
 
-def _type_of(schema: dict[str, Any]) -> str:
+def _type_of(schema: JSONObject) -> str:
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
@@ -78,61 +126,36 @@ def _type_of(schema: dict[str, Any]) -> str:
     return str(kind)
 
 
-def _object(schema: dict, text: str, turn: int, root: dict, depth: int) -> dict[str, Any]:
-    properties = schema.get("properties") or {}
-    return {
-        name: schema_value(sub, text, turn, root, depth + 1) for name, sub in properties.items()
-    }
-
-
-def _array(schema: dict, text: str, turn: int, root: dict, depth: int) -> list[Any]:
-    count = max(1, int(schema.get("minItems") or 1))
-    if isinstance(schema.get("maxItems"), int):
-        count = min(count, schema["maxItems"])
-    return [
-        schema_value(schema.get("items") or {}, text, turn, root, depth + 1) for _ in range(count)
-    ]
-
-
-def _string(schema: dict, text: str, turn: int, root: dict, depth: int) -> str:
+def _string(schema: JSONObject, text: str) -> str:
     fixed = {
         "date": "2026-01-01",
         "date-time": "2026-01-01T00:00:00Z",
         "email": "user@example.com",
         "uri": "https://example.com/",
     }
-    value = fixed.get(schema.get("format"), text or "text")
+    value = fixed.get(str(schema.get("format")), text or "text")
     if isinstance(schema.get("maxLength"), int):
         value = value[: schema["maxLength"]]
     if isinstance(schema.get("minLength"), int):
-        value = value.ljust(schema["minLength"], "x")
+        value = value.ljust(min(schema["minLength"], MAX_STRING), "x")
     return value
 
 
-def _number(schema: dict, text: str, turn: int, root: dict, depth: int) -> float | int:
+def _number(schema: JSONObject, turn: int) -> float | int:
     value: float = turn if schema.get("type") == "integer" else turn + 0.5
     if isinstance(schema.get("minimum"), (int, float)):
         value = max(value, schema["minimum"])
     if isinstance(schema.get("maximum"), (int, float)):
         value = min(value, schema["maximum"])
+    if not math.isfinite(value):  # json.loads takes Infinity and NaN
+        value = turn
     return int(value) if _type_of(schema) == "integer" else value
-
-
-_MAKERS = {
-    "object": _object,
-    "array": _array,
-    "string": _string,
-    "integer": _number,
-    "number": _number,
-    "boolean": lambda *_: True,
-    "null": lambda *_: None,
-}
 
 
 # -- media blocks --------------------------------------------------------------------------------
 
 
-def media_blocks(body: dict[str, Any], seed: str) -> list[dict[str, Any]]:
+def media_blocks(body: JSONObject, seed: str) -> list[JSONObject]:
     """An image (tiny PNG) and/or audio (short silent WAV) block per requested format entry."""
     formats = body.get("response_format")
     kinds = {
@@ -194,13 +217,13 @@ def tiny_wav(samples: int = 160, rate: int = 16000) -> bytes:
 # -- continuation hops ----------------------------------------------------------------------------
 
 
-def continuation(body: dict[str, Any], text: str) -> tuple[str, str | None] | None:
+def continuation(body: JSONObject, text: str) -> tuple[str, str | None] | None:
     """(this hop's text, next token or None when it is the last) for a continuation scenario."""
     token = body.get("continuation_token")
     if isinstance(token, str) and token.startswith(STUCK_PREFIX):
         return "No progress. ", token
     match = TOKEN_RE.match(token) if isinstance(token, str) else None
-    if match:
+    if match and isinstance(token, str):
         part, total = int(match.group(1)), int(match.group(2))
         return _hop(part, total, "", token[-8:])
     found = CONTINUE_RE.search(text)
@@ -219,12 +242,12 @@ def _hop(part: int, total: int, lead: str, tag: str) -> tuple[str, str | None]:
 
 
 def decorate(
-    body: dict[str, Any], text: str, output: dict[str, Any], status: str
-) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    body: JSONObject, text: str, output: JSONObject, status: str
+) -> tuple[JSONObject, str, JSONObject]:
     """Add media blocks and continuation hops to a model_output step: (step, status, extra)."""
     if output.get("type") != "model_output":
         return output, status, {}
-    extra: dict[str, Any] = {}
+    extra: JSONObject = {}
     hop = continuation(body, text)
     if hop is not None:
         hop_text, token = hop

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from gemini_cli.api.events import text_delta_of, thought_text_of
+from gemini_cli.core.termio import escape_controls
 
 if TYPE_CHECKING:  # pydantic stays out of start-up (`gem stream --dry-run`)
     from gemini_cli.api.models import Interaction
@@ -23,22 +24,30 @@ class Sink:
         """The interaction id became known."""
 
     def on_event(self, event: dict[str, Any], raw: str | None) -> None:
-        """A new event (`raw`: its exact `data` payload)."""
+        """A new event (`raw`: its exact `data` payload); output may wait for `flush`."""
+
+    def flush(self) -> None:
+        """The events of one network read are in: let stdout's reader see them (once per
+        read, not per delta: a read can carry hundreds of small deltas)."""
+        self.run.io.flush_out()
 
     def before_notice(self) -> None:
         """A message is about to go to stderr (e.g. a reconnect)."""
+        self.flush()
 
     def end_line(self) -> None:
         """The output is complete: end its last line."""
 
     def abort_line(self) -> None:
         """The stream stops early (Ctrl-C, an error): leave a terminal tidy, a file exact."""
+        self.flush()
 
     def catch_up(self, text: str) -> None:
         """Output text the deltas did not carry (fetched after the stream ended short)."""
 
     def finish(self, interaction: Interaction) -> None:
         """The stream ended with this (rebuilt) interaction."""
+        self.flush()
 
 
 class TextSink(Sink):
@@ -54,7 +63,9 @@ class TextSink(Sink):
     def on_event(self, event: dict[str, Any], raw: str | None) -> None:
         text = text_delta_of(event)
         if text:
-            self.catch_up(text)
+            self._end_thought()
+            self.run.io.out(text, flush=False)
+            self.last_char = text[-1]
             return
         thought = thought_text_of(event) if self.thoughts else None
         if thought:
@@ -71,6 +82,8 @@ class TextSink(Sink):
     def _thought(self, text: str) -> None:
         # Each thought_summary delta is a summary block of its own: start it on a new line.
         self._end_thought()
+        self.flush()  # the text before it first (a terminal shows both)
+        text = escape_controls(text, keep="\n\t")  # server text: no raw ESC/OSC/BEL
         shown = f"{DIM}{text}{RESET}" if self.run.io.color else text
         write_err(self.run.io, shown)
         self.thought_char = text[-1]
@@ -82,6 +95,7 @@ class TextSink(Sink):
 
     def before_notice(self) -> None:
         self._end_thought()
+        self.flush()
         # On a terminal stdout and stderr share the screen: start the notice on its own line.
         if self.run.io.stdout_isatty and self.last_char not in ("", "\n"):
             write_err(self.run.io, "\n")
@@ -98,12 +112,15 @@ class TextSink(Sink):
         self._end_thought()
         if self.run.io.stdout_isatty:
             self.end_line()
+        self.flush()
 
     def finish(self, interaction: Interaction) -> None:
         self.end_line()
+        self.flush()
         if interaction.status == "requires_action":
-            for call in interaction.function_calls():
-                self.run.io.out(json.dumps(call, ensure_ascii=False), "\n")
+            from gemini_cli.render.output import print_calls
+
+            print_calls(self.run, interaction)
             return
         if (
             not self.last_char
@@ -112,12 +129,10 @@ class TextSink(Sink):
             and not interaction.output_text
         ):
             self.run.info(f"gem: interaction {interaction.id} completed with no output text")
-        media = interaction.output_media()
-        if media and not getattr(self, "media_handled", False):  # --save/-o reports its files
-            self.run.info(
-                f"gem: {len(media)} media block(s) not shown in text output "
-                "(use --format json to get them)"
-            )
+        if not getattr(self, "media_handled", False):  # --save/-o reports its files
+            from gemini_cli.render.output import note_media
+
+            note_media(self.run, interaction)
 
 
 class NdjsonSink(Sink):
@@ -127,7 +142,7 @@ class NdjsonSink(Sink):
         # The payload exactly as sent, unless it spans lines (multi-line `data:` is legal SSE).
         if raw is None or "\n" in raw or "\r" in raw:
             raw = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-        self.run.io.out(raw.strip(), "\n")
+        self.run.io.out(raw.strip(), "\n", flush=False)
 
 
 class FinalSink(Sink):
@@ -139,7 +154,7 @@ class FinalSink(Sink):
         if self.run.format == "yaml":
             print_yaml(self.run, interaction.data)
         else:
-            print_json(self.run, interaction.data, json.dumps(interaction.data, ensure_ascii=False))
+            print_json(self.run, interaction.data, compact=True)
 
 
 class IdSink(Sink):
@@ -156,7 +171,10 @@ class IdSink(Sink):
             self._print(interaction_id)
 
     def finish(self, interaction: Interaction) -> None:
-        self._print(interaction.id)
+        from gemini_cli.render.output import require_id
+
+        if not self.printed:
+            self._print(require_id(interaction))  # store: false has none: exit 6, as create
 
     def _print(self, interaction_id: str) -> None:
         if not self.printed and interaction_id:

@@ -1,19 +1,38 @@
-"""Printing interactions: text, the server's JSON unchanged, YAML, or just the id."""
+"""Printing interactions: the answer as text, the server's JSON unchanged, YAML, or just the id."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
-from gemini_cli.api.errors import status_error
 from gemini_cli.api.models import Interaction
+from gemini_cli.core.jsontypes import JSONValue
+from gemini_cli.core.status import status_error
+
+if TYPE_CHECKING:
+    from gemini_cli.core.termio import IO
 
 
-def render_interaction(run: Any, interaction: Interaction, *, usage: bool = False) -> None:
+class Output(Protocol):
+    """What the renderers need from a run (cli.runtime.Runtime is one)."""
+
+    io: IO
+
+    @property
+    def format(self) -> str: ...
+
+    def warn(self, message: str) -> None: ...
+
+    def hint(self, message: str) -> None: ...
+
+    def info(self, message: str) -> None: ...
+
+
+def render_interaction(run: Output, interaction: Interaction, *, usage: bool = False) -> None:
     """Print per --format, report usage, then set the exit code from the final status."""
     fmt = run.format
     if fmt == "json":
-        print_json(run, interaction.data, interaction.raw)
+        print_interaction_json(run, interaction)
     elif fmt == "yaml":
         print_yaml(run, interaction.data)
     elif fmt == "id":
@@ -40,57 +59,100 @@ def describe(interaction: Interaction) -> str:
     return f"interaction {interaction.id}" if interaction.id else "the interaction"
 
 
-def note_unknown_status(run: Any, interaction: Interaction) -> None:
+def note_unknown_status(run: Output, interaction: Interaction) -> None:
     """A status gem does not know passes through (exit 0), but not silently."""
-    from gemini_cli.api.errors import STOPPED_STATUSES
-    from gemini_cli.api.models import RUNNING_STATUSES, TERMINAL_STATUSES
+    from gemini_cli.core.status import KNOWN_STATUSES
 
     status = interaction.status
-    known = TERMINAL_STATUSES | RUNNING_STATUSES | STOPPED_STATUSES | {"requires_action"}
     if not status:
         run.warn(f"the API sent no status for {describe(interaction)}")
-    elif status not in known:
+    elif status not in KNOWN_STATUSES:
         run.warn(f"unknown status {status!r} for {describe(interaction)}; treated as success")
 
 
-def print_json(run: Any, data: Any, raw: str | None = None) -> None:
-    """The server's JSON exactly as sent; indented on a TTY for people."""
-    if run.io.stdout_isatty or raw is None:
-        run.io.out(json.dumps(data, indent=2, ensure_ascii=False), "\n")
-    else:
+def too_deep(what: str) -> Exception:
+    """The error for server JSON nested too deeply to print (a hostile or broken server)."""
+    from gemini_cli.api.errors import NetworkError
+
+    return NetworkError(f"protocol error: the API's JSON is nested too deeply to print {what}")
+
+
+def print_json(
+    run: Output, data: JSONValue, raw: str | None = None, *, compact: bool = False
+) -> None:
+    """The server's JSON exactly as sent (`raw`); indented on a TTY for people. Without `raw`
+    (a rebuilt interaction) it is serialised here: on one line when `compact` and not a TTY."""
+    tty = run.io.stdout_isatty
+    if raw is not None and not tty:
         run.io.out(raw if raw.endswith("\n") else raw + "\n")
+        return
+    try:
+        text = json.dumps(data, indent=None if compact and not tty else 2, ensure_ascii=False)
+    except RecursionError:
+        if raw is None:
+            raise too_deep("as JSON") from None
+        text = raw.rstrip("\n")  # shown as sent rather than not at all
+    run.io.out(text, "\n")
 
 
-def print_yaml(run: Any, data: Any) -> None:
+def print_interaction_json(run: Output, interaction: Interaction) -> None:
+    """The interaction's JSON: the server's bytes, or (rebuilt from a stream) serialised."""
+    try:
+        raw = interaction.raw
+    except RecursionError:
+        raise too_deep("as JSON") from None
+    print_json(run, interaction.data, raw)
+
+
+def print_yaml(run: Output, data: JSONValue) -> None:
     import yaml
 
-    run.io.out(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    try:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    except RecursionError:
+        raise too_deep("as YAML (--format json can)") from None
+    run.io.out(text)
 
 
-def print_text(run: Any, interaction: Interaction) -> None:
+def print_text(run: Output, interaction: Interaction) -> None:
+    """The answer (steps.answer_text), the function calls behind requires_action, or the id of
+    a running interaction; media the text leaves out is counted on stderr."""
     status = interaction.status
     if interaction.is_running:
         run.io.out(require_id(interaction), "\n")
         run.hint(f"{status}; wait for it with: gem poll {interaction.id}")
         return
     if status == "requires_action":
-        for call in interaction.function_calls():
-            run.io.out(json.dumps(call, ensure_ascii=False), "\n")
+        print_calls(run, interaction)
         return
     text = interaction.output_text
     if text:
         run.io.out(text if text.endswith("\n") else text + "\n")
     elif status == "completed":
         run.info(f"gem: {describe(interaction)} completed with no output text")
-    media = interaction.output_media()
-    if media:
-        run.info(
-            f"gem: {len(media)} media block(s) not shown in text output "
-            "(use --format json to get them)"
-        )
+    note_media(run, interaction)
 
 
-def print_usage(run: Any, usage: Any) -> None:
+def print_calls(run: Output, interaction: Interaction) -> None:
+    """One JSON line per function call (what a tool runner reads)."""
+    for call in interaction.function_calls():
+        try:
+            line = json.dumps(call, ensure_ascii=False)
+        except RecursionError:
+            raise too_deep("a function call") from None
+        run.io.out(line, "\n")
+
+
+def note_media(run: Output, interaction: Interaction) -> None:
+    """`1 image not shown; use --save DIR` on stderr for the media a text output skips."""
+    from gemini_cli.api.steps import media_notice
+
+    notice = media_notice(interaction.output_media())
+    if notice:
+        run.info(f"gem: {notice}")
+
+
+def print_usage(run: Output, usage: JSONValue) -> None:
     if not isinstance(usage, dict):
         run.io.err("gem: usage: not reported")
         return
@@ -103,12 +165,13 @@ def print_usage(run: Any, usage: Any) -> None:
         ("total_tool_use_tokens", "tool use"),
         ("total_tokens", "total"),
     ):
-        if isinstance(usage.get(key), int):
-            parts.append(f"{label} {usage[key]}")
+        value = usage.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            parts.append(f"{label} {value}")
     run.io.err("gem: usage: " + (", ".join(parts) + " tokens" if parts else "not reported"))
 
 
-def fail_on_status(run: Any, interaction: Interaction) -> None:
+def fail_on_status(run: Output, interaction: Interaction) -> None:
     reason = interaction.error_message()
     if interaction.status == "requires_action":
         names = [str(c.get("name")) for c in interaction.function_calls()]

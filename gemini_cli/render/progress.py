@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from gemini_cli.core.termio import escape_controls
+
 
 def format_elapsed(seconds: float) -> str:
     seconds = max(int(seconds), 0)
@@ -61,8 +63,12 @@ class WaitDisplay:
         from rich.console import Console
         from rich.live import Live
 
-        console = Console(
-            file=self.io.stderr, force_terminal=True, no_color=not self.io.color, highlight=False
+        console = Console(  # NO_COLOR: no styles at all (no_color alone still dims and bolds)
+            file=self.io.stderr,
+            force_terminal=True,
+            color_system="auto" if self.io.color else None,
+            no_color=not self.io.color,
+            highlight=False,
         )
         self._line = _LiveLine(self.label)
         self._live = Live(
@@ -95,13 +101,15 @@ class _LiveLine:
         from rich.text import Text
 
         progress = self.progress
-        status = (progress.status if progress else "") or "waiting"
+        # server text (status, thought summary): no raw ESC/OSC/BEL on the terminal
+        status = escape_controls((progress.status if progress else "") or "waiting")
         text = Text()
         if self.label:
             text.append(f"{self.label} ", style="bold")
         text.append(status, style="cyan")
         text.append(f" · {format_elapsed(time.monotonic() - self.started)}", style="dim")
         detail = (progress.note or progress.thought) if progress else None
+        detail = detail and escape_controls(detail)
         if detail:
             text.append(f" · {detail}", style="yellow" if progress.note else "italic")
         text.no_wrap = True

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gemini_cli.api.errors import UsageError
+from gemini_cli.core.errors import UsageError
 
 # Every local input (stdin, each --attach/--body/--tool/--schema/--system-file/--result file,
 # and all of them together) is capped: the API's inline limit is far lower anyway, and a
@@ -141,17 +141,9 @@ def read_stdin_line(
     fd = _waitable_fd(source)
     if fd is not None:
         data = _read_with_deadline(fd, timeout, monotonic, wait, line=True, limit=limit)
-        lines = data.splitlines()
+        lines: list[bytes | str] = list(data.splitlines())
     else:
-        lines = []
-        while True:
-            try:
-                raw = source.readline(limit + 1)
-            except (OSError, ValueError):
-                raise UsageError(f"{what} reads stdin, but stdin is closed") from None
-            if not raw or len(raw) > limit or raw.strip():
-                lines = [raw] if raw else []
-                break
+        lines = _first_line(source, what, limit)
     for raw in lines:
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
@@ -163,6 +155,17 @@ def read_stdin_line(
             except UnicodeDecodeError:
                 raise UsageError(f"{what}: stdin is not valid UTF-8 text") from None
     return None
+
+
+def _first_line(source: Any, what: str, limit: int) -> list[bytes | str]:
+    """A plain file object (no fd to wait on): its first non-blank line, as a list of one."""
+    while True:
+        try:
+            raw = source.readline(limit + 1)
+        except (OSError, ValueError):
+            raise UsageError(f"{what} reads stdin, but stdin is closed") from None
+        if not raw or len(raw) > limit or raw.strip():
+            return [raw] if raw else []
 
 
 def _waitable_fd(source: Any) -> int | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
-from gemini_cli.api.errors import UsageError
-from gemini_cli.request.inputs import MAX_DEPTH, check_json_value, parse_document
+from gemini_cli.core.errors import UsageError
+from gemini_cli.core.jsontypes import JSONObject, JSONValue
+from gemini_cli.request.document import MAX_DEPTH, check_json_value, parse_document
 from gemini_cli.request.localread import read_attachment
 
 SCALARS = {
@@ -26,7 +26,7 @@ MODALITIES = ("text", "image", "audio", "video", "document")
 _FIELD_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)(\?)?(?:\s*:\s*|\s+)(\S.*?)$")
 
 
-def load_value(spec: str, flag: str) -> Any:
+def load_value(spec: str, flag: str) -> JSONValue:
     """A JSON/YAML value given inline or as a file path."""
     text = spec.strip()
     if not text:
@@ -46,7 +46,7 @@ def load_value(spec: str, flag: str) -> Any:
     return parse_document(read_attachment(path).decode("utf-8", "replace"), spec, flag)
 
 
-def schema_from_arg(spec: str) -> dict[str, Any]:
+def schema_from_arg(spec: str) -> JSONObject:
     """`--schema FILE|JSON|NOTATION` -> a JSON Schema object."""
     value = load_value(spec, "--schema")
     if value is None:
@@ -56,12 +56,12 @@ def schema_from_arg(spec: str) -> dict[str, Any]:
     return value
 
 
-def compact_schema(spec: str) -> dict[str, Any]:
+def compact_schema(spec: str) -> JSONObject:
     """`name str, age int, tags list[str], note? str` -> an object schema.
 
     Every field is required unless its name ends in `?`; `name: str` works too.
     """
-    properties: dict[str, Any] = {}
+    properties: JSONObject = {}
     required: list[str] = []
     for part in _split_top_level(spec):
         match = _FIELD_RE.match(part.strip())
@@ -81,7 +81,7 @@ def compact_schema(spec: str) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": required}
 
 
-def type_schema(text: str) -> dict[str, Any]:
+def type_schema(text: str) -> JSONObject:
     """`str`, `int`, `float`, `bool`, `any`, `list[T]`, `T | null` in the compact notation."""
     alternatives = _split_top_level(text, "|")
     if len(alternatives) > 1:
@@ -111,11 +111,11 @@ def _split_top_level(text: str, sep: str = ",") -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def json_format(schema: dict[str, Any]) -> dict[str, Any]:
+def json_format(schema: JSONObject) -> JSONObject:
     return {"type": "text", "mime_type": "application/json", "schema": schema}
 
 
-def format_entries(spec: str) -> list[dict[str, Any]]:
+def format_entries(spec: str) -> list[JSONObject]:
     """`--response-format FILE|JSON|MODALITY` -> entries (a bare word means `{"type": word}`)."""
     if spec.strip() in MODALITIES:
         return [{"type": spec.strip()}]
@@ -130,9 +130,11 @@ def format_entries(spec: str) -> list[dict[str, Any]]:
     return entries
 
 
-def response_format(schema: str | None, formats: list[str], existing: Any = None) -> Any:
+def response_format(
+    schema: str | None, formats: list[str], existing: JSONValue = None
+) -> JSONValue:
     """The body's response_format: one object when there is one entry, else an array."""
-    entries: list[dict[str, Any]] = []
+    entries: list[JSONObject] = []
     for spec in formats:
         entries.extend(format_entries(spec))
     if schema is not None:
@@ -142,7 +144,7 @@ def response_format(schema: str | None, formats: list[str], existing: Any = None
     return entries[0] if len(entries) == 1 else entries
 
 
-def wants_json(value: Any) -> bool:
+def wants_json(value: JSONValue) -> bool:
     """Whether a response_format asks for JSON text (so the text output must be JSON)."""
     entries = value if isinstance(value, list) else [value]
     return any(

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from gemini_cli.api.errors import UsageError
-from gemini_cli.request.inputs import parse_document
+from gemini_cli.core.errors import UsageError
+from gemini_cli.core.jsontypes import JSONObject
+from gemini_cli.request.document import parse_document
 from gemini_cli.request.localread import read_attachment
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$")
@@ -24,7 +25,7 @@ MCP_KEYS = ("name", "header", "tool")
 class ToolSet:
     """The `tools` array to send and the local command (argv) behind each function name."""
 
-    tools: list[dict[str, Any]] = field(default_factory=list)
+    tools: list[JSONObject] = field(default_factory=list)
     commands: dict[str, list[str]] = field(default_factory=dict)
 
     def function_names(self) -> set[str]:
@@ -34,7 +35,7 @@ class ToolSet:
 # -- --tool FILE -----------------------------------------------------------------------------
 
 
-def load_tool_file(spec: str) -> list[dict[str, Any]]:
+def load_tool_file(spec: str) -> list[JSONObject]:
     """One tool object or a list of them, JSON or YAML, kept verbatim (`command:` aside)."""
     raw = read_attachment(Path(spec))
     if not raw.strip():
@@ -53,7 +54,7 @@ def load_tool_file(spec: str) -> list[dict[str, Any]]:
     return [copy.deepcopy(e) for e in entries]
 
 
-def split_commands(entries: list[dict[str, Any]], where: str) -> ToolSet:
+def split_commands(entries: list[JSONObject], where: str) -> ToolSet:
     """Strip the gem-only `command:` key from function entries and remember it."""
     result = ToolSet()
     for entry in entries:
@@ -70,7 +71,7 @@ def split_commands(entries: list[dict[str, Any]], where: str) -> ToolSet:
     return result
 
 
-def _function_name(entry: dict[str, Any], where: str) -> str:
+def _function_name(entry: JSONObject, where: str) -> str:
     name = entry.get("name")
     if entry.get("type") != "function" or not isinstance(name, str) or not name:
         raise UsageError(f"{where}: 'command' is only allowed on a function tool with a name")
@@ -102,9 +103,9 @@ def builtin_tools(
     maps: bool = False,
     file_search: list[str] | None = None,
     mcp: list[str] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[JSONObject]:
     """The tool objects the shortcut flags stand for, in a stable order."""
-    tools: list[dict[str, Any]] = []
+    tools: list[JSONObject] = []
     for enabled, kind in (
         (search, "google_search"),
         (code_exec, "code_execution"),
@@ -116,12 +117,14 @@ def builtin_tools(
     if file_search:
         if not all(store.strip() for store in file_search):
             raise UsageError("--file-search: the store name is empty")
-        tools.append({"type": "file_search", "file_search_store_names": list(file_search)})
+        # The API wants full names; `gem stores` prints them, a bare store id works too.
+        names = [s.strip() if "/" in s else f"fileSearchStores/{s.strip()}" for s in file_search]
+        tools.append({"type": "file_search", "file_search_store_names": names})
     tools.extend(parse_mcp(spec) for spec in mcp or [])
     return tools
 
 
-def parse_mcp(spec: str) -> dict[str, Any]:
+def parse_mcp(spec: str) -> JSONObject:
     """`URL[,name=N][,header=K: V]...[,tool=T]...` -> an mcp_server tool.
 
     A comma-separated segment that does not start with a known key continues the previous
@@ -132,7 +135,7 @@ def parse_mcp(spec: str) -> dict[str, Any]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"--mcp {url!r}: expected an http(s) URL first")
-    tool: dict[str, Any] = {"type": "mcp_server", "name": _default_mcp_name(parts.hostname)}
+    tool: JSONObject = {"type": "mcp_server", "name": _default_mcp_name(parts.hostname)}
     tool["url"] = url
     headers: dict[str, str] = {}
     allowed: list[str] = []
@@ -186,7 +189,7 @@ def parse_assignment(value: str, flag: str, what: str) -> tuple[str, str]:
     return name, rest.strip()
 
 
-def load_function_schema(path: str) -> dict[str, Any]:
+def load_function_schema(path: str) -> JSONObject:
     """`description`/`parameters` from a file: a function tool, those two keys, or a bare schema."""
     text = read_attachment(Path(path)).decode("utf-8", "replace")
     data = parse_document(text, path, "function schema")

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gemini_cli.api.errors import AuthError, UsageError
+from gemini_cli.api.errors import AuthError
+from gemini_cli.core.errors import UsageError
 from gemini_cli.settings.paths import config_path
 
 DEFAULT_MODEL = "gemini-3-flash-preview"
@@ -35,6 +36,8 @@ CONFIG_KEYS = {
     "format",
 }
 
+# The key's variables, first match wins (as in Google's SDKs).
+API_KEY_VARS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
 # Environment variables per setting, first match wins.
 ENV_VARS: dict[str, tuple[str, ...]] = {
     "model": ("GEM_MODEL",),
@@ -92,8 +95,26 @@ class Settings:
             )
         return self._api_key
 
+    def key_origin(self) -> str | None:
+        """Where the key that was sent came from, for a 401/403 (the key itself never shown):
+        someone fixing GEMINI_API_KEY must learn that GOOGLE_API_KEY won."""
+        if not self._key_resolved or not self._api_key:
+            return None
+        source = self.sources.get("api_key", "")
+        if source.startswith("env "):
+            name = source[4:]
+            others = [n for n in API_KEY_VARS if n != name and os.environ.get(n, "").strip()]
+            also = f"; {others[0]} is set too but {name} wins" if others else ""
+            return f"the API key came from the environment variable {name}{also}"
+        where = self.config_file or config_path()
+        if source == "config api_key":
+            return f"the API key came from api_key in {where}"
+        if source == "config api_key_command":
+            return f"the API key came from api_key_command in {where}"
+        return None
+
     def has_key_source(self) -> bool:
-        return bool(env_value(("GOOGLE_API_KEY", "GEMINI_API_KEY"))) or bool(
+        return bool(env_value(API_KEY_VARS)) or bool(
             self.file_values.get("api_key") or self.file_values.get("api_key_command")
         )
 
@@ -115,7 +136,7 @@ def env_value(names: tuple[str, ...]) -> str | None:
 def resolve_api_key(
     file_values: dict[str, Any], timeout: float | None = None
 ) -> tuple[str | None, str]:
-    for name in ("GOOGLE_API_KEY", "GEMINI_API_KEY"):
+    for name in API_KEY_VARS:
         value = os.environ.get(name, "").strip()
         if value:
             return value, f"env {name}"
@@ -137,7 +158,9 @@ KEY_COMMAND_TIMEOUT = 30.0
 def run_key_command(command: str, timeout: float | None = None) -> str:
     """Run api_key_command; the key is its first non-empty line (as `pass show` prints the
     password, then other fields). Bounded by 30 s and by what is left of --timeout; on a
-    timeout the whole process group goes, so no helper is left running."""
+    timeout, Ctrl-C, SIGTERM or SIGHUP the whole process group goes, so no helper is left."""
+    from gemini_cli.core.children import NEW_GROUP, kill_group, killed_on_signals, tracked
+
     limit = KEY_COMMAND_TIMEOUT if timeout is None else max(min(KEY_COMMAND_TIMEOUT, timeout), 0.01)
     shown = shlex.quote(command)
     try:
@@ -147,14 +170,16 @@ def run_key_command(command: str, timeout: float | None = None) -> str:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            start_new_session=os.name == "posix",
+            **NEW_GROUP,
         )
     except OSError as exc:
         raise AuthError(f"api_key_command {shown} could not start: {exc.strerror}") from exc
     try:
-        out, _ = proc.communicate(timeout=limit)
+        with killed_on_signals(), tracked(proc):
+            out, _ = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired as exc:
-        _kill_group(proc)
+        kill_group(proc)
+        proc.wait()
         out = exc.stdout or b""
         if not _first_line(out):  # a helper that printed the key and lingers is fine
             raise AuthError(f"api_key_command {shown} timed out after {limit:.1f}s") from exc
@@ -173,24 +198,11 @@ def _first_line(out: bytes) -> str:
     return ""
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    import signal
-
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-    except OSError:
-        pass
-    proc.wait()
-
-
 def load_config_file(path: Path) -> dict[str, Any]:
     """Parse the YAML config; a broken file is exit 2 naming the file and line."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # (a path under a file cannot exist)
         return {}
     except OSError as exc:
         raise UsageError(f"cannot read config file {path}: {exc.strerror}") from exc

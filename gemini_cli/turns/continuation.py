@@ -7,14 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from gemini_cli.api.models import Interaction
+from gemini_cli.core.jsontypes import JSONObject
 
-Send = Callable[[dict[str, Any]], Interaction]
+Send = Callable[[JSONObject], Interaction]
 Note = Callable[[str], None]
 # Fields the merged result takes from the first hop rather than the last (as the SDK does).
 FIRST_HOP_FIELDS = ("previous_interaction_id", "created", "input")
 
 
-def hop_body(body: dict[str, Any], hop: Interaction) -> dict[str, Any]:
+def hop_body(body: JSONObject, hop: Interaction) -> JSONObject:
     """The request that resumes `hop`: same body + token; stored chains drop the input."""
     follow = {k: copy.deepcopy(v) for k, v in body.items() if k != "continuation_token"}
     follow["continuation_token"] = hop.continuation_token
@@ -27,7 +28,7 @@ def hop_body(body: dict[str, Any], hop: Interaction) -> dict[str, Any]:
 
 
 def continue_hops(
-    send: Send, body: dict[str, Any], first: Interaction, *, max_hops: int, note: Note | None = None
+    send: Send, body: JSONObject, first: Interaction, *, max_hops: int, note: Note | None = None
 ) -> Interaction:
     """Follow `requires_continuation` up to `max_hops` times; the hops merged into one."""
     hops = [first]
@@ -60,7 +61,7 @@ def merge_hops(hops: list[Interaction]) -> Interaction:
             merged[key] = copy.deepcopy(first[key])
         else:
             merged.pop(key, None)
-    steps: list[dict[str, Any]] = []
+    steps: list[JSONObject] = []
     for i, hop in enumerate(hops):
         hop_steps = copy.deepcopy(hop.step_dicts)
         while i and hop_steps and hop_steps[0].get("type") == "user_input":
@@ -73,12 +74,12 @@ def merge_hops(hops: list[Interaction]) -> Interaction:
     return Interaction.from_dict(merged)
 
 
-def sum_usage(usages: list[Any]) -> dict[str, Any] | None:
+def sum_usage(usages: list[Any]) -> JSONObject | None:
     """Token counts and per-modality lists summed; initial_input_tokens from the first hop."""
     present = [u for u in usages if isinstance(u, dict)]
     if not present:
         return None
-    total: dict[str, Any] = {}
+    total: JSONObject = {}
     for usage in present:
         for key, value in usage.items():
             if key == "initial_input_tokens":

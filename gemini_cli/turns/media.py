@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
+import contextlib
 import errno
+import io
 import os
 import re
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gemini_cli.api.errors import InteractionError, UsageError
+from gemini_cli.api.errors import InteractionError
+from gemini_cli.core.errors import UsageError
 from gemini_cli.request import mime
+from gemini_cli.turns.b64 import decode_into
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]*|[A-Za-z0-9_-]*)={0,2}")
 
 
 @dataclass
@@ -38,16 +41,19 @@ def file_name(interaction_id: str, step: int, block: int, mime_type: str | None)
 
 
 def decode(block: dict[str, Any], interaction_id: str) -> bytes:
-    """The block's bytes; anything but clean base64 (standard or URL-safe) is exit 1, so a
-    corrupt block never becomes a file with the garbage silently dropped."""
-    data = "".join(str(block.get("data") or "").split())
+    """The block's bytes (for `-o -`); see decode_to."""
+    buffer = io.BytesIO()
+    decode_to(block, interaction_id, buffer.write)
+    return buffer.getvalue()
+
+
+def decode_to(block: dict[str, Any], interaction_id: str, write: Callable[[bytes], object]) -> None:
+    """Decode the block's base64 into `write` piece by piece; anything but clean base64
+    (standard or URL-safe) is exit 1, so a corrupt block never becomes a file with the
+    garbage silently dropped."""
     try:
-        if not _BASE64.fullmatch(data):
-            raise ValueError("characters outside the base64 alphabet")
-        if "-" in data or "_" in data:
-            return base64.urlsafe_b64decode(data)
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError) as exc:
+        decode_into(str(block.get("data") or ""), write)
+    except ValueError as exc:
         raise InteractionError(
             f"a {block.get('type')} block of {interaction_id} is not valid base64: {exc}",
             interaction_id=interaction_id,
@@ -55,7 +61,8 @@ def decode(block: dict[str, Any], interaction_id: str) -> bytes:
 
 
 def check_targets(save: Path | None, output: str | None) -> None:
-    """--save DIR / -o FILE must be usable before anything is sent (exit 2 naming the path)."""
+    """--save DIR / -o FILE must be usable before anything is sent (exit 2 naming the path).
+    Like `> FILE`, a missing folder is an error: only --save's DIR itself may be created."""
     if output is not None and output != "-":
         if not output.strip():
             raise UsageError("-o: the file name is empty")
@@ -66,22 +73,22 @@ def check_targets(save: Path | None, output: str | None) -> None:
     if save is not None:
         if not str(save).strip():
             raise UsageError("--save: the folder name is empty")
-        _check_folder(save, f"--save {save}")
+        if save.is_symlink() and not save.exists():
+            raise UsageError(f"--save {save}: {save} is a dangling symlink")
+        _check_folder(save if save.exists() else save.parent, f"--save {save}")
 
 
 def _check_folder(folder: Path, flag: str) -> None:
-    """The folder exists and is writable, or the nearest existing ancestor is a directory."""
-    probe = folder
-    while not probe.exists():
-        if probe.is_symlink():  # dangling
-            raise UsageError(f"{flag}: {probe} is a dangling symlink")
-        if probe.parent == probe:
-            return
-        probe = probe.parent
-    if not probe.is_dir():
-        raise UsageError(f"{flag}: {probe} is not a directory")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise UsageError(f"{flag}: {probe} is not writable")
+    """The folder exists, is a directory and is writable."""
+    if not folder.exists():
+        raise UsageError(
+            f"{flag}: the folder {folder} does not exist",
+            hint="create it first (gem never creates missing parent folders)",
+        )
+    if not folder.is_dir():
+        raise UsageError(f"{flag}: {folder} is not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag}: {folder} is not writable")
 
 
 def write_failed(path: Path, exc: OSError, interaction_id: str) -> InteractionError:
@@ -93,27 +100,60 @@ def write_failed(path: Path, exc: OSError, interaction_id: str) -> InteractionEr
     )
 
 
-def _write_new(directory: Path, name: str, data: bytes) -> Path:
-    """Create a new file (never through a symlink, never over an existing file): `name`, else
-    `stem-1.ext`, `stem-2.ext`, ..."""
-    stem, dot, ext = name.rpartition(".")
-    flags = (
-        os.O_WRONLY
-        | os.O_CREAT
-        | os.O_EXCL
-        | getattr(os, "O_NOFOLLOW", 0)
-        | getattr(os, "O_BINARY", 0)
-    )
-    for n in range(1000):
-        path = directory / (name if n == 0 else f"{stem}-{n}{dot}{ext}")
-        try:
-            fd = os.open(path, flags, 0o666)
-        except FileExistsError:
-            continue
+def _write_temp(
+    directory: Path, block: dict[str, Any], interaction_id: str, mode: int | None = None
+) -> Path:
+    """The block decoded into a new hidden temporary file in `directory` (so a kill never
+    leaves a partial file under the final name); removed again if anything fails."""
+    fd, name = tempfile.mkstemp(prefix=".gem-", suffix=".part", dir=directory)
+    temp = Path(name)
+    try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        return path
+            decode_to(block, interaction_id, handle.write)
+        os.chmod(temp, _new_file_mode() if mode is None else mode)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    return temp
+
+
+def _new_file_mode() -> int:
+    """What `> FILE` would give a new file: 0666 less the umask."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _write_new(directory: Path, name: str, block: dict[str, Any], interaction_id: str) -> Path:
+    """A new file (never through a symlink, never over an existing file): `name`, else
+    `stem-1.ext`, `stem-2.ext`, ... It appears complete: a hard link from the finished
+    temporary file claims the name atomically."""
+    stem, dot, ext = name.rpartition(".")
+    temp = _write_temp(directory, block, interaction_id)
+    try:
+        for n in range(1000):
+            path = directory / (name if n == 0 else f"{stem}-{n}{dot}{ext}")
+            if _claim(temp, path):
+                return path
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink()
     raise FileExistsError(errno.EEXIST, "too many files of that name", str(directory / name))
+
+
+def _claim(temp: Path, path: Path) -> bool:
+    """Give `temp` the name `path` unless something (a file, a symlink) has it already."""
+    try:
+        os.link(temp, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links on this file system: check, then rename
+        if path.exists() or path.is_symlink():
+            return False
+        os.replace(temp, path)
+        return True
 
 
 def save_all(
@@ -124,11 +164,10 @@ def save_all(
     results = []
     for step, index, block in media:
         if block.get("data"):
-            data = decode(block, interaction_id)
             name = file_name(interaction_id, step, index, block.get("mime_type"))
             try:
-                directory.mkdir(parents=True, exist_ok=True)
-                path = _write_new(directory, name, data)
+                directory.mkdir(exist_ok=True)  # DIR itself, never its parents
+                path = _write_new(directory, name, block, interaction_id)
             except OSError as exc:
                 raise write_failed(directory / name, exc, interaction_id) from exc
             results.append(Saved(step, index, path=path))
@@ -141,7 +180,7 @@ def save_one(
     media: list[tuple[int, int, dict[str, Any]]], interaction_id: str, target: Path
 ) -> Saved:
     """`-o FILE`: exactly one media block; exit 1 when there is none or several, or when it is
-    held by the server (`uri`, not downloaded). FILE is overwritten, as `> FILE` would."""
+    held by the server (`uri`, not downloaded). FILE is replaced once complete."""
     if len(media) > 1:
         raise InteractionError(
             f"interaction {interaction_id} returned {len(media)} media blocks; -o takes one",
@@ -166,10 +205,14 @@ def save_one(
             f"the media block of {interaction_id} holds no data to write to {target}",
             interaction_id=interaction_id,
         )
-    data = decode(block, interaction_id)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        mode = target.stat().st_mode & 0o7777 if target.exists() else None
+        temp = _write_temp(target.parent, block, interaction_id, mode)
+        try:
+            os.replace(temp, target)  # overwritten as `> FILE` would, but never half-written
+        finally:
+            with contextlib.suppress(OSError):
+                temp.unlink()  # gone already once renamed
     except OSError as exc:
         raise write_failed(target, exc, interaction_id) from exc
     return Saved(step, index, path=target)

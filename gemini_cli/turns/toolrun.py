@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import os
-import signal
 import subprocess
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gemini_cli.api.models import Interaction
+from gemini_cli.core.children import NEW_GROUP, kill_running, killed_on_signals, tracked
+from gemini_cli.core.limits import TOOL_OUTPUT_BYTES, human, limit
+from gemini_cli.core.termio import escape_controls
+from gemini_cli.turns.capture import collect
 
 Send = Callable[[dict[str, Any]], Interaction]
 Note = Callable[[str], None]
@@ -24,6 +25,8 @@ PREVIEW_CHARS = 160
 CONTENT_TYPES = frozenset({"text", "image", "audio", "video", "document"})
 # Fields that belong to one turn; everything else in the body is resent (§3.1 scope rule).
 TURN_FIELDS = ("input", "previous_interaction_id", "continuation_token")
+# Never handed to a tool command: it runs what the model asks for.
+KEY_VARIABLES = frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"})
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Outcome:
     result: Any
     is_error: bool = False
     seconds: float = 0.0
+    printed: int = 0  # when the output was cut at the cap: how many bytes it had in all
 
 
 @dataclass
@@ -75,7 +79,7 @@ class ToolLoop:
         for call in calls:
             self.note(f"gem: call {call.get('name')} {_preview(call.get('arguments'))}")
         workers = max(1, min(MAX_WORKERS, len(calls)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with killed_on_signals(), ThreadPoolExecutor(max_workers=workers) as pool:
             try:
                 outcomes = list(pool.map(self._run_one, calls))
             except BaseException:  # Ctrl-C lands here, in the main thread: stop the commands
@@ -88,6 +92,8 @@ class ToolLoop:
                 f"gem: {label} {call.get('name')} ({outcome.seconds:.1f}s) "
                 f"{_preview(outcome.result)}"
             )
+            if outcome.printed:
+                self.note(f"gem: warning: {truncation_note(outcome.printed)}")
             steps.append(result_step(call, outcome))
         return steps
 
@@ -96,14 +102,10 @@ class ToolLoop:
 
 
 def run_command(argv: list[str], call: dict[str, Any], timeout: float) -> Outcome:
-    """Run argv (no shell) with the call's arguments as JSON on stdin; never raises."""
+    """Run argv (no shell) with the call's arguments as JSON on stdin; never raises. What it
+    prints is kept up to GEM_MAX_TOOL_OUTPUT_BYTES (the rest is read and dropped)."""
     arguments = call.get("arguments")
     stdin = json.dumps(arguments if arguments is not None else {}, ensure_ascii=False)
-    env = {
-        **os.environ,
-        "GEM_FUNCTION_NAME": str(call.get("name") or ""),
-        "GEM_CALL_ID": str(call.get("id") or ""),
-    }
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -111,72 +113,48 @@ def run_command(argv: list[str], call: dict[str, Any], timeout: float) -> Outcom
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=env,
+            env=tool_env(call),
             **NEW_GROUP,
         )
     except OSError as exc:
         return Outcome(f"cannot run {argv[0]}: {exc.strerror or exc}", True, 0.0)
-    with _RUNNING_LOCK:
-        _RUNNING.add(proc)
-    try:
-        stdout, stderr = proc.communicate(stdin.encode("utf-8"), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        _reap(proc)
+    with tracked(proc):
+        # backslashreplace: a lone surrogate from the server goes as its JSON escape \udXXX
+        got = collect(proc, stdin.encode("utf-8", "backslashreplace"), timeout)
+    if got is None:
         return Outcome(f"the command timed out after {timeout:g}s", True, timeout)
-    except BaseException:
-        kill_group(proc)
-        raise
-    finally:
-        with _RUNNING_LOCK:
-            _RUNNING.discard(proc)
     seconds = time.monotonic() - started
-    out = stdout.decode("utf-8", "replace")
+    out = got.stdout.text()
+    printed = got.stdout.total if got.stdout.truncated else 0
+    if printed:  # said in what is sent back too: the model must not take it for the whole
+        out = f"{out}\n[{truncation_note(printed)}]"
     if proc.returncode != 0:
-        err = stderr.decode("utf-8", "replace").strip() or out.strip()
+        err = got.stderr.text().strip() or out.strip()
         message = err or f"the command exited with status {proc.returncode}"
-        return Outcome(message, True, seconds)
-    return Outcome(parse_result(out), False, seconds)
+        return Outcome(message, True, seconds, printed)
+    return Outcome(out if printed else parse_result(out), False, seconds, printed)
 
 
-# Each command runs in a process group of its own (POSIX), so a timeout or Ctrl-C ends the
-# command *and* what it started; elsewhere only the command itself can be killed.
-NEW_GROUP: dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {}
-_RUNNING: set[subprocess.Popen[bytes]] = set()
-_RUNNING_LOCK = threading.Lock()
+def truncation_note(printed: int) -> str:
+    name, _ = TOOL_OUTPUT_BYTES
+    return (
+        f"the command printed {printed} bytes; only the first {human(limit(TOOL_OUTPUT_BYTES))} were "
+        f"kept ({name} raises the limit)"
+    )
 
 
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the command's whole process group (just the command where groups are not
-    available); never raises."""
-    try:
-        if NEW_GROUP:
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            proc.kill()
+def tool_env(call: dict[str, Any]) -> dict[str, str]:
+    """gem's environment without the API key (a tool has no business with it), plus the
+    call's name and id, escaped: a NUL or a lone surrogate cannot go in an environment."""
+    env = {k: v for k, v in os.environ.items() if k.upper() not in KEY_VARIABLES}
+    env["GEM_FUNCTION_NAME"] = env_safe(call.get("name"))
+    env["GEM_CALL_ID"] = env_safe(call.get("id"))
+    return env
 
 
-def kill_running() -> None:
-    """Kill every command still running (Ctrl-C: they no longer share gem's process group, so
-    the terminal's SIGINT does not reach them)."""
-    with _RUNNING_LOCK:
-        running = list(_RUNNING)
-    for proc in running:
-        kill_group(proc)
-
-
-def _reap(proc: subprocess.Popen[bytes]) -> None:
-    """Collect a killed command; pipes a surviving grandchild (one that left the group) holds
-    open cannot keep gem waiting."""
-    for stream in (proc.stdin, proc.stdout, proc.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            if stream is not None:
-                stream.close()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5)
+def env_safe(value: Any) -> str:
+    text = escape_controls(str(value or ""))
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def parse_result(text: str) -> Any:

@@ -298,3 +298,38 @@ def test_many_events_in_one_chunk() -> None:
     raw = b"".join(f"data: {i}\n\n".encode() for i in range(50_000))
     events = decode([raw])
     assert len(events) == 50_000 and events[-1].data == "49999"
+
+
+# -- size caps (issue 17.2) -----------------------------------------------------------------
+
+
+def test_an_endless_line_is_refused_past_the_cap() -> None:
+    from gemini_cli.api.sse import EventTooLarge
+
+    decoder = SSEDecoder(max_event_chars=1000)
+    with pytest.raises(EventTooLarge) as caught:
+        for _ in range(100):
+            decoder.feed(b"data: " + b"x" * 100)
+    assert caught.value.exit_code == 6 and "GEM_MAX_SSE_EVENT_BYTES" in (caught.value.hint or "")
+
+
+def test_an_event_of_many_data_lines_is_refused_past_the_cap() -> None:
+    from gemini_cli.api.sse import EventTooLarge
+
+    decoder = SSEDecoder(max_event_chars=1000)
+    with pytest.raises(EventTooLarge):
+        decoder.feed(b"data: " + b"x" * 90 + b"\n" * 1 + (b"data: " + b"y" * 90 + b"\n") * 20)
+
+
+def test_events_under_the_cap_pass_and_the_count_restarts_per_event() -> None:
+    decoder = SSEDecoder(max_event_chars=1000)
+    block = b"data: " + b"x" * 600 + b"\n\n"
+    assert [len(e.data) for e in decoder.feed(block * 5)] == [600] * 5
+
+
+def test_the_cap_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gemini_cli.api.sse import EventTooLarge
+
+    monkeypatch.setenv("GEM_MAX_SSE_EVENT_BYTES", "1K")
+    with pytest.raises(EventTooLarge, match="1 KiB"):
+        SSEDecoder().feed(b"data: " + b"x" * 2000)

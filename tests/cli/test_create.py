@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.core.test_inputs import SAMPLES
 from tests.helpers import FIXTURES, ok, sent_json
+from tests.request.test_inputs import SAMPLES
 
 SCHEMA = json.loads((FIXTURES / "schema" / "create-interaction-request.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -348,3 +348,57 @@ def test_dry_run_refuses_plain_http_to_a_remote_host(invoke, create):
     result = invoke(["create", "--dry-run", "--base-url", "http://api.example.com", "hi"])
     assert result.exit_code == 2
     assert "plain http" in result.stderr
+
+
+# -- --set edge cases and the file-name fallback (found missing by mutation testing) ------------
+
+
+def dry_body(invoke, *args, **kwargs):
+    result = invoke(["create", "--dry-run", *args], **kwargs)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["body"]
+
+
+def test_set_model_sends_that_model_instead_of_the_default(invoke, create, monkeypatch):
+    assert sent(invoke, create, ["--set", "model=gemini-x", "hi"])["model"] == "gemini-x"
+    monkeypatch.setenv("GEM_MODEL", "gemini-2.5-pro")
+    body = sent(invoke, create, ["-m", "gemini-2.5-flash", "--set", "model=gemini-x", "hi"])
+    assert body["model"] == "gemini-x"  # --set applies last
+
+
+def test_set_splits_at_the_first_equals_sign_only(invoke):
+    body = dry_body(invoke, "--set", "k=a=b", "--set", "system_instruction==x=", "hi")
+    assert body["k"] == "a=b"
+    assert body["system_instruction"] == "=x="
+
+
+UNSNIFFABLE = bytes([0, 1, 2, 3, 0x80, 0x81, 0xFA, 0xFB]) * 8  # no magic number, not text
+
+
+def test_binary_attachment_of_unknown_bytes_takes_its_type_from_the_file_name(
+    invoke, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    Path("blob.pdf").write_bytes(UNSNIFFABLE)
+    body = dry_body(invoke, "--no-stdin", "-a", "blob.pdf", "what is it?")
+    assert body["input"][0]["content"][0] == {
+        "type": "document",
+        "mime_type": "application/pdf",
+        "data": base64.b64encode(UNSNIFFABLE).decode("ascii"),
+    }
+    # the name wins over --mime-type, which only says what an otherwise unknown file is
+    body = dry_body(invoke, "--no-stdin", "--mime-type", "image/png", "-a", "blob.pdf", "x")
+    assert body["input"][0]["content"][0]["mime_type"] == "application/pdf"
+
+
+def test_binary_attachment_with_an_unhelpful_name_uses_mime_type_or_is_exit_2(
+    invoke, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    Path("blob.bin").write_bytes(UNSNIFFABLE)
+    body = dry_body(invoke, "--no-stdin", "--mime-type", "audio/wav", "-a", "blob.bin", "x")
+    assert body["input"][0]["content"][0]["mime_type"] == "audio/wav"
+    result = invoke(["create", "--dry-run", "--no-stdin", "-a", "blob.bin", "x"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "blob.bin: binary data of unknown type" in result.stderr
+    assert "--mime-type" in result.stderr

@@ -223,7 +223,7 @@ def test_70_for_a_bug_outside_any_command(invoke, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr("gemini_cli.cli.coercion.install", broken)
+    monkeypatch.setattr("gemini_cli.cli.typer_compat.install_plain_coercion", broken)
     result = invoke(["--timeout", "5", "get", IID])
     assert result.exit_code == 70
     assert result.stderr == (

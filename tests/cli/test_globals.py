@@ -215,9 +215,7 @@ def test_gem_debug_off_values(invoke, api, api_key, monkeypatch, value):
 
 def _command_paths() -> list[list[str]]:
     """Every command and subcommand gem registers (other engineers' ones included)."""
-    import typer.main
-
-    from gemini_cli.cli.app import app
+    from gemini_cli.cli.app import command_tree
 
     paths: list[list[str]] = []
 
@@ -226,7 +224,7 @@ def _command_paths() -> list[list[str]]:
             paths.append([*prefix, name])
             walk(sub, [*prefix, name])
 
-    walk(typer.main.get_command(app), [])
+    walk(command_tree(), [])
     return paths
 
 

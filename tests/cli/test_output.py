@@ -135,7 +135,7 @@ def test_media_is_never_dumped_as_base64(invoke, get_route):
     )
     result = invoke(["get", IID])
     assert PNG_B64 not in result.stdout + result.stderr
-    assert "2 media block(s)" in result.stderr
+    assert "gem: 2 images not shown; use --save DIR" in result.stderr
 
 
 def test_completed_without_text_exits_0_with_a_note(invoke, get_route):

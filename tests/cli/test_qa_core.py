@@ -185,7 +185,7 @@ def test_config_path_works_with_a_broken_config(invoke, config_file):
 def test_stdin_that_stays_open_without_data_times_out(fake_clock):
     import os
 
-    from gemini_cli.api.errors import UsageError
+    from gemini_cli.core.errors import UsageError
     from gemini_cli.request.localread import read_stdin
 
     read_end, write_end = os.pipe()
@@ -209,7 +209,7 @@ def test_stdin_that_stays_open_without_data_times_out(fake_clock):
 def test_stdin_with_data_then_silence_times_out_too(fake_clock):
     import os
 
-    from gemini_cli.api.errors import UsageError
+    from gemini_cli.core.errors import UsageError
     from gemini_cli.request.localread import read_stdin
 
     read_end, write_end = os.pipe()
@@ -589,7 +589,7 @@ def test_ctrl_c_while_options_are_parsed_still_says_so(invoke, monkeypatch):
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("gemini_cli.cli.coercion.install", interrupted)
+    monkeypatch.setattr("gemini_cli.cli.typer_compat.install_plain_coercion", interrupted)
     result = invoke(["history"])
     assert result.exit_code == 130
     assert result.stderr == "gem: error: interrupted\n"

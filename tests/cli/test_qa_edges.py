@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from gemini_cli.api.client import InteractionsClient
-from gemini_cli.api.errors import UsageError
 from gemini_cli.cli.main import main
+from gemini_cli.core.errors import UsageError
 from tests.helpers import IID, interaction
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs, closed fds")

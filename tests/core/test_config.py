@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gemini_cli.api.errors import AuthError, UsageError
+from gemini_cli.api.errors import AuthError
+from gemini_cli.core.errors import UsageError
 from gemini_cli.settings.config import load_settings, substitute_deprecated
 
 

@@ -47,21 +47,60 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def engine(clock: FakeClock) -> Engine:
+def make_engine(clock: FakeClock, flavor: str) -> Engine:
     return Engine(
         work_seconds=4.0,
         clock=clock,
         sleep=clock.sleep,
         token_bytes=Sequential(),
         require_api_key=False,
+        flavor=flavor,
     )
 
 
 @pytest.fixture
-def server() -> Iterator[Any]:
-    with start_background(work_seconds=0.4) as handle:
+def engine(clock: FakeClock) -> Engine:
+    """The sdk flavor: event ids, Google-style errors (the shapes most engine tests check)."""
+    return make_engine(clock, "sdk")
+
+
+@pytest.fixture
+def live_engine(clock: FakeClock) -> Engine:
+    return make_engine(clock, "live")
+
+
+@pytest.fixture(params=["live", "sdk"])
+def flavor(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def any_engine(clock: FakeClock, flavor: str) -> Engine:
+    """An engine of each flavor in turn: for behaviour both must share."""
+    return make_engine(clock, flavor)
+
+
+@pytest.fixture
+def server(flavor: str) -> Iterator[Any]:
+    """A loopback server of each flavor in turn."""
+    with start_background(work_seconds=0.4, flavor=flavor) as handle:
         yield handle
+
+
+@pytest.fixture
+def sdk_server() -> Iterator[Any]:
+    with start_background(work_seconds=0.4, flavor="sdk") as handle:
+        yield handle
+
+
+@pytest.fixture
+def live_server() -> Iterator[Any]:
+    with start_background(work_seconds=0.4, flavor="live") as handle:
+        yield handle
+
+
+def error_message(payload: dict[str, Any]) -> str:
+    return str(payload["error"]["message"])
 
 
 def call(engine: Engine, method: str, path: str, body: Any = None, query: str = "") -> Any:
@@ -74,13 +113,14 @@ def call(engine: Engine, method: str, path: str, body: Any = None, query: str = 
 
 
 def parse_sse(raw: bytes) -> list[dict[str, Any] | str]:
-    """Tiny strict SSE parser: `event: X\\ndata: {json}` blocks, `[DONE]` returned as a string."""
+    """Tiny strict SSE parser: `event: X\\ndata: {json}` blocks, `[DONE]` returned as a string
+    (framed `data: [DONE]` by the sdk flavor, `event: done` + `data: [DONE]` by the live one)."""
     text = raw.decode("utf-8")
     assert text.endswith("\n\n"), "a stream ends with a blank line"
     items: list[dict[str, Any] | str] = []
     for block in text[:-2].split("\n\n"):
         lines = block.split("\n")
-        if lines == ["data: [DONE]"]:
+        if lines in (["data: [DONE]"], ["event: done", "data: [DONE]"]):
             items.append("[DONE]")
             continue
         assert len(lines) == 2 and lines[0].startswith("event: ") and lines[1].startswith("data: ")

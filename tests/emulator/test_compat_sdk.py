@@ -1,10 +1,11 @@
-"""The official google-genai SDK, pointed at the emulator, works unchanged.
+"""The official google-genai SDK, pointed at the emulator, works unchanged in both flavors.
 
 Run with the SDK's own interpreter, e.g. `/tmp/genai/bin/python -m pytest -m compat tests/emulator`.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -19,9 +20,14 @@ from gemini_cli.emulator.faults import HEADER  # noqa: E402
 pytestmark = pytest.mark.compat
 
 
+@pytest.fixture(scope="module", params=["live", "sdk"])
+def flavor(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    with start_background(work_seconds=0.3) as server:
+def url(flavor: str) -> Iterator[str]:
+    with start_background(work_seconds=0.3, flavor=flavor) as server:
         yield server.url
 
 
@@ -82,7 +88,33 @@ def test_stream(url: str) -> None:
     assert text == "Echo: one two three four five six seven (turn 1)"
 
 
-def test_background_stream_resume_and_poll(url: str) -> None:
+CITY = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+
+
+def test_store_false_and_a_streamed_function_call(url: str, flavor: str) -> None:
+    client = sdk(url)
+    plain = client.interactions.create(model="gemini-3.8-flash", input="x", store=False)
+    assert plain.output_text == "Echo: x (turn 1)"
+    assert (plain.id or "") == "" if flavor == "live" else plain.id
+    events = list(
+        client.interactions.create(
+            model="gemini-3.8-flash",
+            input="call get_weather",
+            tools=[{"type": "function", "name": "get_weather", "parameters": CITY}],
+            stream=True,
+        )
+    )
+    fragments = [
+        e.delta.arguments
+        for e in events
+        if e.event_type == "step.delta" and e.delta.type == "arguments_delta"
+    ]
+    assert len(fragments) >= (3 if flavor == "live" else 2)
+    assert json.loads("".join(fragments)) == {"city": "call get_weather"}
+    assert events[-1].interaction.status == "requires_action"
+
+
+def test_background_stream_resume_and_poll(url: str, flavor: str) -> None:
     client = sdk(url)
     created = client.interactions.create(
         agent="deep-research-preview-04-2026",
@@ -93,10 +125,14 @@ def test_background_stream_resume_and_poll(url: str) -> None:
     assert created.status == "in_progress"
     events = list(client.interactions.get(created.id, stream=True))
     assert events[-1].event_type == "interaction.completed"
-    resumed = list(
-        client.interactions.get(created.id, stream=True, last_event_id=events[0].event_id)
-    )
-    assert len(resumed) == len(events) - 1
+    if flavor == "sdk":
+        resumed = list(
+            client.interactions.get(created.id, stream=True, last_event_id=events[0].event_id)
+        )
+        assert len(resumed) == len(events) - 1
+    else:  # no event ids live: a re-attach replays the whole stream
+        assert all(event.event_id is None for event in events)
+        assert len(list(client.interactions.get(created.id, stream=True))) == len(events)
     done = wait_done(client, created.id)
     assert done.status == "completed" and done.output_text.startswith("# Research report")
 

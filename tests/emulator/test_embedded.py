@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gemini_cli.core.errors import UsageError
 from gemini_cli.emulator import EmbeddedTransport
 from gemini_cli.emulator.faults import HEADER
 
@@ -95,6 +96,43 @@ def test_work_seconds_env_sets_the_default(tmp_path: Path, monkeypatch) -> None:
     assert EmbeddedTransport(tmp_path, work_seconds=1).engine.work_seconds == 1
 
 
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon"])
+def test_a_bad_work_seconds_env_is_a_usage_error(tmp_path: Path, monkeypatch, value: str) -> None:
+    monkeypatch.setenv("GEM_EMULATOR_WORK_SECONDS", value)
+    with pytest.raises(UsageError, match="GEM_EMULATOR_WORK_SECONDS"):
+        EmbeddedTransport(tmp_path)
+
+
+def test_flavor_env_picks_the_shapes(tmp_path: Path, monkeypatch) -> None:
+    body = {"model": "m", "input": "x", "stream": True}
+    assert EmbeddedTransport(tmp_path).engine.flavor == "live"
+    monkeypatch.setenv("GEM_EMULATOR_FLAVOR", " SDK ")
+    with embedded(tmp_path) as http:
+        assert b"event_id" in http.post("/v1/interactions", json=body).content
+    monkeypatch.setenv("GEM_EMULATOR_FLAVOR", "live")
+    with embedded(tmp_path) as http:
+        raw = http.post("/v1/interactions", json=body).content
+    assert b"event_id" not in raw and raw.endswith(b"event: done\ndata: [DONE]\n\n")
+    monkeypatch.setenv("GEM_EMULATOR_FLAVOR", "beta")
+    with pytest.raises(UsageError, match="GEM_EMULATOR_FLAVOR"):
+        EmbeddedTransport(tmp_path)
+
+
+def test_the_state_file_is_private(tmp_path: Path) -> None:
+    with embedded(tmp_path) as http:
+        http.post("/v1/interactions", json={"model": "m", "input": "secret prompt"})
+    for path in tmp_path.glob("emulator.sqlite3*"):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+
+
+def test_an_existing_world_readable_state_file_is_made_private(tmp_path: Path) -> None:
+    state = tmp_path / "emulator.sqlite3"
+    state.touch(mode=0o644)
+    state.chmod(0o644)
+    EmbeddedTransport(tmp_path)
+    assert state.stat().st_mode & 0o777 == 0o600
+
+
 def test_concurrent_threads_do_not_lose_writes(tmp_path: Path) -> None:
     ids: list[str] = []
     lock = threading.Lock()
@@ -172,7 +210,7 @@ def test_background_stream_uses_the_injected_sleep(tmp_path: Path) -> None:
 
 def test_drop_raises_mid_stream_then_reattach_works(tmp_path: Path) -> None:
     received: list[bytes] = []
-    with embedded(tmp_path) as http:
+    with embedded(tmp_path, flavor="sdk") as http:
         body = {"model": "m", "input": "a b c d e f g h", "stream": True}
         with pytest.raises(httpx.RemoteProtocolError):  # noqa: SIM117 - the error is mid-stream
             with http.stream(
@@ -211,7 +249,7 @@ def test_a_bad_fault_header_is_a_400(tmp_path: Path) -> None:
             "/v1/interactions", json={"model": "m", "input": "x"}, headers={HEADER: "teapot:1"}
         )
     assert reply.status_code == 400
-    assert reply.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert reply.json()["error"]["code"] == "invalid_request"  # the live flavor's 400
     assert "teapot" in reply.json()["error"]["message"]
 
 

@@ -40,8 +40,9 @@ def validator(name: str):
 
 @pytest.mark.parametrize("body", REQUESTS)
 def test_resources_and_events_match_the_schemas(
-    engine: Engine, clock: FakeClock, body: dict
+    any_engine: Engine, clock: FakeClock, body: dict
 ) -> None:
+    engine = any_engine
     validator("create-interaction-request.schema.json").validate(body)
     interaction, event_schema = (
         validator("interaction.schema.json"),

@@ -115,8 +115,10 @@ def test_poll_timeout_exits_8_with_the_id_and_the_work_goes_on(slow):
     assert status_of(slow, ident) == "in_progress"
 
 
-def interrupt(url: str, *args: str, extra_env: dict[str, str] | None = None) -> tuple:
-    """Start gem, wait for its first progress line, send SIGINT; (code, stdout, stderr)."""
+def interrupt(
+    url: str, *args: str, extra_env: dict[str, str] | None = None, sig: int = signal.SIGINT
+) -> tuple:
+    """Start gem, wait for its first progress line, send `sig`; (code, stdout, stderr)."""
     proc = subprocess.Popen(
         gem(url, *args),
         env={**env(), **(extra_env or {})},
@@ -127,7 +129,7 @@ def interrupt(url: str, *args: str, extra_env: dict[str, str] | None = None) -> 
     )
     assert proc.stderr is not None
     first = proc.stderr.readline()  # "gem: ID: in_progress (0s)": it is waiting now
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     out, err = proc.communicate(timeout=30)
     return proc.returncode, out, first + err, first.split(": ")[1]
 
@@ -143,6 +145,18 @@ def test_ctrl_c_in_poll_cancels_nothing(slow):
     ident = run(slow, "research", "--no-wait", "Polled").stdout.strip()
     code, _, err, _ = interrupt(slow, "poll", ident)
     assert code == 130 and f"gem poll {ident}" in err
+    assert status_of(slow, ident) == "in_progress"
+
+
+@pytest.mark.parametrize("command", ["research", "poll"])
+def test_sigterm_is_like_ctrl_c_with_exit_143(slow, command):
+    # What `timeout`, CI cancellation and `kill` send: the resume hint, the work left running.
+    args = ["research", "Terminated"]
+    if command == "poll":
+        args = ["poll", run(slow, "research", "--no-wait", "Terminated").stdout.strip()]
+    code, out, err, ident = interrupt(slow, *args, sig=signal.SIGTERM)
+    assert code == 143 and out == ""
+    assert f"gem poll {ident}" in err and "Traceback" not in err
     assert status_of(slow, ident) == "in_progress"
 
 

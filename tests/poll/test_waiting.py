@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from gemini_cli.api.client import InteractionsClient
-from gemini_cli.api.errors import NotFoundError, StillRunningError
+from gemini_cli.api.errors import NetworkError, NotFoundError, ServerError, StillRunningError
 from gemini_cli.api.waiting import heading, latest_thought, poll_intervals, wait_until_done
 from tests.helpers import IID
 from tests.poll.conftest import Dropped, completed, sse, thought
@@ -77,9 +77,30 @@ def test_transient_errors_are_survived_and_reported(client, fake_api, fake_clock
 
 
 def test_transient_errors_until_the_timeout_end_in_still_running(client, fake_api, fake_clock):
-    fake_api.statuses = [503]
+    fake_api.statuses = [503, 503, "in_progress", 503]
     with pytest.raises(StillRunningError):
         wait(client, fake_clock, stream=False, timeout=3)
+
+
+def test_a_server_that_keeps_failing_ends_the_wait(client, fake_api, fake_clock):
+    # Waiting without a limit is right only while the server answers.
+    fake_api.statuses = [503]
+    with pytest.raises(ServerError) as caught:
+        wait(client, fake_clock)
+    assert fake_api.gets() == ["get"] * 3
+    assert caught.value.exit_code == 6 and caught.value.interaction_id == IID
+    assert "gem poll" in caught.value.hint
+
+
+def test_an_unreachable_server_ends_the_wait_with_exit_6(fake_clock):
+    def refuse(request):
+        raise httpx.ConnectError("connection refused")
+
+    transport = httpx.MockTransport(refuse)
+    client = InteractionsClient(api_key="k", transport=transport, clock=fake_clock)
+    with client, pytest.raises(NetworkError) as caught:
+        wait(client, fake_clock)
+    assert caught.value.exit_code == 6 and "cannot reach" in caught.value.message
 
 
 def test_each_request_gets_a_bounded_deadline(client, fake_api, fake_clock):
@@ -186,9 +207,10 @@ def test_a_stream_that_keeps_failing_is_given_up(client, fake_api, fake_clock):
 
 def test_stream_ending_early_is_confirmed_by_polling(client, fake_api, fake_clock):
     fake_api.statuses = ["in_progress", "in_progress", "completed"]
-    fake_api.streams = [sse(thought("one", "e1"))]  # [DONE] without interaction.completed
+    # [DONE] without interaction.completed: re-attached once (refused here), then polled.
+    fake_api.streams = [sse(thought("one", "e1"))]
     assert wait(client, fake_clock).status == "completed"
-    assert fake_api.gets() == ["get", "stream", "get", "get"]
+    assert fake_api.gets() == ["get", "stream", "stream@e1", "get", "get"]
 
 
 def test_stream_respects_the_timeout(client, fake_api, fake_clock):
@@ -222,3 +244,47 @@ def test_latest_thought_from_steps():
     ]
     assert latest_thought(steps) == "B"
     assert latest_thought([]) is None
+
+
+# -- one stream reader: the same events whichever command reads ------------------------------
+
+
+def test_garbage_a_drop_and_a_replay_give_the_same_events_to_stream_and_poll(
+    client, fake_api, fake_clock, monkeypatch
+):
+    # Issue 10: a proxy's non-JSON line, then a drop, then a replay from the start (no ids).
+    from gemini_cli.api import waiting
+    from gemini_cli.api.streaming import follow
+
+    one, two, three = thought("one"), thought("two"), thought("three")
+    broken = sse(one, done=False) + b"data: {not json\n\n" + sse(two, done=False)
+
+    def script():
+        fake_api.statuses = ["in_progress", "completed"]
+        fake_api.streams = [Dropped(broken), sse(one, two, three, completed())]
+
+    script()
+    streamed = list(follow(client, interaction_id=IID, clock=fake_clock))
+    script()
+    seen: list[dict] = []
+    monkeypatch.setattr(waiting._Waiter, "on_event", lambda self, event: seen.append(event))
+    wait(client, fake_clock)
+    assert seen == streamed == [one, two, three, completed()]
+
+
+def test_keep_alives_do_not_outrun_the_timeout(client, fake_api, fake_clock):
+    # Issue 12/17.3: a quiet in_progress interaction, the server sending only comments.
+    class KeepAlive(Dropped):
+        def __iter__(self):
+            while True:
+                fake_clock.advance(1)
+                yield b": keep-alive\n\n"
+
+    fake_api.statuses = ["in_progress"]
+    fake_api.streams = [KeepAlive(b"")]
+    start = fake_clock.now
+    with pytest.raises(StillRunningError) as caught:
+        wait(client, fake_clock, timeout=3)
+    assert fake_clock.now - start == 3
+    assert caught.value.exit_code == 8
+    assert fake_api.gets() == ["get", "stream", "get"]

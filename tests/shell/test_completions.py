@@ -18,11 +18,9 @@ SHELLS = ("bash", "zsh", "fish")
 
 def formats_of(*path: str) -> set[str]:
     """The formats a command declares (gem_command(formats=...)), read from the app itself."""
-    import typer
+    from gemini_cli.cli.app import command_tree
 
-    from gemini_cli.cli.app import app
-
-    command = typer.main.get_command(app)
+    command = command_tree()
     for name in path:
         command = command.commands[name]
     return set(command.callback.gem_formats)
@@ -41,6 +39,20 @@ CASES = [
     (["gem", "con"], {"config"}, False),
     (["gem", "config", "s"], {"set", "show"}, True),
     (["gem", "config", "set", "max"], {"max_retries"}, True),
+    (["gem", "config", "set", "model", "gemini-3.1-p"], {"gemini-3.1-pro-preview"}, True),
+    (
+        ["gem", "config", "set", "aliases.fast", "gemini-3.1-fl"],
+        {
+            "gemini-3.1-flash-lite-preview",
+            "gemini-3.1-flash-image-preview",
+            "gemini-3.1-flash-tts-preview",
+        },
+        True,
+    ),
+    (["gem", "config", "set", "format", "nd"], {"ndjson"}, True),
+    (["gem", "research", "--visualization", ""], {"auto", "off"}, True),
+    (["gem", "history", "--format", "y"], {"yaml"}, True),
+    (["gem", "config", "set", "-f", ""], {"text", "json", "yaml"}, True),
 ]
 
 

@@ -8,9 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
+import yaml
 
-from gemini_cli.api.errors import UsageError
 from gemini_cli.api.models import Interaction
+from gemini_cli.core.errors import UsageError
 from gemini_cli.history import store as history
 
 EMU = ["--base-url", "emulator:"]
@@ -125,7 +126,9 @@ def test_retry_on_locked_then_give_up() -> None:
 def test_lock_held_by_another_writer_is_waited_out(monkeypatch) -> None:
     """A writer holding the lock past the busy timeout: record retries instead of failing."""
     history.record(make("a"), {})
-    monkeypatch.setattr(history, "BUSY_TIMEOUT_MS", 50)
+    from gemini_cli.history import db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)
     blocker = sqlite3.connect(history.db_path(), isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     released = []
@@ -135,7 +138,7 @@ def test_lock_held_by_another_writer_is_waited_out(monkeypatch) -> None:
             blocker.execute("COMMIT")
             released.append(seconds)
 
-    monkeypatch.setattr(history.time, "sleep", sleep)
+    monkeypatch.setattr(db.time, "sleep", sleep)
     history.record(make("b"), {})
     blocker.close()
     assert released and [r.id for r in history.entries()] == ["b", "a"]
@@ -195,15 +198,21 @@ def test_history_write_failure_is_only_a_warning(invoke, monkeypatch) -> None:
 def test_history_command_text_json_and_id(invoke) -> None:
     create(invoke, "one")
     create(invoke, "two")
-    piped = invoke(["history"]).stdout.splitlines()
+    piped = invoke([*EMU, "history"]).stdout.splitlines()
     assert [line.split("\t")[5] for line in piped] == ["two", "one"]
     assert all(line.count("\t") == 5 for line in piped)
-    tty = invoke(["history"], tty={"stdout_isatty": True}).stdout.splitlines()
-    assert tty[0].split() == ["CREATED", "ID", "MODEL", "STATUS", "TOKENS", "PROMPT"]
-    assert tty[1].index("two") == tty[0].index("PROMPT")
-    rows = json.loads(invoke(["history", "--json", "--limit", "1"]).stdout)
+    tty = invoke([*EMU, "history"], tty={"stdout_isatty": True}, env={"COLUMNS": "200"})
+    lines = tty.stdout.splitlines()
+    assert lines[0].split() == ["CREATED", "ID", "MODEL", "STATUS", "TOKENS", "PROMPT"]
+    assert lines[1].index("two") == lines[0].index("PROMPT")
+    rows = json.loads(invoke([*EMU, "history", "--json", "--limit", "1"]).stdout)
     assert [r["prompt"] for r in rows] == ["two"] and rows[0]["status"] == "completed"
-    assert invoke(["history", "-f", "id"]).stdout.split() == [r.id for r in history.entries()]
+    assert rows[0]["base_url"] == "emulator:" and rows[0]["deleted"] is False
+    ids = invoke([*EMU, "history", "-f", "id"]).stdout.split()
+    assert ids == [r.id for r in history.entries()]
+    assert yaml.safe_load(invoke([*EMU, "history", "-f", "yaml"]).stdout) == json.loads(
+        invoke([*EMU, "history", "--json"]).stdout
+    )
 
 
 def test_history_empty(invoke) -> None:
@@ -213,8 +222,9 @@ def test_history_empty(invoke) -> None:
     assert result.stdout == "" and "no interactions recorded yet" in result.stderr
 
 
-def test_history_rejects_yaml(invoke) -> None:
-    assert invoke(["history", "--format", "yaml"]).exit_code == 2
+def test_history_rejects_formats_it_lacks(invoke) -> None:
+    result = invoke(["history", "--format", "ndjson"])
+    assert result.exit_code == 2 and "text, json, yaml, id" in result.stderr
 
 
 def test_state_dir_is_used(invoke, isolated_env: Path) -> None:
@@ -225,8 +235,207 @@ def test_state_dir_is_used(invoke, isolated_env: Path) -> None:
 def test_corrupt_history_is_reported_not_a_crash(invoke) -> None:
     history.db_path().parent.mkdir(parents=True, exist_ok=True)
     history.db_path().write_bytes(b"this is not a database" * 100)
-    for args in (["history"], [*EMU, "get", "last"]):
+    for args in ([*EMU, "history"], [*EMU, "get", "last"]):
         result = invoke(args)
         assert result.exit_code == 2 and "cannot read the history" in result.stderr
     result = create(invoke, "still works")
     assert "Echo: still works" in result.stdout and "could not write the history" in result.stderr
+
+
+# -- back-ends: an emulator id never goes to the real API, nor the other way round -----------
+
+
+def test_continue_and_last_use_the_current_backend(invoke, api_key) -> None:
+    import respx
+
+    from tests.helpers import INTERACTIONS
+
+    create(invoke, "on the emulator")
+    emulator_id = history.last_id()
+    with respx.mock(assert_all_called=False) as api:
+        route = api.post(INTERACTIONS)
+        result = invoke(["create", "--no-stdin", "-c", "on the real API"])
+        assert result.exit_code == 2 and not route.called
+        assert "no previous interaction to continue from on https://" in result.stderr
+        got = invoke(["get", "last"])
+        assert got.exit_code == 2 and emulator_id not in got.stderr
+    assert invoke([*EMU, "get", "last", "-f", "id"]).stdout.strip() == emulator_id
+
+
+def test_history_lists_the_current_backend_unless_all_backends(invoke, api_key) -> None:
+    import respx
+
+    from tests.helpers import INTERACTIONS, ok
+
+    create(invoke, "emulated")
+    with respx.mock() as api:
+        api.post(INTERACTIONS).mock(return_value=ok(ident="v1_real"))
+        assert invoke(["create", "--no-stdin", "real"]).exit_code == 0
+    assert invoke(["history", "-f", "id"]).stdout.split() == ["v1_real"]
+    assert invoke([*EMU, "history", "-f", "id"]).stdout.split() == [history.entries()[1].id]
+    everything = json.loads(invoke(["history", "--all-backends", "--json"]).stdout)
+    assert [r["base_url"] for r in everything] == [
+        "https://generativelanguage.googleapis.com",
+        "emulator:",
+    ]
+    tty = invoke(["history", "--all-backends"], tty={"stdout_isatty": True}).stdout
+    assert "BASE URL" in tty.splitlines()[0] and "emulator:" in tty
+
+
+def test_empty_list_on_a_terminal_says_other_backends_have_rows(invoke) -> None:
+    create(invoke, "emulated")
+    result = invoke(["history"], tty={"stdout_isatty": True})
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "1 on other back-ends" in result.stderr and "--all-backends" in result.stderr
+
+
+# -- gem delete keeps the history true -----------------------------------------------------
+
+
+def test_delete_marks_the_row_and_last_skips_it(invoke) -> None:
+    create(invoke, "first")
+    first = history.last_id()
+    create(invoke, "second")
+    second = history.last_id()
+    result = invoke([*EMU, "delete", "last"])
+    assert result.exit_code == 0 and result.stdout == f"{second}\n"
+    assert invoke([*EMU, "history", "-f", "id"]).stdout.split() == [first]
+    shown = invoke([*EMU, "history", "--all"]).stdout.splitlines()
+    assert [line.split("\t")[1:4:2] for line in shown] == [
+        [second, "deleted"],
+        [first, "completed"],
+    ]
+    assert json.loads(invoke([*EMU, "history", "--all", "--json"]).stdout)[0]["deleted"] is True
+    continued = invoke([*EMU, "create", "--no-stdin", "-c", "--dry-run", "third"])
+    assert json.loads(continued.stdout)["body"]["previous_interaction_id"] == first
+    assert invoke([*EMU, "get", "last", "-f", "id"]).stdout.strip() == first
+
+
+def test_delete_of_an_id_the_server_no_longer_has_marks_it_too(invoke) -> None:
+    create(invoke, "first")
+    ident = history.last_id()
+    assert invoke([*EMU, "delete", ident]).exit_code == 0
+    history.record(make(ident), {"input": "first"}, base_url="emulator:")  # stale again
+    history.update_status(ident, "completed")
+    with sqlite3.connect(history.db_path()) as conn:
+        conn.execute("UPDATE interactions SET deleted = NULL")
+    again = invoke([*EMU, "delete", ident])
+    assert again.exit_code == 3
+    assert invoke([*EMU, "history", "-f", "id"]).stdout == ""
+
+
+def test_the_delete_help_example_works_on_repeated_runs(invoke) -> None:
+    """`gem history --json | jq -r '.[] | select(.stored) | .id' | xargs -r -n1 gem delete`:
+    the second run finds nothing left to delete (xargs -r runs no gem at all)."""
+    create(invoke, "one")
+    create(invoke, "two")
+    history.record(make("v1_unstored"), {"input": "x", "store": False}, base_url="emulator:")
+    deleted = []
+    for _ in range(2):
+        rows = json.loads(invoke([*EMU, "history", "--json"]).stdout)
+        for ident in [r["id"] for r in rows if r["stored"]]:
+            result = invoke([*EMU, "delete", ident])
+            assert result.exit_code == 0, result.stderr
+            deleted.append(ident)
+    assert len(deleted) == 2
+    left = json.loads(invoke([*EMU, "history", "--json"]).stdout)
+    assert [r["id"] for r in left] == ["v1_unstored"]
+
+
+def test_delete_in_json_mode_keeps_stderr_clean_when_history_is_off(invoke, monkeypatch) -> None:
+    create(invoke, "a")
+    monkeypatch.setenv("GEM_NO_LOG", "1")
+    result = invoke([*EMU, "delete", "last", "--json"])
+    assert result.exit_code == 0 and result.stderr == ""
+    assert history.entries(deleted=False) == []  # marking is not recording: it still happens
+
+
+# -- the table fits the terminal -----------------------------------------------------------
+
+
+def test_table_fits_the_terminal_width(invoke) -> None:
+    for n in range(3):
+        history.record(
+            make(f"v1_{n}", model="gemini-3.1-flash-lite-preview-with-a-long-name"),
+            {"input": f"prompt {n} " + "word " * 60},
+            base_url="emulator:",
+        )
+    for width in (60, 80, 100, 150):
+        result = invoke([*EMU, "history"], tty={"stdout_isatty": True}, env={"COLUMNS": str(width)})
+        lines = result.stdout.splitlines()
+        assert len(lines) == 4 and all(len(line) <= width for line in lines), (width, lines)
+        assert all(f"v1_{n}" in lines[3 - n] for n in range(3))  # ids stay whole
+        assert "prompt 2" in lines[1]
+    wide = invoke([*EMU, "history"], tty={"stdout_isatty": True}, env={"COLUMNS": "400"})
+    assert "word " * 30 in wide.stdout and "TOKENS" in wide.stdout
+
+
+def test_a_long_id_is_never_cut(invoke) -> None:
+    ident = "v1_" + "x" * 90
+    history.record(make(ident), {"input": "hello"}, base_url="emulator:")
+    result = invoke([*EMU, "history"], tty={"stdout_isatty": True}, env={"COLUMNS": "80"})
+    assert ident in result.stdout
+
+
+def test_a_state_dir_gem_cannot_create_is_a_warning_naming_the_file(
+    invoke, api_key, tmp_path: Path, monkeypatch
+) -> None:
+    import respx
+
+    from tests.helpers import INTERACTIONS, ok
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("GEM_STATE_DIR", str(blocker / "gem"))
+    with respx.mock() as api:
+        api.post(INTERACTIONS).mock(return_value=ok())
+        result = invoke(["create", "--no-stdin", "Hello"])
+    assert result.exit_code == 0 and result.stdout == "Hello there.\n"
+    assert result.stderr == (
+        f"gem: warning: could not write the history {blocker / 'gem' / 'history.sqlite3'}: "
+        "a part of the path is not a directory; run with --debug for details\n"
+    )
+    assert invoke(["history"]).exit_code == 0  # reading finds no history, no error
+
+
+def test_permission_denied_on_the_history_is_a_warning(invoke, api_key, monkeypatch) -> None:
+    import respx
+
+    from gemini_cli.history import db
+    from tests.helpers import INTERACTIONS, ok
+
+    def refused(path: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(db, "_create_private", refused)
+    with respx.mock() as api:
+        api.post(INTERACTIONS).mock(return_value=ok())
+        result = invoke(["create", "--no-stdin", "Hello"])
+    assert result.exit_code == 0
+    assert f"could not write the history {history.db_path()}: permission denied" in result.stderr
+
+
+@pytest.mark.e2e
+def test_the_delete_help_example_runs_twice_in_a_real_shell(shell_env: dict[str, str]) -> None:
+    """The example line of `gem delete --help`, verbatim, run twice: both exit 0."""
+    import re
+    import shutil
+    import subprocess
+
+    if not shutil.which("jq"):
+        pytest.skip("jq is not installed")
+    from gemini_cli.cli.delete import HELP
+
+    example = next(line.strip() for line in HELP.splitlines() if "xargs" in line)
+    env = {**shell_env, "GEM_BASE_URL": "emulator:"}
+    script = f"set -o pipefail; gem create --no-stdin one >/dev/null; {example}"
+    outcomes = []
+    for _ in range(2):
+        done = subprocess.run(
+            ["bash", "-c", script], env=env, capture_output=True, text=True, timeout=120
+        )
+        outcomes.append(done)
+        assert done.returncode == 0, done.stderr
+        assert re.fullmatch(r"v1_\S+\n", done.stdout), done.stdout  # the one new id, deleted
+    assert outcomes[0].stdout != outcomes[1].stdout
+    assert history.entries(deleted=False) == []

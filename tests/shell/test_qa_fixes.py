@@ -157,11 +157,14 @@ def test_errors_stay_readable_with_a_short_key(invoke, monkeypatch) -> None:
 def test_history_escapes_control_characters(invoke) -> None:
     history.record(make("v1_a\x00b"), {"input": "red \x1b[31mALERT\x1b[0m"})
     for tty in ({}, {"stdout_isatty": True}):
-        result = invoke(["history"], tty=tty)
+        result = invoke(["history", "--all-backends"], tty=tty)
         assert result.exit_code == 0
         assert "\x1b" not in result.stdout and "\x00" not in result.stdout
         assert "\\x1b[31mALERT" in result.stdout and "v1_a\\x00b" in result.stdout
-    assert "\x1b[31m" in json.loads(invoke(["history", "--json"]).stdout)[0]["prompt"]
+    assert (
+        "\x1b[31m"
+        in json.loads(invoke(["history", "--all-backends", "--json"]).stdout)[0]["prompt"]
+    )
 
 
 def test_server_text_in_errors_is_escaped(invoke, api_key) -> None:

@@ -119,8 +119,15 @@ def test_a_closed_pipe_stops_quietly(slow_server, fmt):
     assert proc.stderr.read() == b""
 
 
-def test_ctrl_c_then_the_hint_resumes_the_rest(slow_server):
-    server = slow_server
+@pytest.fixture(scope="module")
+def slow_sdk_server() -> Iterator[str]:
+    """The emulator's sdk flavor: its events carry the event ids the resume hint names."""
+    with start_background(work_seconds=4.0, flavor="sdk") as handle:
+        yield handle.url
+
+
+def test_ctrl_c_then_the_hint_resumes_the_rest(slow_sdk_server):
+    server = slow_sdk_server
     proc = start(server, "-f", "ndjson", PROMPT)
     assert proc.stdout is not None
     first = proc.stdout.readline()  # interaction.created: the stream is under way

@@ -5,20 +5,10 @@ from __future__ import annotations
 import shlex
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import respx
-
-from tests.helpers import API_ROOT
-
-
-@pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    """Routes relative to https://generativelanguage.googleapis.com/v1; unmatched requests fail."""
-    with respx.mock(base_url=API_ROOT, assert_all_called=False) as router:
-        yield router
 
 
 @pytest.fixture

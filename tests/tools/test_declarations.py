@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from gemini_cli.api.errors import UsageError
+from gemini_cli.core.errors import UsageError
 from gemini_cli.request.tools import parse_mcp
 from tests.helpers import FIXTURES, ok, sent_json
 

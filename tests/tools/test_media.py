@@ -61,6 +61,7 @@ def test_format_paths_prints_paths_and_uris_on_stdout(invoke, reply, tmp_path):
 def test_a_malicious_id_stays_inside_the_folder(invoke, reply, tmp_path):
     reply(media_reply(ident="../../x/..\\evil"))
     out = tmp_path / "a" / "b"
+    out.parent.mkdir()  # --save creates DIR, never its parents
     result = invoke(["create", "-f", "paths", "--save", str(out), "Draw"])
     assert result.exit_code == 0, result.stderr
     for line in result.stdout.splitlines():

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gemini_cli.api.events import InteractionAssembler
+from gemini_cli.api.assembler import InteractionAssembler
 from gemini_cli.turns.toolrun import run_command
 from tests.helpers import interaction, ok
 
@@ -81,7 +81,7 @@ def test_a_failed_write_names_the_interaction(invoke, reply, tmp_path, monkeypat
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "write_bytes", refuse)
+    monkeypatch.setattr("gemini_cli.turns.media.tempfile.mkstemp", refuse)
     result = invoke(["create", "-o", str(tmp_path / "a.png"), "Draw"])
     assert result.exit_code == 1
     assert "v1_abc123" in result.stderr and "gem get v1_abc123" in result.stderr

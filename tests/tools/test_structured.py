@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gemini_cli.api.errors import UsageError
+from gemini_cli.core.errors import UsageError
 from gemini_cli.request.response_format import compact_schema, format_entries
 from tests.helpers import ok, sent_json
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from gemini_cli.api.errors import UsageError
+from gemini_cli.core.errors import UsageError
 from gemini_cli.request import localread
-from gemini_cli.request.inputs import apply_set, check_json_value, parse_document
+from gemini_cli.request.document import check_json_value, parse_document
 from gemini_cli.request.localread import read_attachment, read_stdin, read_stdin_line, reading
+from gemini_cli.request.setpath import apply_set
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs and /dev/zero")
 

@@ -17,8 +17,8 @@ from gemini_cli.api.errors import (
     RateLimitError,
     ServerError,
     TimeoutError_,
-    UsageError,
 )
+from gemini_cli.core.errors import UsageError
 from tests.conftest import TEST_KEY, FakeClock
 from tests.helpers import IID, error_body, interaction, ok, sent_json
 

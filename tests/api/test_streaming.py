@@ -14,6 +14,7 @@ from gemini_cli.api.streaming import follow
 from tests.conftest import FakeClock
 from tests.stream.fakes import (
     CALL_SSE,
+    SSE_HEADERS,
     TEXT_ID,
     TEXT_SSE,
     Body,
@@ -324,3 +325,190 @@ def test_the_wait_for_headers_is_bounded_by_the_deadline_then_only_silence(fake_
             assert resp.request.extensions["timeout"]["read"] == 60  # then --idle-timeout
         with client.stream_get(TEXT_ID, idle_timeout=1):
             assert seen["read"] == 1
+
+
+# -- live-service streams: no event ids, `event: done`, store: false ------------------------
+
+LIVE_ID = "v1_live"
+LIVE_EVENTS = [
+    {"event_type": "interaction.created", "interaction": {"id": LIVE_ID, "status": "in_progress"}},
+    {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}},
+    *(
+        {"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": f"w{i} "}}
+        for i in range(4)
+    ),
+    {"event_type": "step.stop", "index": 0},
+    {"event_type": "interaction.completed", "interaction": {"id": LIVE_ID, "status": "completed"}},
+]
+
+
+def live_sse(events: list[dict], done: bool = True) -> bytes:
+    """Framed as the live service does (§13): no event_id, compact JSON, `event: done`."""
+    out = b"".join(
+        f"event: {e['event_type']}\ndata: {json.dumps(e, separators=(',', ':'))}\n\n".encode()
+        for e in events
+    )
+    return out + (b"event: done\ndata: [DONE]\n\n" if done else b"")
+
+
+LIVE_SSE = live_sse(LIVE_EVENTS)
+
+
+def boundaries(raw: bytes) -> list[int]:
+    """The byte offsets just after each block."""
+    ends, total = [], 0
+    for block in blocks(raw):
+        total += len(block)
+        ends.append(total)
+    return ends
+
+
+def test_a_drop_at_every_event_boundary_without_event_ids(fake_clock):
+    for cut in boundaries(LIVE_SSE)[:-2]:  # the last ones end the stream anyway
+        server = FakeServer(LIVE_SSE, first=dropped(LIVE_SSE, cut))
+        assert events_of(server, fake_clock) == LIVE_EVENTS, f"cut at byte {cut}"
+        assert server.get_params() == [{"stream": "true"}], cut  # no cursor: from the start
+
+
+def test_event_done_ends_the_stream_cleanly(fake_clock):
+    server = FakeServer(LIVE_SSE)
+    with client_for(server, fake_clock) as client:
+        events = follow(client, body={"input": "hi"})
+        assert list(events) == LIVE_EVENTS
+    assert events.finished and not events.done_early and server.get_params() == []
+
+
+def test_a_drop_of_an_unstored_stream_fails_at_once(fake_clock):
+    unstored = [
+        {"event_type": "interaction.created", "interaction": {"id": "", "status": "in_progress"}},
+        *LIVE_EVENTS[1:3],
+    ]
+    raw = live_sse(unstored, done=False)
+    server = FakeServer(raw, first=dropped(raw, len(raw)))
+    with pytest.raises(NetworkError, match="store: false") as caught:
+        events_of(server, fake_clock, body={"input": "hi", "store": False})
+    assert caught.value.exit_code == 6
+    assert server.get_params() == []
+
+
+def test_a_replay_that_differs_ends_with_diverged(fake_clock):
+    changed = [*LIVE_EVENTS[:3], {**LIVE_EVENTS[3], "delta": {"type": "text", "text": "X"}}]
+    cut = boundaries(LIVE_SSE)[3]
+    server = FakeServer(
+        LIVE_SSE, first=dropped(LIVE_SSE, cut), gets=[sse_response(live_sse(changed))]
+    )
+    with client_for(server, fake_clock) as client:
+        events = follow(client, body={"input": "hi"})
+        assert list(events) == LIVE_EVENTS[:4]
+    assert events.diverged and not events.finished
+
+
+@pytest.mark.parametrize("inclusive", [True, False], ids=["inclusive", "ignores-cursor"])
+def test_a_server_replaying_then_cutting_gives_up_without_repeats(fake_clock, inclusive):
+    # 17.1: every re-attach replays (after E inclusively, or from the start), then cuts at the
+    # same place: nothing is yielded twice, and the retries end (replays are not progress).
+    cut = boundaries(TEXT_SSE)[2]
+
+    def replay(request: httpx.Request) -> httpx.Response:
+        last = request.url.params.get("last_event_id")
+        start = TEXT_SSE.index(f'"event_id":"{last}"'.encode()) if inclusive and last else 0
+        start = TEXT_SSE.rindex(b"event:", 0, start) if start else 0
+        return dropped(TEXT_SSE[start:cut], cut)
+
+    server = FakeServer(TEXT_SSE, first=dropped(TEXT_SSE, cut))
+    server.gets = []
+    seen: list[dict] = []
+    with client_for(lambda r: server.first if r.method == "POST" else replay(r), fake_clock) as c:
+        events = follow(c, body={"input": "hi"}, max_retries=2)
+        with pytest.raises(NetworkError, match="without progress"):
+            seen.extend(events)
+    assert seen == EXPECTED_TEXT[: len(payloads(TEXT_SSE[:cut]))]
+
+
+class Ticking(httpx.SyncByteStream):
+    """`head`, then keep-alive comments forever, each one second later on the fake clock."""
+
+    def __init__(self, clock: FakeClock, head: bytes = b"", line: bytes = b": keep-alive\n\n"):
+        self.clock, self.head, self.line = clock, head, line
+
+    def __iter__(self):
+        yield self.head
+        while True:
+            self.clock.advance(1)
+            yield self.line
+
+
+def test_keep_alives_are_not_progress(fake_clock):
+    head = live_sse(LIVE_EVENTS[:2], done=False)
+    gets = [httpx.Response(200, headers=SSE_HEADERS, stream=Ticking(fake_clock)) for _ in range(3)]
+    first = httpx.Response(200, headers=SSE_HEADERS, stream=Ticking(fake_clock, head))
+    server = FakeServer(LIVE_SSE, first=first, gets=gets)
+    with client_for(server, fake_clock) as client:
+        events = follow(client, body={"input": "hi"}, idle_timeout=5, max_retries=2)
+        with pytest.raises(NetworkError, match="no event for 5s"):
+            list(events)
+    assert len(server.get_params()) == 2
+
+
+@pytest.mark.parametrize("line", [b": keep-alive\n\n", b"retry: 1000\n\n", b":"])
+def test_the_deadline_holds_against_keep_alives_and_trickles(fake_clock, line):
+    from gemini_cli.api.deadline import Deadline, DeadlineExceeded
+
+    first = httpx.Response(200, headers=SSE_HEADERS, stream=Ticking(fake_clock, b"", line))
+    server = FakeServer(LIVE_SSE, first=first)
+    start = fake_clock.now
+    with client_for(server, fake_clock) as client:
+        events = follow(
+            client, body={"input": "hi"}, idle_timeout=60, deadline=Deadline(3, fake_clock)
+        )
+        with pytest.raises(DeadlineExceeded):
+            list(events)
+    assert fake_clock.now - start == 3
+
+
+def test_the_idle_hook_is_asked_instead_of_reattaching(fake_clock):
+    asked = []
+    quiet = httpx.Response(200, headers=SSE_HEADERS, stream=Ticking(fake_clock))
+    server = FakeServer(LIVE_SSE, gets=[quiet])
+    with client_for(server, fake_clock) as client:
+        events = follow(
+            client,
+            interaction_id=LIVE_ID,
+            idle_timeout=5,
+            on_idle=lambda: asked.append(1) or len(asked) == 3,
+        )
+        assert list(events) == []
+    assert events.stopped and len(asked) == 3 and server.get_params() == [{"stream": "true"}]
+
+
+def test_on_batch_runs_once_per_network_read(fake_clock):
+    batches = []
+    server = FakeServer(TEXT_SSE, first=sse_response(TEXT_SSE, size=len(TEXT_SSE) // 2 + 1))
+    with client_for(server, fake_clock) as client:
+        events = follow(client, body={"input": "hi"}, on_batch=lambda: batches.append(1))
+        assert list(events) == EXPECTED_TEXT
+    assert len(batches) == 1  # the second read carried the terminal event: iteration ended
+
+
+def test_a_blocked_read_is_cut_at_the_deadline_by_the_watchdog(scripted_server):
+    # A real socket that stays silent after one event: only the watchdog can end the read.
+    import time
+
+    from gemini_cli.api.deadline import Deadline, DeadlineExceeded
+    from gemini_cli.api.retry import Clock
+
+    def silent():
+        yield live_sse(LIVE_EVENTS[:1], done=False)
+        scripted_server.stopping.wait(30)
+        yield b""
+
+    scripted_server.reply(200, headers=SSE_HEADERS, body=silent())
+    clock = Clock()
+    with InteractionsClient(api_key="k", base_url=scripted_server.url, clock=clock) as client:
+        began = time.monotonic()
+        events = follow(
+            client, interaction_id=LIVE_ID, idle_timeout=30, deadline=Deadline(0.5, clock)
+        )
+        with pytest.raises(DeadlineExceeded):
+            list(events)
+    assert time.monotonic() - began < 5

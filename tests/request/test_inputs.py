@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gemini_cli.api.errors import UsageError
-from gemini_cli.request.inputs import (
-    InputOptions,
-    RequestOptions,
-    apply_set,
-    build_body,
-    build_input_blocks,
-    parse_labels,
-)
+from gemini_cli.core.errors import UsageError
+from gemini_cli.request.body import RequestOptions, build_body, parse_labels
+from gemini_cli.request.inputs import InputOptions, build_input_blocks
+from gemini_cli.request.setpath import apply_set
 
 SAMPLES = {
     "image/png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 16,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from email.utils import formatdate
 
+import httpx
 import pytest
 
-from gemini_cli.api.retry import Deadline, RetryPolicy, is_retryable_status, retry_after_seconds
+from gemini_cli.api.deadline import Deadline
+from gemini_cli.api.retry import RetryPolicy, is_retryable_status, retry_after_seconds
 from tests.conftest import FakeClock
 
 
@@ -79,3 +81,20 @@ def test_deadline_counts_down_on_the_injected_clock():
     assert deadline.remaining() == 6
     clock.advance(6)
     assert deadline.expired()
+
+
+@pytest.mark.parametrize("headers", [{"Retry-After": "0"}, {"retry-after-ms": "0"}])
+def test_retry_after_zero_means_at_once_not_the_backoff(headers):
+    assert retry_after_seconds(headers, lambda: 0.0) == 0.0
+    assert RetryPolicy(clock=FakeClock()).delay(3, headers) == 0.0  # the backoff would be 4 s
+
+
+def test_retry_after_zero_through_the_cli_retries_without_waiting(invoke, api, api_key, fake_clock):
+    from tests.helpers import IID, ok
+
+    route = api.get(f"/interactions/{IID}")
+    route.mock(side_effect=[httpx.Response(503, headers={"Retry-After": "0"}), ok()])
+    result = invoke(["get", IID])
+    assert result.exit_code == 0, result.stderr
+    assert route.call_count == 2
+    assert sum(fake_clock.sleeps) == 0.0

@@ -1,0 +1,161 @@
+"""The tool side of a request: declarations and local commands, response format, `--result`."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gemini_cli.cli.prepare import PreparedRequest, prepare_body
+from gemini_cli.cli.tool_options import ToolOptions, validate
+from gemini_cli.core.errors import UsageError
+from gemini_cli.core.jsontypes import JSONObject
+from gemini_cli.request.body import RequestOptions
+from gemini_cli.request.inputs import InputOptions
+
+if TYPE_CHECKING:
+    from gemini_cli.cli.runtime import Runtime
+    from gemini_cli.request.tools import ToolSet
+
+
+def prepare_with_tools(
+    run: Runtime, inputs: InputOptions, request: RequestOptions, opts: ToolOptions, command: str
+) -> PreparedRequest:
+    """prepare_body plus tools, response_format and `--result` answers, as one value."""
+    validate(opts)
+    check_outputs(run, opts)
+    if opts.run_tools and request.background:
+        raise UsageError(
+            "--run-tools cannot be combined with --background: the calls arrive "
+            "later (answer them with gem create --previous ID --result ...)"
+        )
+    if any(r.partition("=")[2].strip() == "-" for r in opts.results):
+        if "-" in inputs.words:
+            raise UsageError("--result ...=- and a '-' prompt both want stdin")
+        inputs = dataclasses.replace(inputs, no_stdin=True)  # the result owns stdin
+    body = prepare_body(
+        run,
+        inputs,
+        request,
+        require_input=not opts.results,
+        example=f'gem {command} "Tell me a joke"',
+    )
+    commands = apply_tools(body, opts)
+    expect_json = apply_response_format(body, opts)
+    if opts.results:
+        apply_results(run, body, opts.results)
+    return PreparedRequest(body, commands, expect_json)
+
+
+def check_outputs(run: Runtime, opts: ToolOptions) -> None:
+    """-o/--save checked before anything is sent: `-o -` owns stdout, paths must be usable."""
+    from gemini_cli.turns import media
+
+    if opts.output == "-" and run.format != "text":
+        raise UsageError(
+            f"-o - writes the media bytes to stdout; --format {run.format} would "
+            "write there too (use -o FILE, or --format text)"
+        )
+    media.check_targets(opts.save, opts.output)
+
+
+def apply_tools(body: JSONObject, opts: ToolOptions) -> dict[str, list[str]]:
+    """Append declarations from --body, --tool files, shortcuts and --function to the body's
+    tools; return the local commands (function name -> argv) that answer their calls."""
+    from gemini_cli.request.tools import add_functions, builtin_tools, check_commands
+
+    existing = body.get("tools") or []
+    if not isinstance(existing, list):
+        raise UsageError("the body's 'tools' must be a list")
+    toolset = _declared_tools(existing, opts.tool_files)
+    toolset.tools += builtin_tools(
+        search=opts.search,
+        code_exec=opts.code_exec,
+        url_context=opts.url_context,
+        maps=opts.maps,
+        file_search=opts.file_search,
+        mcp=opts.mcp,
+    )
+    add_functions(toolset, opts.functions, opts.function_schemas)
+    if toolset.tools:
+        body["tools"] = toolset.tools
+    if opts.run_tools:
+        if not toolset.commands:
+            raise UsageError(
+                "--run-tools needs a local command: --function NAME=COMMAND or a "
+                "tool file entry with 'command:'"
+            )
+        check_commands(toolset.commands)
+    return toolset.commands
+
+
+def _declared_tools(existing: list[Any], tool_files: list[str]) -> ToolSet:
+    """The body's tools and every --tool file's, commands split off; a function given a
+    command by two files is exit 2."""
+    from gemini_cli.request.tools import load_tool_file, split_commands
+
+    toolset = split_commands([t for t in existing if isinstance(t, dict)], "--body/--set tools")
+    for spec in tool_files:
+        more = split_commands(load_tool_file(spec), spec)
+        for name in more.commands.keys() & toolset.commands.keys():
+            raise UsageError(
+                f"{spec}: duplicate function {name}: another tool file already gives it a command"
+            )
+        toolset.tools += more.tools
+        toolset.commands.update(more.commands)
+    return toolset
+
+
+def apply_response_format(body: JSONObject, opts: ToolOptions) -> bool:
+    """Set the body's response_format from --schema/--response-format; True when the reply
+    must be a JSON document."""
+    from gemini_cli.request.response_format import response_format, wants_json
+
+    value = response_format(opts.schema, opts.response_formats, body.get("response_format"))
+    if value is not None:
+        body["response_format"] = value
+    return value is not None and wants_json(value)
+
+
+def apply_results(run: Runtime, body: JSONObject, specs: list[str]) -> None:
+    """`--result CALL_ID=FILE|-`: function_result steps first, then any prompt as user_input."""
+    from gemini_cli.turns.toolrun import as_steps
+
+    for spec in specs:  # every flag's syntax first, then the files: all before any request
+        split_result_spec(spec)
+    previous = body.get("previous_interaction_id")
+    if not previous:
+        raise UsageError(
+            "--result answers a call of an earlier interaction: add --previous ID (or -c)"
+        )
+    steps = [result_from_spec(spec, run.io.stdin, is_tty=run.io.stdin_isatty) for spec in specs]
+    body["input"] = steps + as_steps(body.get("input"))
+
+
+def split_result_spec(spec: str) -> tuple[str, str]:
+    call_id, sep, source = spec.partition("=")
+    call_id, source = call_id.strip(), source.strip()
+    if not sep or not call_id or not source:
+        raise UsageError(f"--result {spec!r}: expected CALL_ID=FILE or CALL_ID=-")
+    return call_id, source
+
+
+def result_from_spec(
+    spec: str, stdin: Any, names: dict[str, str] | None = None, *, is_tty: bool = False
+) -> JSONObject:
+    """One function_result step; `-` reads stdin (within --timeout, never a terminal)."""
+    from gemini_cli.request.localread import read_attachment, read_stdin
+    from gemini_cli.turns.toolrun import parse_result
+
+    call_id, source = split_result_spec(spec)
+    if source == "-" and (stdin is None or is_tty):
+        state = "closed" if stdin is None else "a terminal"
+        raise UsageError(
+            f"--result {call_id}=-: stdin is {state}: pipe the result in or give a file"
+        )
+    data = read_stdin(stdin, False) if source == "-" else read_attachment(Path(source))
+    step: JSONObject = {"type": "function_result", "call_id": call_id}
+    if names and call_id in names:
+        step["name"] = names[call_id]
+    step["result"] = parse_result((data or b"").decode("utf-8", "replace"))
+    return step

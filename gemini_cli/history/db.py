@@ -1,0 +1,103 @@
+"""The history's SQLite file: where it is, its schema (and upgrades), connections and retries."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from gemini_cli.settings.paths import state_dir
+
+DB_NAME = "history.sqlite3"
+BUSY_TIMEOUT_MS = 5000
+ATTEMPTS = 8
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS interactions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    model TEXT,
+    agent TEXT,
+    status TEXT,
+    prompt TEXT,
+    previous_id TEXT,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    total_tokens INTEGER,
+    stored INTEGER,
+    base_url TEXT,
+    deleted INTEGER
+)
+"""
+# Columns later versions added, and their types: a history written by an older gem gets them.
+ADDED_COLUMNS = {"stored": "INTEGER", "base_url": "TEXT", "deleted": "INTEGER"}
+
+T = TypeVar("T")
+
+
+def db_path() -> Path:
+    return state_dir() / DB_NAME
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def with_retry(operation: Callable[[], T], sleep: Callable[[float], None] | None = None) -> T:
+    """Run `operation`, retrying with jittered backoff while another process holds the lock."""
+    sleep = sleep or time.sleep
+    for attempt in range(ATTEMPTS):
+        try:
+            return operation()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or attempt == ATTEMPTS - 1:
+                raise
+            sleep(min(0.05 * 2**attempt, 1.0) * random.uniform(0.5, 1.5))
+    raise AssertionError("unreachable")
+
+
+def _create_private(path: Path) -> None:
+    """The history holds prompts: create it readable by its owner only."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+@contextmanager
+def connect(create: bool = True) -> Iterator[sqlite3.Connection]:
+    """A connection in autocommit mode with WAL and a busy timeout; closed on exit."""
+    path = (state_dir(create=True) if create else state_dir()) / DB_NAME
+    if create:
+        _create_private(path)
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if create:
+            _prepare(conn)
+        yield conn
+    finally:
+        conn.close()
+
+
+def _prepare(conn: sqlite3.Connection) -> None:
+    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(SCHEMA)
+    upgrade(conn)
+
+
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Add the columns an older gem's history lacks (a no-op once they are there)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(interactions)")}
+    for name, kind in ADDED_COLUMNS.items():
+        if name not in columns:
+            with contextlib.suppress(sqlite3.OperationalError):  # another process just added it
+                conn.execute(f"ALTER TABLE interactions ADD COLUMN {name} {kind}")

@@ -1,0 +1,175 @@
+"""Local files and stdin as upload sources: sized, re-readable, read within the deadline."""
+
+from __future__ import annotations
+
+import os
+import select
+import stat
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from gemini_cli.core.errors import UsageError
+from gemini_cli.request import mime
+
+SPOOL_READ = 1 << 20
+
+
+@dataclass
+class LocalSource:
+    """What an upload reads: `size` bytes of `handle` from `base`, with their MIME type."""
+
+    label: str  # the path as given, or "stdin"
+    display_name: str | None  # the file's base name (None for stdin)
+    size: int
+    mime_type: str
+    handle: IO[bytes]
+    base: int = 0
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        self.handle.seek(self.base + offset)
+        return self.handle.read(min(size, self.size - offset))
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def human_size(size: int) -> str:
+    """`812 bytes`, `1.5 MiB`, `2.0 GiB`."""
+    if size < 1024:
+        return f"{size} bytes"
+    value = float(size)
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if value < 1024 or unit == "GiB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+def open_source(
+    spec: str,
+    *,
+    stdin: Any,
+    stdin_is_tty: bool,
+    mime_type: str | None,
+    limit: int,
+    timeout: float | None,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> LocalSource:
+    """`spec` (a path, or `-` for stdin) ready to upload. A regular file is read where it is;
+    a pipe, FIFO or stdin is first copied to a temporary file within `timeout` (--timeout),
+    as `-a` reads them. More than `limit` bytes is exit 2, before anything is sent."""
+    if spec == "-":
+        if stdin is None or stdin_is_tty:
+            state = "closed" if stdin is None else "a terminal"
+            raise UsageError(f"PATH '-' reads stdin, but stdin is {state}")
+        stream, base, size = _open_stream(stdin, "stdin", limit, timeout, monotonic)
+        return _source("stdin", None, stream, base, size, mime_type)
+    path = Path(spec)
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise UsageError(f"{spec}: is a directory")
+        if stat.S_ISREG(info.st_mode):
+            _check_size(spec, info.st_size, limit)
+            handle: IO[bytes] = path.open("rb")
+            base, size = 0, info.st_size
+        else:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            try:
+                handle = _spool(fd, spec, limit, timeout, monotonic)
+                size = handle.seek(0, os.SEEK_END)
+            finally:
+                os.close(fd)
+            base = 0
+    except FileNotFoundError:
+        raise UsageError(f"{spec}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"{spec}: {exc.strerror or exc}") from None
+    return _source(spec, path.name, handle, base, size, mime_type)
+
+
+def _source(
+    label: str, name: str | None, handle: IO[bytes], base: int, size: int, given: str | None
+) -> LocalSource:
+    if size == 0:  # as for -a: an empty input is a mistake, not something to keep 48 hours
+        handle.close()
+        raise UsageError(f"{label}: is empty")
+    source = LocalSource(label, name, size, "", handle, base)
+    head = source.read_at(0, 4096)
+    source.mime_type = given or detect_mime(name, head)
+    return source
+
+
+def detect_mime(name: str | None, head: bytes) -> str:
+    """From the name, else the first bytes; text is text/plain, anything else octet-stream."""
+    guessed = (mime.from_name(name) if name else None) or mime.sniff(head)
+    if guessed:
+        return guessed
+    return "text/plain" if mime.decode_text(head) is not None else "application/octet-stream"
+
+
+def _check_size(label: str, size: int, limit: int) -> None:
+    if size > limit:
+        raise UsageError(
+            f"{label}: {human_size(size)} is more than the API takes per file ({human_size(limit)})"
+        )
+
+
+def _open_stream(
+    stdin: Any, label: str, limit: int, timeout: float | None, monotonic: Callable[[], float]
+) -> tuple[IO[bytes], int, int]:
+    """stdin as (handle, base, size): a regular file is used in place, else copied."""
+    source = getattr(stdin, "buffer", stdin)
+    try:
+        fd = source.fileno()
+        info = os.fstat(fd)
+    except (AttributeError, OSError, ValueError):
+        fd, info = -1, None
+    if info is not None and stat.S_ISREG(info.st_mode):
+        base = os.lseek(fd, 0, os.SEEK_CUR)
+        _check_size(label, info.st_size - base, limit)
+        return os.fdopen(os.dup(fd), "rb"), base, info.st_size - base
+    if fd >= 0:
+        spool = _spool(fd, label, limit, timeout, monotonic)
+    else:  # a file-like object with no descriptor (tests, embedding)
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - returned to the caller, who closes it
+        data = source.read(limit + 1)
+        spool.write(data.encode() if isinstance(data, str) else data)
+    size = spool.seek(0, os.SEEK_END)
+    _check_size(label, size, limit)
+    return spool, 0, size
+
+
+def _spool(
+    fd: int, label: str, limit: int, timeout: float | None, monotonic: Callable[[], float]
+) -> IO[bytes]:
+    """Copy a pipe to a temporary file; its end must come within `timeout` seconds."""
+    end = None if timeout is None else monotonic() + timeout
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - returned to the caller, who closes it
+    size = 0
+    while True:
+        left = None if end is None else end - monotonic()
+        if left is not None and left <= 0:
+            spool.close()
+            raise UsageError(
+                f"{label} did not end within {timeout:g}s (--timeout)",
+                hint="close it when the input is complete, or raise --timeout",
+            )
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, SPOOL_READ)
+        except BlockingIOError:
+            continue
+        if not chunk:
+            return spool
+        size += len(chunk)
+        if size > limit:
+            spool.close()
+            _check_size(label, size, limit)
+        spool.write(chunk)

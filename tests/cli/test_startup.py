@@ -1,0 +1,192 @@
+"""Start-up shape: each run loads only its command, and the paths stay free of heavy modules.
+
+No timings here (machines are noisy): benchmarks/startup.py measures. These tests pin what
+the timings depend on: which modules a path imports, the lazy command table, Typer's fallback.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import ssl
+import subprocess
+import sys
+
+import pytest
+
+from gemini_cli.cli import typer_compat
+from gemini_cli.cli.app import COMMANDS, command_tree
+
+COMMAND_MODULES = {module for module, _ in COMMANDS.values()}
+PROBE = """
+import contextlib, io, json, sys
+from gemini_cli.cli.main import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \\
+        contextlib.suppress(SystemExit):
+    main(sys.argv[1:])
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def imported_by(*args: str, **env: str) -> set[str]:
+    """Every module a real `gem ARGS` process imports (stdout a pipe, stdin closed)."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "GEMINI_API_KEY": "test-key-123", **env},
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def loads(modules: set[str], *names: str) -> list[str]:
+    return [n for n in names if any(m == n or m.startswith(n + ".") for m in modules)]
+
+
+# -- the lazy command table ---------------------------------------------------------------------
+
+
+def test_the_command_table_matches_every_commands_own_help() -> None:
+    root = command_tree()
+    visible = {name for name, c in root.commands.items() if not c.hidden}
+    assert visible == set(COMMANDS)
+    for name, (module, first_paragraph) in COMMANDS.items():
+        command = root.commands[name]
+        assert inspect.cleandoc(command.help or "").split("\n\n")[0] == first_paragraph, name
+        assert sys.modules[module] is not None
+
+
+def test_root_help_lists_every_command(invoke) -> None:
+    result = invoke(["--help"])
+    assert result.exit_code == 0
+    listed = result.stdout.split("Commands:\n", 1)[1]
+    for name in COMMANDS:
+        assert f"\n  {name} " in "\n" + listed
+
+
+def test_an_unknown_command_is_a_usage_error(invoke) -> None:
+    result = invoke(["nosuch"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("gem: error: No such command 'nosuch'")
+
+
+def test_help_names_a_command_through_the_table(invoke) -> None:
+    result = invoke(["help", "get"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: gem get [OPTIONS]")
+
+
+LOADED_HELP = """
+from gemini_cli.cli.app import command_tree
+from gemini_cli.cli.main import main
+command_tree()  # every command module imported: the list comes from the commands themselves
+main(["--help"])
+"""
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("columns", ["60", "80", "100"])
+def test_lazy_root_help_equals_the_fully_loaded_one(columns: str) -> None:
+    def run(*argv: str) -> str:
+        done = subprocess.run(
+            [sys.executable, *argv],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "COLUMNS": columns},
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    lazy = run("-m", "gemini_cli", "--help")
+    assert "Commands:" in lazy
+    assert lazy == run("-c", LOADED_HELP)
+
+
+# -- what each path imports ---------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_root_help_imports_no_command_module_and_nothing_heavy() -> None:
+    modules = imported_by("--help")
+    assert not COMMAND_MODULES & modules
+    assert not loads(modules, "httpx", "pydantic", "rich", "yaml")
+
+
+@pytest.mark.e2e
+def test_dry_run_imports_only_its_command_and_no_http_models_or_rich() -> None:
+    modules = imported_by("create", "--no-stdin", "--dry-run", "hi")
+    assert COMMAND_MODULES & modules == {"gemini_cli.cli.create"}
+    assert not loads(modules, "httpx", "pydantic", "rich", "yaml")
+
+
+@pytest.mark.e2e
+def test_a_one_shot_create_imports_no_pydantic_rich_or_tool_runner(scripted_server) -> None:
+    reply = {"id": "v1_a", "status": "completed", "steps": []}
+    scripted_server.json(200, json.dumps(reply))
+    modules = imported_by("create", "--no-stdin", "hi", GEM_BASE_URL=scripted_server.url)
+    assert scripted_server.requests, "the create was not sent"
+    assert not loads(modules, "pydantic", "rich", "yaml", "gemini_cli.turns.toolrun")
+    assert COMMAND_MODULES & modules == {"gemini_cli.cli.create"}
+
+
+# -- Typer compatibility ------------------------------------------------------------------------
+
+
+def test_plain_coercion_is_used_where_typer_has_the_hook() -> None:
+    has_hook = typer_compat.TYPER_VERSION >= (0, 29)
+    assert (typer_compat._INSTALL is not None) == has_hook
+
+
+@pytest.mark.parametrize("plain", [True, False], ids=["plain coercion", "typer's own"])
+def test_options_parse_alike_with_and_without_the_coercion_bypass(
+    invoke, monkeypatch, plain
+) -> None:
+    if not plain:
+        monkeypatch.setattr(typer_compat, "_INSTALL", None)  # as on a Typer without the hook
+    args = ["--base-url", "emulator:", "create", "--no-stdin", "--dry-run"]
+    good = invoke([*args, "--max-tokens", "5", "--temperature", "0.5", "hi"])
+    assert good.exit_code == 0, good.stderr
+    config = json.loads(good.stdout)["body"]["generation_config"]
+    assert config == {"max_output_tokens": 5, "temperature": 0.5}
+    bad = invoke([*args, "--max-tokens", "many", "hi"])
+    assert bad.exit_code == 2
+    assert "--max-tokens" in bad.stderr and len(bad.stderr.splitlines()) == 1
+
+
+# -- the HTTP client ----------------------------------------------------------------------------
+
+
+def test_a_plain_http_client_loads_no_ca_bundle(monkeypatch) -> None:
+    from gemini_cli.api.client import InteractionsClient
+
+    loaded: list[object] = []
+    real = ssl.SSLContext.load_verify_locations
+
+    def spy(self: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+        loaded.append(args or kwargs)
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", spy)
+    InteractionsClient(api_key="k", base_url="http://127.0.0.1:9").close()
+    assert loaded == []
+    InteractionsClient(api_key="k", base_url="https://example.com").close()
+    assert loaded, "an https client verifies certificates"
+
+
+def test_a_plain_http_client_refuses_https_urls() -> None:
+    import httpx
+
+    from gemini_cli.api.client import plain_http_transport
+
+    transport = plain_http_transport("http://127.0.0.1:9")
+    assert transport is not None
+    with pytest.raises(httpx.UnsupportedProtocol):
+        transport.handle_request(httpx.Request("GET", "https://example.com/"))
+    assert plain_http_transport("https://example.com") is None

@@ -1,0 +1,123 @@
+"""Every shell example in the README, the guides in docs/ and `--help` runs against the emulator.
+
+Each ```sh block (and each `Examples:` section of a command's --help) is run as one bash
+script with `set -euo pipefail` in a sandbox directory holding the files the examples name
+(report.md, chart.png, weather.py, ...), with `GEM_BASE_URL=emulator:` and a throw-away HOME.
+A block passes when the script exits 0 and nothing on stderr looks like a traceback.
+```python blocks run the same way with the venv's interpreter. A block preceded by
+`<!-- example: skip REASON -->` is not run (only the test command itself, which CI runs).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").glob("*.md") if p.name != "cli.md")]
+FENCE = re.compile(r"(<!-- example: skip[^>]*-->\s*)?```(sh|bash|python)\n(.*?)```", re.S)
+BIN = Path(sys.executable).parent
+
+pytestmark = pytest.mark.e2e
+
+
+def doc_blocks() -> list[pytest.param]:
+    found = []
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        for number, match in enumerate(FENCE.finditer(text), 1):
+            if match.group(1):
+                continue
+            line = text[: match.start()].count("\n") + 1
+            found.append(
+                pytest.param(match.group(2), match.group(3), id=f"{path.name}:{line}#{number}")
+            )
+    return found
+
+
+def help_blocks() -> list[pytest.param]:
+    """The `Examples:` section of every command's --help, as Typer prints it."""
+    from tests.docs.sandbox import command_helps
+
+    found = []
+    for name, text in command_helps():
+        example = examples_in_help(text)
+        if example:
+            found.append(pytest.param("sh", example, id=f"help:{name}"))
+    return found
+
+
+def examples_in_help(text: str) -> str:
+    """The lines under `Examples:` (indented deeper than it), dedented."""
+    import textwrap
+
+    lines = text.splitlines()
+    heads = [i for i, line in enumerate(lines) if line.strip() == "Examples:"]
+    if not heads:
+        return ""
+    indent = len(lines[heads[0]]) - len(lines[heads[0]].lstrip())
+    script: list[str] = []
+    for line in lines[heads[0] + 1 :]:
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            break
+        script.append(line)
+    return textwrap.dedent("\n".join(script)).strip() + "\n"
+
+
+@pytest.mark.parametrize(("language", "script"), doc_blocks() + help_blocks())
+def test_example_runs(language: str, script: str, sandbox: Path, sandbox_env: dict[str, str]) -> None:
+    if language == "python":
+        command = [str(BIN / "python"), "-c", script]
+    else:
+        command = ["bash", "-c", "set -euo pipefail\n" + script]
+    done = subprocess.run(
+        command, cwd=sandbox, env=sandbox_env, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0, f"exit {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+
+
+@pytest.fixture
+def sandbox_env(sandbox: Path, tmp_path: Path, emulator_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEM_", "GEMINI_", "GOOGLE_"))}
+    home = tmp_path / "home"
+    env.update(
+        PATH=f"{sandbox / 'bin'}{os.pathsep}{BIN}{os.pathsep}{env.get('PATH', '')}",
+        HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_STATE_HOME=str(home / ".local/state"), GEM_BASE_URL="emulator:",
+        NO_COLOR="1", COLUMNS="100", GOOGLE_GEMINI_BASE_URL=emulator_url,
+    )
+    return env
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Path:
+    from tests.docs.sandbox import populate
+
+    where = tmp_path / "work"
+    populate(where)
+    return where
+
+
+@pytest.fixture(scope="module")
+def emulator_url() -> object:
+    """A real-socket emulator, for examples that unset GEM_BASE_URL to show the real API (the
+    fallback variable GOOGLE_GEMINI_BASE_URL then points here instead of at Google)."""
+    from gemini_cli.emulator import start_background
+
+    with start_background(work_seconds=0.2) as server:
+        yield server.url
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = re.search(r"example: skip[^>]*-->\s*```sh\n(.*?)\n```", readme, re.S)
+    assert command is not None
+    assert command.group(1).strip() in [line.strip() for line in ci.splitlines()]
