@@ -8,7 +8,8 @@ median wall and CPU time of each as a ratio to the bare interpreter measured in 
 The one-shot `create` goes to benchmarks/bench_server.py on a loopback port; the `floor` rows
 import only Typer (and httpx): what a path that parses (and sends) cannot go below. Then lists
 which heavy modules each path imports, and the slowest imports of each (`python -X importtime`).
-With --check the exit status is 1 when a path imports something it must not (FORBIDDEN).
+With --check the exit status is 1 when a path imports something it must not (FORBIDDEN, and
+the module of any command but the one it runs).
 Goals (issue 11, judged on CPU time, which a busy machine disturbs least): --version ~1.5x,
 --help and --dry-run <= 5x, one-shot create <= 10x.
 """
@@ -156,6 +157,14 @@ def report_times(results: dict[str, Sample]) -> None:
         )
 
 
+def other_commands(label: str) -> set[str]:
+    """The command modules a path must not import: all but the one it runs (`--help`: all)."""
+    from gemini_cli.cli.app import COMMANDS
+
+    own = f"gemini_cli.cli.{PATHS[label][0]}"
+    return {module for module, _ in COMMANDS.values()} - {own}
+
+
 def report_imports(env: dict[str, str], port: int) -> bool:
     failed = False
     print("\nheavy modules imported on each path:")
@@ -163,6 +172,7 @@ def report_imports(env: dict[str, str], port: int) -> bool:
         mods = imported(args, path_env(env, label, port))
         heavy = [m for m in HEAVY if imports(mods, m)]
         bad = [m for m in FORBIDDEN.get(label, ()) if imports(mods, m)]
+        bad += sorted(other_commands(label) & mods)
         failed |= bool(bad)
         verdict = f"  FORBIDDEN: {', '.join(bad)}" if bad else ""
         print(f"  {label:<24} {', '.join(heavy) or '(none)'}{verdict}")

@@ -42,7 +42,6 @@ class InteractionAssembler:
         self._run_open = False  # a model_output step of the answer's run has started
         self._run_ended = False  # a step that ends that run started after it
         self.error: JSONObject | None = None
-        self.is_finished = False
 
     # -- feeding ----------------------------------------------------------------------------
 
@@ -66,10 +65,6 @@ class InteractionAssembler:
             else:
                 self._fields[key] = value
 
-    def _on_completed(self, event: JSONObject) -> None:
-        self._on_interaction(event)
-        self.is_finished = True
-
     def _on_status_update(self, event: JSONObject) -> None:
         for key in ("status", "continuation_token"):
             if key in event:
@@ -81,7 +76,6 @@ class InteractionAssembler:
     def _on_error(self, event: JSONObject) -> None:
         error = event.get("error")
         self.error = error if isinstance(error, dict) else {}
-        self.is_finished = True
 
     def _on_step_start(self, event: JSONObject) -> None:
         index, step = event.get("index"), event.get("step")
@@ -231,7 +225,7 @@ class InteractionAssembler:
 
     _HANDLERS: dict[str, Callable[[InteractionAssembler, JSONObject], None]] = {
         "interaction.created": _on_interaction,
-        "interaction.completed": _on_completed,
+        "interaction.completed": _on_interaction,
         "interaction.status_update": _on_status_update,
         "step.start": _on_step_start,
         "step.delta": _on_step_delta,

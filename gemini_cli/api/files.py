@@ -190,6 +190,7 @@ class FilesClient:
             if state == "FAILED":
                 why = _error_text(file.data.get("error")) or "no reason given"
                 raise FileFailedError(f"{name}: processing failed: {why}")
+            _check_server_name(name)
             self._pause(next(delays, POLL_DELAYS[-1]), f"{name} is still {state}", progress)
             file = self.get(name)
 
@@ -198,9 +199,7 @@ class FilesClient:
         delays = iter(POLL_DELAYS)
         while not operation.data.get("done"):
             name = str(operation.data.get("name") or "")
-            if not name:
-                raise NetworkError("the API answered with an operation that has no name")
-            check_path(name, "operation")
+            _check_server_name(name)
             self._pause(next(delays, POLL_DELAYS[-1]), f"{name} is still running", progress)
             operation = self.get(name)
         error = operation.data.get("error")
@@ -235,6 +234,14 @@ def parse_answer(resp: httpx.Response) -> Answer:
     if not isinstance(data, dict):
         raise NetworkError(f"unexpected response from the API: a JSON {type(data).__name__}")
     return Answer(data, text)
+
+
+def _check_server_name(name: str) -> None:
+    """A name the server sent goes back into a URL: it must be a plain resource path."""
+    try:
+        check_path(name, "name")
+    except UsageError:
+        raise NetworkError(f"the API sent an unusable resource name: {name[:200]!r}") from None
 
 
 def _error_text(error: Any) -> str:

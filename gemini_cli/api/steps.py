@@ -45,12 +45,11 @@ def steps_of(data: JSONObject) -> list[JSONObject]:
     """The steps of an interaction payload: `steps`, or the legacy `outputs` turned into steps.
 
     Items that are not objects are left out (the JSON output keeps them)."""
-    steps = data.get("steps")
+    steps, outputs = data.get("steps"), data.get("outputs")
+    if isinstance(outputs, list) and outputs and not steps:
+        return legacy_steps(outputs)  # (a stream rebuilt from legacy events has both)
     if isinstance(steps, list):
         return [s for s in steps if isinstance(s, dict)]
-    outputs = data.get("outputs")
-    if isinstance(outputs, list):
-        return legacy_steps(outputs)
     return []
 
 

@@ -15,9 +15,11 @@ import httpx
 from gemini_cli.api.deadline import Deadline, DeadlineExceeded, Watchdog, cut_response
 from gemini_cli.api.errors import TRANSIENT_ERRORS, NetworkError
 from gemini_cli.api.events import current_schema, is_terminal_event, is_unparseable, parse_event
+from gemini_cli.api.plain_reply import as_event, is_plain_json
 from gemini_cli.api.resume import Admission, ResumeCursor
 from gemini_cli.api.retry import Clock, RetryPolicy
 from gemini_cli.api.sse import ServerSentEvent, SSEDecoder
+from gemini_cli.core.errors import GemError
 from gemini_cli.core.jsontypes import JSONObject
 
 if TYPE_CHECKING:
@@ -39,24 +41,16 @@ class _Silence(Exception):
 class Follow:
     """An iterator of event dicts that re-attaches by itself until the interaction ends.
 
-    The first connection is a streaming create (`body`) or an attach (`interaction_id`, from
-    just after `last_event_id` when given). When a connection breaks, stays without an event
-    for `idle_timeout` seconds (comments and `retry:` lines do not count) or ends before the
-    terminal event, it re-attaches after a backoff: with `last_event_id` when the stream has
-    event ids, else from the start; the cursor drops what was already yielded. Only new events
-    reset the retry streak: after `max_retries` re-attaches without one it gives up
-    (NetworkError). A replay that differs from what was yielded ends the iteration with
-    `diverged` (the caller settles with a GET); so does a `[DONE]` on a re-attach that brought
-    nothing new (`done_early`). An interaction that is not stored (`store: false`, id `""`)
-    cannot be re-attached: a drop is a NetworkError at once.
-
-    `deadline` bounds everything in wall-clock time, a read blocked on a silent socket too
-    (a watchdog cuts it): DeadlineExceeded. With `on_idle`, silence calls the hook instead of
-    re-attaching (waiting: quiet is normal, the hook checks the interaction). `on_batch` runs
-    after the events of each network read (flush output once per read, not per delta).
-    A server answering with a plain JSON interaction yields it as one `interaction.completed`
-    (or `interaction.created` while it runs) event. `[DONE]` and non-JSON data are never
-    yielded (the latter goes to `on_garbage`, with non-SSE lines).
+    Starts with a streaming create (`body`) or an attach (`interaction_id`, after
+    `last_event_id`). A connection that breaks, has no event for `idle_timeout` (comments are
+    not events) or ends early is re-attached after a backoff (with `last_event_id` if the
+    stream has ids, else from the start); the cursor drops replays. Only new events reset the
+    retry streak (`max_retries`, then NetworkError). A differing replay ends with `diverged`,
+    a `[DONE]` re-attach with nothing new with `done_early`; a `store: false` stream (id "")
+    cannot be re-attached. `deadline` bounds it all in wall-clock time (DeadlineExceeded; a
+    watchdog cuts a blocked read). `on_idle` is asked on silence instead of re-attaching;
+    `on_batch` runs after each network read. A plain JSON answer is one event; `[DONE]` and
+    non-JSON data (to `on_garbage`) are never yielded.
     """
 
     def __init__(
@@ -93,7 +87,7 @@ class Follow:
         self.stopped = False  # the idle hook said to stop
         self.unstored = body is not None and body.get("store") is False
         self.last_data: str | None = None
-        self._progressed = self._saw_done = False
+        self._progressed = self._saw_done = self._opening = False
         self._last_event_at = self.clock.monotonic()
         self._events = self._run()
 
@@ -130,8 +124,7 @@ class Follow:
                 silent = isinstance(exc, httpx.ReadTimeout)
                 reason = self._describe(exc)
             except TRANSIENT_ERRORS as exc:
-                if creating:  # the create itself failed: the client already retried it
-                    raise
+                self._final_open_error(exc, creating)
                 reason = exc.message
             if self.finished or self.diverged or self.stopped:
                 return
@@ -173,6 +166,16 @@ class Follow:
         self.clock.sleep(max(min(delay, self.deadline.remaining()), 0.0))
         self._check_deadline()
 
+    def _final_open_error(self, exc: GemError, creating: bool) -> None:
+        """Raise what ends following: the deadline (named as the user gave it), a failed create,
+        or a re-attach the client already retried (re-attaching again would multiply its
+        retries: an unreachable server must fail as fast as any other command)."""
+        self._check_deadline()
+        if exc.interaction_id is None:
+            exc.interaction_id = self.interaction_id
+        if creating or (self._opening and self.client.retry.max_retries > 0):
+            raise exc
+
     def _check_deadline(self) -> None:
         if self.deadline.expired():
             raise DeadlineExceeded(self.deadline, self.interaction_id)
@@ -188,11 +191,13 @@ class Follow:
     def _connection(self, creating: bool) -> Iterator[JSONObject]:
         """Yield the new events of one connection; return at its end or after the last event."""
         with ExitStack() as stack:
+            self._opening = True
             with self._bounded_request():
                 resp = stack.enter_context(self._open(creating))
+            self._opening = False
             self.cursor.reattached()
             self._last_event_at = self.clock.monotonic()
-            if _is_plain_json(resp):
+            if is_plain_json(resp):
                 yield from self._json_reply(resp)
                 return
             # A fresh decoder per connection, flushed only on a clean EOF: a block cut by a
@@ -200,6 +205,7 @@ class Follow:
             decoder = SSEDecoder(self.on_garbage)
             with self._watchdog(resp) as dog:
                 for chunk in resp.iter_bytes():
+                    self._check_deadline()  # what arrives after the deadline is not taken
                     for sse in decoder.feed(chunk):
                         event = self._take(sse)
                         if event is not None:
@@ -218,12 +224,15 @@ class Follow:
                         return
 
     def _open(self, creating: bool) -> AbstractContextManager[httpx.Response]:
+        # Each read waits at most the idle time, and never past the deadline (the watchdog
+        # is for the read that a trickle of bytes keeps alive).
+        read_timeout = self.deadline.cap(self.idle_timeout, floor=0.01)
         if creating:
             assert self.body is not None
-            return self.client.stream_create(self.body, self.idle_timeout)
+            return self.client.stream_create(self.body, read_timeout)
         assert self.interaction_id is not None
         last = self.cursor.last_event_id
-        return self.client.stream_get(self.interaction_id, self.idle_timeout, last)
+        return self.client.stream_get(self.interaction_id, read_timeout, last)
 
     @contextmanager
     def _bounded_request(self) -> Iterator[None]:
@@ -283,21 +292,16 @@ class Follow:
     def _json_reply(self, resp: httpx.Response) -> Iterator[JSONObject]:
         """A plain JSON interaction where SSE was asked for (a proxy, or a server ignoring
         `stream`): use it as the stream's content rather than call the stream broken."""
-        text = resp.read().decode("utf-8", "replace")
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
-            data = None
-        if not isinstance(data, dict) or not isinstance(data.get("id", ""), str):
+        from gemini_cli.api.bounded import read_capped
+
+        cap = self.client.max_response_bytes
+        body = read_capped(resp, cap, self.deadline, self.interaction_id)
+        text = body.decode("utf-8", "replace")
+        event = as_event(text)
+        if event is None:
             if self.on_garbage is not None:
                 self.on_garbage(text)
             return
-        from gemini_cli.core.status import is_done
-
-        status = data.get("status")
-        done = isinstance(status, str) and is_done(status)
-        kind = "interaction.completed" if done else "interaction.created"
-        event: JSONObject = {"event_type": kind, "interaction": data}
         last_data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         # A snapshot, not a replay: the cursor cannot place it. The same snapshot again is
         # no progress (a proxy that strips SSE from a running interaction ends after retries).
@@ -315,16 +319,12 @@ class Follow:
                 found = payload.get("id") or found
                 self.unstored = self.unstored or payload.get("id") == ""
             if isinstance(found, str) and found:
+                from gemini_cli.api.wire import check_server_id
+
+                check_server_id(found)  # `..` would climb the re-attach URL: exit 6
                 self.interaction_id = found
         if is_terminal_event(event):
             self.finished = True
-
-
-def _is_plain_json(resp: httpx.Response) -> bool:
-    kind = str(resp.headers.get("content-type", "")).split(";")[0].strip().lower()
-    return kind == "application/json" or (
-        kind.startswith("application/") and kind.endswith("+json")
-    )
 
 
 # The public name: `follow(client, body=...)` or `follow(client, interaction_id=...)`.

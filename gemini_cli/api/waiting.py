@@ -136,6 +136,7 @@ class _Waiter:
         self.on_update = on_update
         self.state = Progress(interaction_id, "", 0.0)
         self.failures = 0  # checks failed in a row
+        self.answered = False  # whether any check got an answer
 
     # -- time -------------------------------------------------------------------------------
 
@@ -143,10 +144,12 @@ class _Waiter:
         return self.deadline.cap(REQUEST_TIMEOUT, floor=REQUEST_TIMEOUT_FLOOR)
 
     def still_running(self) -> StillRunningError:
-        status = self.state.status or "unknown"
+        after = f"after {seconds(self.timeout or 0)} (--timeout)"
+        state = f"is still {self.state.status}" if self.state.status else f"gave no status {after}"
+        if self.state.status:
+            state += f" {after}"
         return StillRunningError(
-            f"interaction {self.id} is still {status} after {seconds(self.timeout or 0)} "
-            "(--timeout); it continues on the server",
+            f"interaction {self.id} {state}; it continues on the server",
             interaction_id=self.id,
             hint=f"wait again with: gem poll {self.id}",
         )
@@ -183,17 +186,25 @@ class _Waiter:
             with self.request_deadline():
                 interaction = self.client.get(self.id)
         except TRANSIENT_ERRORS as exc:
+            if self.deadline.expired():
+                raise self.still_running() from None  # not a failure: the wait's own end
             self.failures += 1
-            if self.failures >= MAX_FAILED_CHECKS:
+            if self.failures >= MAX_FAILED_CHECKS or self.never_reached(exc):
                 exc.interaction_id = exc.interaction_id or self.id
                 exc.hint = exc.hint or f"wait again later with: gem poll {self.id}"
                 raise
             self.update(note=f"{exc.message}; retrying")
             return None
         self.failures = 0
+        self.answered = True
         thought = latest_thought(interaction.step_dicts) or self.state.thought
         self.update(status=interaction.status, thought=thought)
         return interaction
+
+    def never_reached(self, exc: GemError) -> bool:
+        """No answer ever, not even an HTTP error (e.g. a closed port): the client's retries
+        were the usual ones, and waiting more would only multiply them."""
+        return not self.answered and exc.http_status is None
 
     @contextmanager
     def request_deadline(self) -> Iterator[None]:

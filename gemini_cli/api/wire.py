@@ -13,6 +13,8 @@ DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 EMBEDDED_BASE_URL = "emulator:"
 CONNECT_TIMEOUT = 10.0
 USER_AGENT = f"gem/{__version__} python/{platform.python_version()}"
+# The longest interaction id gem takes (the same bound as cli/backend.py's for typed ids).
+MAX_ID_CHARS = 1024
 
 
 def is_loopback(host: str) -> bool:
@@ -125,6 +127,8 @@ def id_problem(interaction_id: str) -> str | None:
     no place in one. A `/` is fine: it is sent percent-encoded, as one segment."""
     if interaction_id in ("", ".", ".."):
         return "it is empty, '.' or '..'"
+    if len(interaction_id) > MAX_ID_CHARS:  # gem would refuse it back from the command line
+        return f"it is longer than {MAX_ID_CHARS} characters"
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in interaction_id):
         return "it contains a control character"
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in interaction_id):

@@ -13,6 +13,10 @@ from gemini_cli.cli.command import GLOBAL_OPTIONS
 # module of the command it runs; `gem --help` lists them all from this table (a test checks it
 # against the commands' own help). Each module registers its command on `app` when imported.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "batch": (
+        "gemini_cli.cli.batch",
+        "Run many requests from a JSON Lines file: one output line per item, resumable.",
+    ),
     "cancel": (
         "gemini_cli.cli.cancel",
         "Cancel a running background interaction; exit 0 when the API accepted it.",
@@ -111,18 +115,19 @@ class GemGroup(TyperGroup):
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
-        """The command list from COMMANDS, without importing any command's module."""
-        rows = []
-        for name in self.list_commands(ctx):
-            command = self.commands.get(name)
-            if command is None and name in COMMANDS:
-                command = typer_compat.plain_command(name, COMMANDS[name][1])
-            if command is not None and not command.hidden:
-                rows.append((name, command))
-        if rows:
-            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
-            with formatter.section("Commands"):
-                formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in rows])
+        """Typer's command list, with stand-ins from COMMANDS for the commands not loaded:
+        `gem --help` imports none of their modules."""
+        stand_ins = {
+            name: typer_compat.plain_command(name, help_text)
+            for name, (_, help_text) in COMMANDS.items()
+            if name not in self.commands
+        }
+        self.commands.update(stand_ins)
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            for name in stand_ins:
+                del self.commands[name]
 
 
 def _output_guarded(main: Any) -> Any:

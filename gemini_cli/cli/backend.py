@@ -9,6 +9,9 @@ from gemini_cli.core.errors import UsageError
 if TYPE_CHECKING:
     from gemini_cli.emulator.embedded import EmbeddedTransport
 
+# The origin a client of the embedded emulator sends to (and that its files' uris name).
+EMBEDDED_ORIGIN = "http://emulator.local"
+
 
 def embedded_transport() -> EmbeddedTransport:
     """The in-process emulator for `emulator:` base URLs, on the state directory."""

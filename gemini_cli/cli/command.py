@@ -9,11 +9,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from gemini_cli.cli import typer_compat
-from gemini_cli.cli.boundary import error_boundary
-from gemini_cli.cli.runtime import Runtime
-from gemini_cli.core.envflags import check_flags
 from gemini_cli.core.errors import EXIT_USAGE
-from gemini_cli.core.termio import IO
 
 GLOBAL_PANEL = "Global options"
 
@@ -148,6 +144,12 @@ def gem_command(
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
+            # Imported when a command runs, not when it is registered (`gem --help`).
+            from gemini_cli.cli.boundary import error_boundary
+            from gemini_cli.cli.runtime import Runtime
+            from gemini_cli.core.envflags import check_flags
+            from gemini_cli.core.termio import IO
+
             ctx = kw.pop("gem_ctx", None)
             local = {key: kw.pop(key, DEFAULTS.get(key)) for key in GLOBAL_OPTIONS}
             kw.update(_group_values(groups, kw))

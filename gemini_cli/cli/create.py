@@ -1,11 +1,13 @@
 """`gem create`: one interaction from arguments, stdin and files."""
 
+from gemini_cli.cli.answer_options import ANSWER
 from gemini_cli.cli.app import app
 from gemini_cli.cli.command import gem_command
 from gemini_cli.cli.options import DRY_RUN_OPTION, INPUT, REQUEST, USAGE_OPTION
 from gemini_cli.cli.prepare import dry_run, prepare_request
 from gemini_cli.cli.runtime import Runtime
 from gemini_cli.cli.tool_options import TOOLS, ToolOptions
+from gemini_cli.render.report import AnswerOptions
 from gemini_cli.request.body import RequestOptions
 from gemini_cli.request.inputs import InputOptions
 
@@ -32,23 +34,28 @@ Examples:
 @gem_command(
     app,
     "create",
-    groups=(INPUT, REQUEST, TOOLS),
+    groups=(INPUT, REQUEST, TOOLS, ANSWER),
     help=HELP,
-    formats=("text", "json", "yaml", "id", "paths"),
+    formats=("text", "json", "yaml", "id", "markdown", "paths"),
 )
 def create(
     run: Runtime,
     inputs: InputOptions,
     request: RequestOptions,
     tools: ToolOptions,
+    answer: AnswerOptions,
     dry: bool = DRY_RUN_OPTION,
     usage: bool = USAGE_OPTION,
 ) -> None:
-    from gemini_cli.cli.turns import execute, render_result
+    from gemini_cli.cli.turns import ask_for_thoughts, execute, render_result
 
-    prepared = prepare_request(run, inputs, request, tools)
+    prepared = prepare_request(run, inputs, request, tools, dry=dry)
+    if answer.thoughts:
+        ask_for_thoughts(prepared.body)
     if dry:
         dry_run(run, "POST", body=prepared.body)
         return
     interaction = execute(run, prepared, tools)
-    render_result(run, interaction, tools, expect_json=prepared.expect_json, usage=usage)
+    render_result(
+        run, interaction, tools, expect_json=prepared.expect_json, usage=usage, answer=answer
+    )

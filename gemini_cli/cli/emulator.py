@@ -45,8 +45,8 @@ def emulator(
         None,
         "--flavor",
         metavar="live|sdk",
-        help="live: shapes the live service sends (default); sdk: the SDK's documented shapes, "
-        "with event ids and last_event_id resumption. Default: $GEM_EMULATOR_FLAVOR or live.",
+        help="live: what the live service sends (the default); sdk: the SDK's documented "
+        "shapes, with event ids and last_event_id resumption [env: GEM_EMULATOR_FLAVOR].",
     ),
     faults: list[str] | None = typer.Option(
         None,

@@ -66,7 +66,7 @@ def display(run: Runtime, label: str, total: int | None) -> TransferDisplay:
 def check_paths(paths: Sequence[str], limit: int) -> None:
     """Every named file exists and is small enough, before the first byte is sent (a typo in
     the third path must not leave two uploads behind); `-` (stdin) at most once."""
-    from gemini_cli.request.upload_source import human_size
+    from gemini_cli.request.upload_source import check_size
 
     if list(paths).count("-") > 1:
         raise UsageError("PATH '-' (stdin) can be given only once")
@@ -83,11 +83,8 @@ def check_paths(paths: Sequence[str], limit: int) -> None:
             raise UsageError(f"{path}: is a directory")
         if info.st_size == 0 and os.path.isfile(path):
             raise UsageError(f"{path}: is empty")
-        if info.st_size > limit and os.path.isfile(path):
-            raise UsageError(
-                f"{path}: {human_size(info.st_size)} is more than the API takes "
-                f"per file ({human_size(limit)})"
-            )
+        if os.path.isfile(path):
+            check_size(path, info.st_size, limit)
 
 
 def job_maker(

@@ -2,11 +2,14 @@
 
 import typer
 
+from gemini_cli.cli.answer_options import ANSWER, ANSWER_FORMATS, MEDIA, check_media
 from gemini_cli.cli.app import app
 from gemini_cli.cli.command import gem_command
 from gemini_cli.cli.options import USAGE_OPTION, DryRun, InteractionId
 from gemini_cli.cli.prepare import dry_run
 from gemini_cli.cli.runtime import Runtime
+from gemini_cli.cli.tool_options import ToolOptions
+from gemini_cli.render.report import AnswerOptions
 
 HELP = """Fetch an interaction and print it; the exit code follows its status.
 
@@ -16,12 +19,15 @@ Examples:
   gem get v1_ChdKSDJx...
   gem get "$id" --json | jq .status
   gem get "$id" --include-input --format yaml
+  gem get "$id" -f markdown --save media/ > report.md
 """
 
 
-@gem_command(app, "get", help=HELP)
+@gem_command(app, "get", groups=(ANSWER, MEDIA), formats=ANSWER_FORMATS, help=HELP)
 def get(
     run: Runtime,
+    answer: AnswerOptions,
+    tools: ToolOptions,
     interaction_id: InteractionId,
     include_input: bool = typer.Option(
         False, "--include-input", help="Include the request input in the response."
@@ -29,8 +35,9 @@ def get(
     dry: DryRun = False,
     usage: bool = USAGE_OPTION,
 ) -> None:
-    from gemini_cli.render.output import render_interaction
+    from gemini_cli.cli.turns import render_result
 
+    check_media(run, tools)
     interaction_id = run.resolve_id(interaction_id)
     if dry:
         params = {"include_input": "true"} if include_input else {}
@@ -38,4 +45,4 @@ def get(
         return
     interaction = run.client().get(interaction_id, include_input=include_input)
     run.observed(interaction)
-    render_interaction(run, interaction, usage=usage)
+    render_result(run, interaction, tools, usage=usage, answer=answer)

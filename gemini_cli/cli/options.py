@@ -1,6 +1,7 @@
 """Option groups shared by several commands (input and request flags), declared once."""
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -38,6 +39,13 @@ __all__ = [  # (the shared options too: commands import them from here)
 
 def _complete_thinking(incomplete: str) -> list[str]:
     return [level for level in THINKING_LEVELS if level.startswith(incomplete)]
+
+
+def _complete_file(ctx: object, param: object, incomplete: str) -> list[Any]:
+    """File names, as the shell completes them (what a Path option offers)."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
 
 
 def _complete_model(incomplete: str) -> list[str]:
@@ -80,11 +88,13 @@ INPUT = OptionGroup(
             None,
         ),
         "attach": (
-            list[Path] | None,
+            # str, not Path: a Path would turn `https://x//y` into `https:/x/y`.
+            list[str] | None,
             typer.Option(
                 "--attach",
                 "-a",
                 metavar="PATH",
+                shell_complete=_complete_file,
                 rich_help_panel=INPUT_PANEL,
                 help="Add a file (text, image, audio, video, PDF...), a Files API name or uri "
                 "(files/ID), or an https:// URL (sent by reference); repeatable. A file over "
@@ -169,6 +179,17 @@ REQUEST = OptionGroup(
                 "-c",
                 rich_help_panel=REQUEST_PANEL,
                 help="Continue from the last interaction gem created (like --previous last).",
+            ),
+            False,
+        ),
+        "fresh": (
+            bool,
+            typer.Option(
+                "--fresh",
+                rich_help_panel=REQUEST_PANEL,
+                help="With -c/-p: send only what this command line says (a follow-up otherwise "
+                "carries the previous turn's model or agent, system instruction, tools, "
+                "generation_config and response_format).",
             ),
             False,
         ),

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from gemini_cli.api.errors import StillRunningError
+from gemini_cli.cli.answer_options import ANSWER, ANSWER_FORMATS, MEDIA, check_media
 from gemini_cli.cli.app import app
 from gemini_cli.cli.command import gem_command
 from gemini_cli.cli.options import USAGE_OPTION
 from gemini_cli.cli.runtime import Runtime
+from gemini_cli.cli.tool_options import ToolOptions
 from gemini_cli.core.errors import Interrupted, UsageError
+from gemini_cli.render.report import AnswerOptions
 
 if TYPE_CHECKING:
     from gemini_cli.api.deadline import Deadline
+    from gemini_cli.api.models import Interaction
 
 HELP = """Wait until an interaction finishes, then print it; the exit code follows its status.
 
@@ -26,7 +30,8 @@ waiting (exit 130; SIGTERM: 143) and cancels nothing. ID may be 'last', or '-' t
 Examples:
 
 \b
-  gem poll v1_ChdKSDJx... > report.md
+  id=$(gem create --background --format id "Write a long essay")
+  gem poll "$id" > essay.md
   gem create --background --format id "Write a long essay" | gem poll -
   gem poll last --timeout 300 || echo "not done yet"
 """
@@ -47,9 +52,11 @@ def check_max_interval(value: float) -> float:
     return value
 
 
-@gem_command(app, "poll", help=HELP)
+@gem_command(app, "poll", groups=(ANSWER, MEDIA), formats=ANSWER_FORMATS, help=HELP)
 def poll(
     run: Runtime,
+    answer: AnswerOptions,
+    tools: ToolOptions,
     interaction_id: str = typer.Argument(
         ..., metavar="ID", help="The interaction id, 'last', or '-' to read it from stdin."
     ),
@@ -57,12 +64,13 @@ def poll(
     usage: bool = USAGE_OPTION,
 ) -> None:
     check_max_interval(max_interval)
-    from gemini_cli.render.output import render_interaction
+    check_media(run, tools)
+    from gemini_cli.cli.turns import render_result
 
     interaction_id = run.resolve_id(id_from_stdin(run) if interaction_id == "-" else interaction_id)
     interaction = wait_for(run, interaction_id, max_interval=max_interval, timeout=wait_budget(run))
     run.observed(interaction)
-    render_interaction(run, interaction, usage=usage)
+    render_result(run, interaction, tools, usage=usage, answer=answer)
 
 
 def id_from_stdin(run: Runtime) -> str:
@@ -98,7 +106,7 @@ def wait_for(
     timeout: float | None,
     cancel_on_interrupt: bool = False,
     label: str = "",
-) -> Any:
+) -> Interaction:
     """Wait with a status line on stderr; turn Ctrl-C and the timeout into their exit codes."""
     from gemini_cli.api.waiting import wait_until_done
     from gemini_cli.render.progress import WaitDisplay

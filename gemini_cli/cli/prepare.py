@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gemini_cli.core.errors import UsageError
+from gemini_cli.core.errors import GemError, UsageError
 from gemini_cli.core.jsontypes import JSONObject, JSONValue
 from gemini_cli.request.body import RequestOptions, build_body
 from gemini_cli.request.inputs import InputOptions, build_input_blocks
@@ -18,6 +18,7 @@ from gemini_cli.request.localread import read_stdin
 if TYPE_CHECKING:
     from gemini_cli.cli.runtime import Runtime
     from gemini_cli.cli.tool_options import ToolOptions
+    from gemini_cli.turns.carry import Carried
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,16 @@ def prepare_request(
     request: RequestOptions,
     tools: ToolOptions,
     command: str = "create",
+    dry: bool = False,
 ) -> PreparedRequest:
-    """stdin + files + words + flags + tools + response format + `--result` answers."""
+    """stdin + files + words + flags + tools + response format + `--result` answers; a
+    follow-up's carried settings (read from the history only when `dry`)."""
     from gemini_cli.cli.tool_body import prepare_with_tools
     from gemini_cli.request.localread import reading
 
     # --tool, --schema and --result files are read within --timeout, like stdin and -a files.
     with reading(max(run.remaining(), 0.0), run.clock.monotonic):
-        return prepare_with_tools(run, inputs, request, tools, command)
+        return prepare_with_tools(run, inputs, request, tools, command, dry)
 
 
 def prepare_body(
@@ -54,13 +57,15 @@ def prepare_body(
     *,
     require_input: bool = True,
     example: str = 'gem create "Tell me a joke"',
-) -> JSONObject:
-    """stdin + files + words + flags -> a new body; exit 2 when there is nothing to send (the
-    hint shows `example`, a command line of the command being run)."""
+    dry: bool = False,
+) -> tuple[JSONObject, Carried]:
+    """stdin + files + words + flags -> a new body, and what a follow-up carried into it (its
+    function commands are needed later); exit 2 when there is nothing to send (the hint shows
+    `example`, a command line of the command being run)."""
     from gemini_cli.request.localread import reading
 
     with reading(max(run.remaining(), 0.0), run.clock.monotonic):  # every file and pipe too
-        return _prepare_body(run, inputs, request, require_input, example)
+        return _prepare_body(run, inputs, request, require_input, example, dry)
 
 
 def _prepare_body(
@@ -69,9 +74,13 @@ def _prepare_body(
     request: RequestOptions,
     require_input: bool,
     example: str,
-) -> JSONObject:
+    dry: bool,
+) -> tuple[JSONObject, Carried]:
+    from gemini_cli.turns.carry import base_body
+
     settings = run.settings
     request = resolve_previous(run, request)
+    carried = carried_settings(run, request, dry)
     from gemini_cli.cli.references import attachments
 
     with attachments(run, inputs.no_upload):  # -a files/ID, URLs, big files: uploaded first
@@ -90,13 +99,40 @@ def _prepare_body(
         default_model=settings.model,
         resolve_model=settings.resolve_model,
         stdin=_body_stdin(run, request),
+        base=base_body(carried, model=bool(request.model), agent=bool(request.agent)),
     )
     if require_input and "input" not in body and "continuation_token" not in body:
         raise UsageError(
             "no input: give a prompt, pipe text or a file on stdin, or use --attach",
             hint=f"e.g. {example}",
         )
-    return substitute_deprecated_model(run, body)
+    return substitute_deprecated_model(run, body), carried
+
+
+def carried_settings(run: Runtime, request: RequestOptions, dry: bool) -> Carried:
+    """The settings a follow-up (-c, -p ID) inherits unless --fresh: from the history, else
+    from a GET of the previous interaction (not for --dry-run, which sends nothing)."""
+    from gemini_cli.history.store import settings_of
+    from gemini_cli.turns import carry
+
+    previous = request.previous
+    if not previous or request.fresh:
+        return carry.NOTHING
+
+    def fetch(interaction_id: str) -> JSONObject:
+        try:
+            return run.client().get(interaction_id).data
+        except GemError as exc:  # the create itself will say what is wrong with the id
+            run.warn(f"could not fetch {interaction_id} to carry its settings ({exc.message})")
+            return {}
+
+    carried = carry.lookup(previous, settings_of, None if dry else fetch)
+    if dry and not carried.found:
+        run.hint(
+            f"{previous} is not in the local history: the real request carries its settings "
+            "from the server (a GET first)"
+        )
+    return carried
 
 
 def note_stdin_read(run: Runtime, inputs: InputOptions, blocks: list[JSONObject]) -> None:

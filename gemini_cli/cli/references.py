@@ -12,6 +12,8 @@ from gemini_cli.core.errors import UsageError
 from gemini_cli.core.jsontypes import JSONObject
 from gemini_cli.request.references import INLINE_MAX_BYTES, resolving, uri_block
 
+API_HOST = "generativelanguage.googleapis.com"
+
 if TYPE_CHECKING:
     from gemini_cli.api.files import Answer, FilesClient
 
@@ -43,6 +45,18 @@ class RunResolver:
             self._files = files_client(self.run)
         return self._files
 
+    def serves_files(self, host: str) -> bool:
+        """Whether a URL on `host` is a Files API uri (the API's host, or the base URL's):
+        a look-alike path on another site is an ordinary URL."""
+        from urllib.parse import urlsplit
+
+        from gemini_cli.cli.backend import EMBEDDED_ORIGIN
+
+        settings = self.run.settings
+        base = EMBEDDED_ORIGIN if settings.embedded else settings.base_url
+        ours = {API_HOST, urlsplit(base).netloc.rpartition("@")[2].lower()}
+        return host.rpartition("@")[2].lower() in ours
+
     def file_block(self, name: str, uri: str | None, mime_type: str | None) -> JSONObject:
         """A Files API file as a `uri` block: its uri and type looked up, ACTIVE awaited."""
         if _dry_run():
@@ -54,8 +68,10 @@ class RunResolver:
 
     def upload_block(self, path: Path, size: int, mime_type: str | None) -> JSONObject:
         """A local file too big to send inline, uploaded first (unless --no-upload)."""
-        from gemini_cli.request.upload_source import human_size
+        from gemini_cli.api.files import MAX_FILE_BYTES
+        from gemini_cli.request.upload_source import check_size, human_size
 
+        check_size(str(path), size, MAX_FILE_BYTES)  # before any note, even with --dry-run
         if self.no_upload:
             raise UsageError(
                 f"{path}: {human_size(size)} is over the {INLINE_MAX_BYTES >> 20} MiB gem "
@@ -63,7 +79,9 @@ class RunResolver:
                 hint=f"upload it yourself (gem files upload {path}) and pass -a with its uri",
             )
         if _dry_run():
-            return _placeholder(f"<the uri of {path}, uploaded when sent>", mime_type)
+            return _placeholder(
+                f"<the uri of {path}, uploaded when sent>", mime_type or _local_mime(path)
+            )
         self.run.info(f"gem: note: uploading {path} ({human_size(size)}) with the Files API first")
         answer = self._upload(str(path), mime_type)
         return _block(answer, None, mime_type, str(path))
@@ -90,6 +108,17 @@ def _block(file: Answer, uri: str | None, mime_type: str | None, shown: str) -> 
         raise NetworkError(f"{shown}: the API's answer holds no uri for the file")
     chosen = mime_type or (found_mime if isinstance(found_mime, str) else None)
     return uri_block(uri or found_uri, chosen, shown)
+
+
+def _local_mime(path: Path) -> str | None:
+    """The type an upload would declare, told from the file's name or first bytes."""
+    from gemini_cli.request.upload_source import detect_mime
+
+    try:
+        with path.open("rb") as handle:
+            return detect_mime(path.name, handle.read(4096))
+    except OSError:
+        return None
 
 
 def _placeholder(uri: str, mime_type: str | None) -> JSONObject:

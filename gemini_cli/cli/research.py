@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from gemini_cli.cli.answer_options import ANSWER, ANSWER_FORMATS, check_media
 from gemini_cli.cli.app import app
 from gemini_cli.cli.command import gem_command
 from gemini_cli.cli.options import (
@@ -22,6 +23,7 @@ from gemini_cli.cli.prepare import dry_run, prepare_body
 from gemini_cli.cli.runtime import Runtime
 from gemini_cli.cli.tool_options import RESEARCH_TOOLS, ToolOptions
 from gemini_cli.core.errors import UsageError
+from gemini_cli.render.report import AnswerOptions
 from gemini_cli.request.body import RequestOptions
 from gemini_cli.request.inputs import InputOptions
 from gemini_cli.request.setpath import apply_set
@@ -34,7 +36,8 @@ HELP = """Research a question with the Deep Research agent and print its report 
 
 The input is read like `gem create` (stdin, --attach files, then the QUERY words). The agent
 runs in the background (it can take many minutes); gem follows it with live progress on stderr,
-then prints the report and its numbered sources. Ctrl-C stops waiting (the research goes on:
+then prints the report and its numbered sources. A --plan comes back as the plan and exit 9:
+stderr says how to approve or revise it. Ctrl-C stops waiting (the research goes on:
 resume with `gem poll ID`) unless --cancel-on-interrupt. Waits without limit unless --timeout.
 
 Examples:
@@ -42,7 +45,7 @@ Examples:
 \b
   gem research "History of Google TPUs, 2025-2026" > tpu.md
   id=$(gem research --no-wait "Compare EU and US AI rules"); gem poll "$id" > rules.md
-  gem research --plan "Battery chemistry trends"      # review the plan, then:
+  gem research --plan "Battery chemistry trends" || test $? -eq 9   # the plan waits, then:
   gem research --previous last "Looks good, go ahead"
   gem research --max --visualization auto -a data.csv "What drives these numbers?"
 """
@@ -175,7 +178,11 @@ RESEARCH = OptionGroup(
 
 
 @gem_command(
-    app, "research", groups=(RESEARCH_INPUT, RESEARCH_REQUEST, RESEARCH, RESEARCH_TOOLS), help=HELP
+    app,
+    "research",
+    groups=(RESEARCH_INPUT, RESEARCH_REQUEST, RESEARCH, RESEARCH_TOOLS, ANSWER),
+    formats=ANSWER_FORMATS,
+    help=HELP,
 )
 def research(
     run: Runtime,
@@ -183,11 +190,9 @@ def research(
     request: RequestOptions,
     deep_research: ResearchOptions,
     tools: ToolOptions,
+    answer: AnswerOptions,
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Print the id at once and exit 0; wait later with gem poll."
-    ),
-    no_sources: bool = typer.Option(
-        False, "--no-sources", help="Text format: no numbered list of sources after the report."
     ),
     cancel_on_interrupt: bool = typer.Option(
         False,
@@ -202,13 +207,15 @@ def research(
 
     started = run.clock.monotonic()
     check_max_interval(max_interval)
-    body = research_body(run, inputs, request, deep_research)
+    check_media(run, tools)
+    body = research_body(run, inputs, request, deep_research, dry)
     apply_tools(body, tools)
     if dry:
         dry_run(run, "POST", body=body)
         return
+    from gemini_cli.cli.turns import render_result
     from gemini_cli.core.status import is_done
-    from gemini_cli.render.report import render_report
+    from gemini_cli.render.report import wants_plan
 
     interaction = run.client().create(body)
     run.created(interaction, body)
@@ -225,8 +232,8 @@ def research(
             cancel_on_interrupt=cancel_on_interrupt,
         )
         run.observed(interaction)
-    render_report(run, interaction, usage=usage, sources=not no_sources)
-    if deep_research.plan and interaction.status == "completed":
+    render_result(run, interaction, tools, usage=usage, answer=answer)
+    if deep_research.plan and interaction.status == "completed" and not wants_plan(interaction):
         run.hint(
             f"approve or edit the plan with: gem research --previous {interaction.id} "
             '"Looks good, go ahead"'
@@ -234,13 +241,19 @@ def research(
 
 
 def research_body(
-    run: Runtime, inputs: InputOptions, request: RequestOptions, research: ResearchOptions
+    run: Runtime,
+    inputs: InputOptions,
+    request: RequestOptions,
+    research: ResearchOptions,
+    dry: bool = False,
 ) -> dict[str, Any]:
     """The create body: the input as for `gem create`, the agent, background and agent_config;
     --set applies last so it can still change anything."""
     sets = request.sets
     request = replace(request, agent=research.agent_id(), sets=[])
-    body = prepare_body(run, inputs, request, example='gem research "History of Google TPUs"')
+    body, _ = prepare_body(
+        run, inputs, request, example='gem research "History of Google TPUs"', dry=dry
+    )
     body["background"] = True
     given = body.get("agent_config")
     body["agent_config"] = {**(given if isinstance(given, dict) else {}), **research.agent_config()}

@@ -47,6 +47,8 @@ class Runtime:
         self._history_earlier: dict[str, int | None] | None = None  # tokens of earlier hops
         self._history_hop: dict[str, int | None] | None = None  # tokens of the current hop
         self.exit_code = 0
+        # function name -> argv of its local command, recorded so a follow-up can carry it
+        self.tool_commands: dict[str, list[str]] = {}
         self.uses_settings = True  # False for `config path`: it must work with a broken config
         self.started = self.clock.monotonic()
 
@@ -87,7 +89,7 @@ class Runtime:
         if self._client is None:
             from gemini_cli.api.client import InteractionsClient
             from gemini_cli.api.wire import check_transport_security
-            from gemini_cli.cli.backend import embedded_transport, fault_headers
+            from gemini_cli.cli.backend import EMBEDDED_ORIGIN, embedded_transport, fault_headers
 
             settings = self.settings
             if self.io.stdout_closed:  # checked before anything is sent: the answer has no way out
@@ -103,7 +105,7 @@ class Runtime:
                 key = settings.api_key(required=True, timeout=self.remaining())
             self._client = InteractionsClient(
                 api_key=key,
-                base_url=settings.base_url if not settings.embedded else "http://emulator.local",
+                base_url=settings.base_url if not settings.embedded else EMBEDDED_ORIGIN,
                 api_version=settings.api_version,
                 timeout=settings.timeout,
                 max_retries=settings.max_retries,
@@ -154,43 +156,42 @@ class Runtime:
         One command is one row: the later hops of a run (tool rounds, continuations) move the
         row to their id, so `last` is where the conversation can go on; its tokens are the sum
         of the hops (as the printed usage is)."""
+        if self._history_off():  # before importing the store: no sqlite3 for a --no-log run
+            return
         from gemini_cli.history import store as history
         from gemini_cli.history.rows import add_tokens, tokens_of
+        from gemini_cli.turns.carry import snapshot
 
-        if not self._history_off():
-            ident = interaction.id
-            if ident and self._history_row and ident != self._history_row:  # a new hop
-                self._history_earlier = add_tokens(self._history_earlier, self._history_hop)
-                self._history_hop = None
-            tokens = tokens_of(interaction)
-            if any(value is not None for value in tokens.values()):
-                self._history_hop = tokens  # (a stream's first record of a hop has none yet)
-            self._best_effort(
-                history.record,
-                interaction,
-                body,
-                self._history_row,
-                self._history_earlier,
-                self.settings.base_url,
-            )
-            self._history_row = ident or self._history_row
+        ident = interaction.id
+        if ident and self._history_row and ident != self._history_row:  # a new hop
+            self._history_earlier = add_tokens(self._history_earlier, self._history_hop)
+            self._history_hop = None
+        tokens = tokens_of(interaction)
+        if any(value is not None for value in tokens.values()):
+            self._history_hop = tokens  # (a stream's first record of a hop has none yet)
+        self._best_effort(
+            history.record,
+            interaction,
+            body,
+            self._history_row,
+            self._history_earlier,
+            self.settings.base_url,
+            None if body is None else snapshot(body, self.tool_commands),
+        )
+        self._history_row = ident or self._history_row
 
     def observed(self, interaction: Interaction) -> None:
         """Refresh the history row of a known interaction (get/poll saw a new status)."""
+        if self._history_off():
+            return
         from gemini_cli.history import store as history
 
-        if not self._history_off():
-            self._best_effort(
-                history.update_status,
-                interaction.id,
-                interaction.status,
-                interaction.usage,
-            )
+        self._best_effort(
+            history.update_status, interaction.id, interaction.status, interaction.usage
+        )
 
     def _history_off(self) -> bool:
-        from gemini_cli.history.store import logging_disabled
-
-        return bool(self.options.get("no_log")) or logging_disabled()
+        return bool(self.options.get("no_log")) or envflags.env_flag(envflags.NO_LOG)
 
     def _best_effort(self, write: Callable[..., Any], *args: Any) -> None:
         """History is a convenience: a failure to write it is a warning, not an exit code."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -31,12 +32,13 @@ Examples:
 
 \b
   gem stream "Write a haiku about pipes"
-  gem stream --thoughts --thinking-summaries "Why is the sky blue?"
+  gem stream --thoughts "Why is the sky blue?"
   gem stream --format ndjson "Count to 10" | jq -c 'select(.event_type=="step.delta")'
-  gem stream --attach "$id" --last-event-id "$event"    # re-attach (same as --follow)
+  id=$(gem create --background --format id "Write a long essay")
+  gem stream --follow "$id" > essay.md    # re-attach (or --attach ID)
 """
 
-FORMATS = ("text", "ndjson", "json", "yaml", "id")
+FORMATS = ("text", "ndjson", "json", "yaml", "id", "markdown")
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,13 @@ def stream(
     request: RequestOptions,
     tools: ToolOptions,
     thoughts: bool = typer.Option(
-        False, "--thoughts", help="Show thought summaries on stderr (with --thinking-summaries)."
+        False, "--thoughts", help="Show thought summaries on stderr (asks for them)."
+    ),
+    sources: bool | None = typer.Option(
+        None,
+        "--sources/--no-sources",
+        show_default=False,
+        help="List the answer's sources after it [default: on for agents' answers].",
     ),
     idle_timeout: float = typer.Option(
         60.0,
@@ -87,9 +95,13 @@ def stream(
     usage: bool = USAGE_OPTION,
     dry: bool = DRY_RUN_OPTION,
 ) -> None:
-    plan = make_plan(run, inputs, request, follow_id, last_event_id, idle_timeout, tools)
+    plan = make_plan(run, inputs, request, follow_id, last_event_id, idle_timeout, tools, dry)
     expect_json = plan.prepared is not None and plan.prepared.expect_json
-    keep_text = run.format in ("json", "yaml") or tools.run_tools or expect_json
+    keep_text = run.format in ("json", "yaml", "markdown") or tools.run_tools or expect_json
+    if thoughts and plan.body is not None:
+        from gemini_cli.cli.turns import ask_for_thoughts
+
+        ask_for_thoughts(plan.body)
     plan = dataclasses.replace(plan, keep_text=keep_text)
     if dry:
         show_dry_run(run, plan)
@@ -100,7 +112,8 @@ def stream(
 
     # --format id prints one id, the final one: at once only when no hop or round can follow.
     hops = plan.body is not None and (tools.run_tools or not tools.no_continue)
-    sink = make_sink(run, thoughts, resumed=plan.last_event_id is not None, early_id=not hops)
+    resumed = plan.last_event_id is not None
+    sink = make_sink(run, thoughts, resumed=resumed, early_id=not hops, sources=sources)
     final = stream_turns(run, plan, tools, sink, cancel_on_interrupt)
     if usage:
         print_usage(run, final.data.get("usage"))
@@ -115,6 +128,7 @@ def make_plan(
     last_event_id: str | None,
     idle_timeout: float,
     tools: ToolOptions | None = None,
+    dry: bool = False,
 ) -> Plan:
     if not idle_timeout > 0:
         raise UsageError("--idle-timeout must be a positive number of seconds")
@@ -125,10 +139,10 @@ def make_plan(
         if last_event_id:
             raise UsageError("--last-event-id needs --attach ID (or --follow ID)")
         if tools is not None:
-            prepared = prepare_request(run, inputs, request, tools, command="stream")
+            prepared = prepare_request(run, inputs, request, tools, command="stream", dry=dry)
             return Plan(prepared.body, None, None, idle_timeout, prepared=prepared)
         return Plan(
-            prepare_body(run, inputs, request, example='gem stream "Tell me a joke"'),
+            prepare_body(run, inputs, request, example='gem stream "Tell me a joke"', dry=dry)[0],
             None,
             None,
             idle_timeout,
@@ -147,10 +161,10 @@ def attach_names_an_interaction(inputs: InputOptions) -> bool:
     for re-attaching working too. --follow ID says the same without any guessing. A value
     that looks like a file name (an extension, a slash) is a file: a typo in it must say "no
     such file" (exit 2), not send a GET for an interaction called `notez.md`."""
-    if len(inputs.attach) != 1 or inputs.words or inputs.attach[0].exists():
+    if len(inputs.attach) != 1 or inputs.words or Path(inputs.attach[0]).exists():
         return False
-    name = str(inputs.attach[0])
-    return "/" not in name and not inputs.attach[0].suffix
+    name = inputs.attach[0]
+    return "/" not in name and not Path(name).suffix
 
 
 def show_dry_run(run: Runtime, plan: Plan) -> None:

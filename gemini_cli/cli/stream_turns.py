@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gemini_cli.api.errors import InteractionError
 from gemini_cli.api.models import Interaction
 from gemini_cli.cli.tool_options import ToolOptions
 from gemini_cli.core.jsontypes import JSONObject
 from gemini_cli.render.live import Sink
+
+if TYPE_CHECKING:
+    from gemini_cli.cli.runtime import Runtime
+    from gemini_cli.cli.stream import Plan
 
 
 class DeferredSink(Sink):
@@ -50,7 +54,7 @@ class DeferredSink(Sink):
 
 
 def stream_turns(
-    run: Any, plan: Any, opts: ToolOptions, sink: Any, cancel_on_interrupt: bool
+    run: Runtime, plan: Plan, opts: ToolOptions, sink: Sink, cancel_on_interrupt: bool
 ) -> Interaction:
     """follow_and_print for the first turn, hops and tool rounds; then finish, save, check."""
     from gemini_cli.cli.prepare import PreparedRequest
@@ -71,7 +75,7 @@ def stream_turns(
     prepared = plan.prepared or PreparedRequest(plan.body)
     deferred = DeferredSink(sink)
 
-    def send(body: dict[str, Any]) -> Interaction:
+    def send(body: JSONObject) -> Interaction:
         return follow_and_print(
             run, dataclasses.replace(plan, body=body), deferred, cancel_on_interrupt
         )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from gemini_cli.cli.prepare import PreparedRequest, prepare_body
 from gemini_cli.cli.tool_options import ToolOptions, validate
@@ -19,7 +20,12 @@ if TYPE_CHECKING:
 
 
 def prepare_with_tools(
-    run: Runtime, inputs: InputOptions, request: RequestOptions, opts: ToolOptions, command: str
+    run: Runtime,
+    inputs: InputOptions,
+    request: RequestOptions,
+    opts: ToolOptions,
+    command: str,
+    dry: bool = False,
 ) -> PreparedRequest:
     """prepare_body plus tools, response_format and `--result` answers, as one value."""
     validate(opts)
@@ -33,17 +39,19 @@ def prepare_with_tools(
         if "-" in inputs.words:
             raise UsageError("--result ...=- and a '-' prompt both want stdin")
         inputs = dataclasses.replace(inputs, no_stdin=True)  # the result owns stdin
-    body = prepare_body(
+    results = read_results(run, opts.results)  # before a follow-up's GET of its settings
+    body, carried = prepare_body(
         run,
         inputs,
         request,
         require_input=not opts.results,
         example=f'gem {command} "Tell me a joke"',
+        dry=dry,
     )
-    commands = apply_tools(body, opts)
+    commands = apply_tools(body, opts, carried.commands)
     expect_json = apply_response_format(body, opts)
     if opts.results:
-        apply_results(run, body, opts.results)
+        apply_results(body, results)
     return PreparedRequest(body, commands, expect_json)
 
 
@@ -59,10 +67,15 @@ def check_outputs(run: Runtime, opts: ToolOptions) -> None:
     media.check_targets(opts.save, opts.output)
 
 
-def apply_tools(body: JSONObject, opts: ToolOptions) -> dict[str, list[str]]:
+def apply_tools(
+    body: JSONObject, opts: ToolOptions, carried: Mapping[str, list[str]] | None = None
+) -> dict[str, list[str]]:
     """Append declarations from --body, --tool files, shortcuts and --function to the body's
-    tools; return the local commands (function name -> argv) that answer their calls."""
+    tools (carried ones among them; a later declaration of the same tool replaces an earlier
+    one); return the local commands (function name -> argv) that answer their calls, the
+    `carried` ones of functions still declared included."""
     from gemini_cli.request.tools import add_functions, builtin_tools, check_commands
+    from gemini_cli.turns.carry import carried_commands, merge_tools
 
     existing = body.get("tools") or []
     if not isinstance(existing, list):
@@ -78,15 +91,16 @@ def apply_tools(body: JSONObject, opts: ToolOptions) -> dict[str, list[str]]:
     )
     add_functions(toolset, opts.functions, opts.function_schemas)
     if toolset.tools:
-        body["tools"] = toolset.tools
+        body["tools"] = merge_tools(toolset.tools)
+    commands = carried_commands(carried or {}, body.get("tools"), toolset.commands)
     if opts.run_tools:
-        if not toolset.commands:
+        if not commands:
             raise UsageError(
                 "--run-tools needs a local command: --function NAME=COMMAND or a "
                 "tool file entry with 'command:'"
             )
-        check_commands(toolset.commands)
-    return toolset.commands
+        check_commands(commands)
+    return commands
 
 
 def _declared_tools(existing: list[Any], tool_files: list[str]) -> ToolSet:
@@ -117,18 +131,22 @@ def apply_response_format(body: JSONObject, opts: ToolOptions) -> bool:
     return value is not None and wants_json(value)
 
 
-def apply_results(run: Runtime, body: JSONObject, specs: list[str]) -> None:
-    """`--result CALL_ID=FILE|-`: function_result steps first, then any prompt as user_input."""
+def read_results(run: Runtime, specs: list[str]) -> list[JSONObject]:
+    """`--result CALL_ID=FILE|-` as function_result steps: every flag's syntax first, then the
+    files, all before any request (the GET of a follow-up's settings included)."""
+    for spec in specs:
+        split_result_spec(spec)
+    return [result_from_spec(spec, run.io.stdin, is_tty=run.io.stdin_isatty) for spec in specs]
+
+
+def apply_results(body: JSONObject, steps: list[JSONObject]) -> None:
+    """The function_result steps first, then any prompt as user_input."""
     from gemini_cli.turns.toolrun import as_steps
 
-    for spec in specs:  # every flag's syntax first, then the files: all before any request
-        split_result_spec(spec)
-    previous = body.get("previous_interaction_id")
-    if not previous:
+    if not body.get("previous_interaction_id"):
         raise UsageError(
             "--result answers a call of an earlier interaction: add --previous ID (or -c)"
         )
-    steps = [result_from_spec(spec, run.io.stdin, is_tty=run.io.stdin_isatty) for spec in specs]
     body["input"] = steps + as_steps(body.get("input"))
 
 
@@ -140,10 +158,9 @@ def split_result_spec(spec: str) -> tuple[str, str]:
     return call_id, source
 
 
-def result_from_spec(
-    spec: str, stdin: Any, names: dict[str, str] | None = None, *, is_tty: bool = False
-) -> JSONObject:
-    """One function_result step; `-` reads stdin (within --timeout, never a terminal)."""
+def result_from_spec(spec: str, stdin: TextIO | None, *, is_tty: bool = False) -> JSONObject:
+    """One function_result step; `-` reads stdin (within --timeout, never a terminal). The
+    call's name is filled in just before sending (turns.with_result_names)."""
     from gemini_cli.request.localread import read_attachment, read_stdin
     from gemini_cli.turns.toolrun import parse_result
 
@@ -154,8 +171,5 @@ def result_from_spec(
             f"--result {call_id}=-: stdin is {state}: pipe the result in or give a file"
         )
     data = read_stdin(stdin, False) if source == "-" else read_attachment(Path(source))
-    step: JSONObject = {"type": "function_result", "call_id": call_id}
-    if names and call_id in names:
-        step["name"] = names[call_id]
-    step["result"] = parse_result((data or b"").decode("utf-8", "replace"))
-    return step
+    result = parse_result((data or b"").decode("utf-8", "replace"))
+    return {"type": "function_result", "call_id": call_id, "result": result}

@@ -205,9 +205,11 @@ TOOLS = OptionGroup(
     },
 )
 
-# research: tool declarations only (no local functions, output formats or media).
+# research: tool declarations and media saving (no local functions or output formats).
 DECLARATIONS = ("tool_files", "search", "code_exec", "url_context", "maps", "file_search", "mcp")
-RESEARCH_TOOLS = TOOLS.without(*(k for k in TOOLS.options if k not in DECLARATIONS))
+RESEARCH_TOOLS = TOOLS.without(
+    *(k for k in TOOLS.options if k not in (*DECLARATIONS, "save", "output"))
+)
 
 
 def validate(opts: ToolOptions) -> None:

@@ -16,6 +16,7 @@ from gemini_cli.core.jsontypes import JSONObject, JSONValue
 if TYPE_CHECKING:  # pydantic stays out of start-up (`create --dry-run`)
     from gemini_cli.api.models import Interaction
     from gemini_cli.cli.runtime import Runtime
+    from gemini_cli.render.report import AnswerOptions
     from gemini_cli.turns.media import Saved
 
 Send = Callable[[JSONObject], "Interaction"]
@@ -34,12 +35,18 @@ def with_result_names(run: Runtime, body: JSONObject) -> JSONObject:
         return body
     names = call_names(run, previous)
     named = [
-        {**step, "name": names[str(step.get("call_id"))]}
+        _named(step, names[str(step.get("call_id"))])
         if _unnamed(step) and str(step.get("call_id")) in names
         else step
         for step in steps
     ]
     return {**body, "input": named}
+
+
+def _named(step: JSONObject, name: str) -> JSONObject:
+    """The step with its name, placed before the result (as a user would write it)."""
+    head = {k: v for k, v in step.items() if k != "result"}
+    return {**head, "name": name, **({"result": step["result"]} if "result" in step else {})}
 
 
 def _unnamed(step: JSONValue) -> bool:
@@ -77,6 +84,7 @@ def execute(
 ) -> Interaction:
     """Send the request; follow continuation hops; with --run-tools answer calls until done."""
     send = send or creator(run)
+    run.tool_commands = dict(prepared.commands)  # recorded with each hop: -c carries them
     body = with_result_names(run, prepared.body) if opts.results else prepared.body
     first = send(body)
     turn = continued(run, send, body, first, opts)
@@ -104,6 +112,17 @@ def continued(
     return continue_hops(send, body, first, max_hops=opts.max_continuations, note=run.info)
 
 
+def ask_for_thoughts(body: JSONObject) -> None:
+    """--thoughts on a new request: ask for thought summaries (a model's generation_config;
+    an agent's agent_config) unless the request says otherwise."""
+    key = "agent_config" if "agent" in body else "generation_config"
+    config = body.get(key)
+    if "agent" in body and not isinstance(config, dict):
+        return  # an agent_config needs its type: agents give summaries by default
+    config = config if isinstance(config, dict) else {}
+    body[key] = {**config, "thinking_summaries": config.get("thinking_summaries") or "auto"}
+
+
 # -- printing ----------------------------------------------------------------------------------
 
 
@@ -114,10 +133,12 @@ def render_result(
     *,
     expect_json: bool = False,
     usage: bool = False,
+    answer: AnswerOptions | None = None,
 ) -> None:
-    """Like render_interaction, plus media files, `--format paths` and (`expect_json`, from
-    the prepared request) the JSON check."""
-    from gemini_cli.render.output import fail_on_status, print_usage, render_interaction
+    """Like render_answer (sources, thoughts, markdown), plus media files, `--format paths`
+    and (`expect_json`, from the prepared request) the JSON check."""
+    from gemini_cli.render.output import fail_on_status, print_usage
+    from gemini_cli.render.report import render_answer
 
     fmt = run.format
     saved = save_media(run, interaction, opts, to_stdout=fmt == "paths")
@@ -126,10 +147,9 @@ def render_result(
         pass  # stdout already holds the paths or the raw bytes
     elif fmt == "text" and done and expect_json:
         print_json_text(run, interaction)
-    elif fmt == "text" and saved is not None and done:
-        print_plain_text(run, interaction)
     else:
-        render_interaction(run, interaction, usage=usage)
+        where = None if saved is None else {(s.step, s.block): str(s.path or s.uri) for s in saved}
+        render_answer(run, interaction, answer, usage=usage, saved=where)
         return
     if usage:
         print_usage(run, interaction.data.get("usage"))
@@ -145,6 +165,10 @@ def save_media(
     blocks = interaction.output_media()
     if opts.output is not None and not blocks and interaction.status != "completed":
         return []  # e.g. requires_action or failed: the status says what happened
+    if opts.output is not None or opts.save is not None or to_stdout:
+        from gemini_cli.turns.remote_media import with_downloads  # media given as a `uri`
+
+        blocks = with_downloads(blocks, run.client(), run.info, interaction.id)
     if opts.output == "-":
         write_raw(run, blocks, interaction.id)
         return []
@@ -176,12 +200,6 @@ def write_raw(run: Runtime, blocks: list[tuple[int, int, JSONObject]], ident: st
             interaction_id=ident,
         )
     run.io.out_bytes(media.decode(inline[0][2], ident))
-
-
-def print_plain_text(run: Runtime, interaction: Interaction) -> None:
-    text = interaction.output_text
-    if text:
-        run.io.out(text if text.endswith("\n") else text + "\n")
 
 
 def print_json_text(run: Runtime, interaction: Interaction) -> None:

@@ -1,6 +1,8 @@
 """Every place gem reaches past Typer's documented API, each detected with a plain-Typer fallback.
 
-Supported: Typer 0.24 (Click as a dependency) to 0.30 (Click vendored as `typer._click`).
+Pinned to Typer 0.29-0.30 (0.29 renders the help that docs/cli.md and the tests pin: `{ID}`,
+`[PROMPT]...`; 0.26 also lists hidden commands). Older Typer runs gem too (0.26 checked: the
+suite passes but for help rendering), with Click vendored from 0.26 and a separate package before.
 - Click's exception base and shell-completion helpers: found in either layout.
 - Plain option coercion (Typer >= 0.29 converts options through pydantic): applied only when
   `typer._coercion` has the shape gem was written against; otherwise Typer converts as usual.

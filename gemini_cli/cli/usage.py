@@ -1,6 +1,5 @@
 """Click-level failures (unknown option, missing argument) as one line and exit 2."""
 
-import json
 import sys
 from typing import Any
 
@@ -68,6 +67,8 @@ def _report(exc: Any, argv: Any) -> int:
             "http_status": None,
             "interaction_id": None,
         }
+        import json
+
         sys.stderr.write(json.dumps({"error": error}) + "\n")
     else:
         sys.stderr.write(f"gem: error: {message}{where}\n")

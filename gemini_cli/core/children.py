@@ -15,9 +15,10 @@ from typing import Any
 # Each command runs in a process group of its own (POSIX), so a timeout or a signal ends the
 # command *and* what it started; elsewhere only the command itself can be killed.
 NEW_GROUP: dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {}
-# The signals that end gem by default and do not reach a child in a group of its own.
+# The signals that end gem by default and do not reach a child in a group of its own (SIGINT
+# is Python's KeyboardInterrupt: `tracked` kills on it; SIGKILL cannot be caught).
 ENDING_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, name)
 )
 
 _RUNNING: set[subprocess.Popen[bytes]] = set()
@@ -37,13 +38,17 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
             proc.kill()
 
 
-def kill_running() -> None:
+def kill_running(wait: float = 0.0) -> None:
     """Kill every command still running (they do not share gem's process group, so neither
-    the terminal's SIGINT nor a signal to gem reaches them)."""
+    the terminal's SIGINT nor a signal to gem reaches them); `wait`: seconds to give each to
+    be gone (when gem itself is about to end)."""
     with _LOCK:
         running = list(_RUNNING)
     for proc in running:
         kill_group(proc)
+    for proc in running if wait else ():
+        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+            proc.wait(timeout=wait)
 
 
 @contextlib.contextmanager
@@ -64,16 +69,16 @@ def tracked(proc: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
 
 @contextlib.contextmanager
 def killed_on_signals() -> Iterator[None]:
-    """While the block runs, SIGTERM and SIGHUP first kill the running commands, then do what
-    they did before (gem's own handler, or end gem as by default). Main thread only: signal
-    handlers cannot be installed elsewhere, and a no-op there."""
+    """While the block runs, SIGTERM, SIGHUP and SIGQUIT first kill the running commands, then
+    do what they did before (gem's own handler, or end gem as by default). Main thread only:
+    signal handlers cannot be installed elsewhere, and a no-op there."""
     if threading.current_thread() is not threading.main_thread() or not ENDING_SIGNALS:
         yield
         return
     previous: dict[int, Any] = {}
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        kill_running()
+        kill_running(wait=1.0)
         before = previous.get(signum, signal.SIG_DFL)
         if callable(before):
             before(signum, frame)

@@ -91,7 +91,8 @@ class Engine:
         if not self.require_api_key:
             return
         key = headers.get("x-goog-api-key", "").strip()
-        bearer = headers.get("authorization", "").lower().startswith("bearer ")
+        scheme, _, token = headers.get("authorization", "").strip().partition(" ")
+        bearer = scheme.lower() == "bearer" and token.strip()
         if key or bearer:
             return
         where = " (not ?key=)" if query.get("key") else ""

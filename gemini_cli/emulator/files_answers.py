@@ -97,7 +97,7 @@ def _quote(document: JSONObject, output: JSONObject) -> JSONObject:
     text = " ".join(str(document.get("text", "")).split())
     snippet = text[:SNIPPET_CHARS].rstrip() or "(an empty document)"
     block = _blocks(output)[-1]
-    before = f'{block.get("text", "")}\n\nFrom {shown}: "'
+    before = f'{str(block.get("text", "")).rstrip()}\n\nFrom {shown}: "'
     start = len(before.encode())
     block["text"] = f'{before}{snippet}"'
     citation: JSONObject = {

@@ -161,11 +161,27 @@ def _model_reply(
         words = len(json.dumps(call["arguments"]).split()) + 1
     else:
         answer, status = _truncate(_answer_text(body, steps_in, text, turn), body)
-        output, words = text_step(answer), len(answer.split())
+        output, words = _answer_step(body, text, answer), len(answer.split())
     output, status, extra = tools_replies.decorate(body, text, output, status)
     thinking = THOUGHT_OVERHEAD_TOKENS + sum(len(s.split()) for s in summaries)
     usage = make_usage(input_usage(steps_in), history, words, thinking)
-    return Reply([thought, output], status, usage, summaries, extra)
+    work = [] if call is not None else _tool_work(body, text)
+    return Reply([thought, *work, output], status, usage, summaries, extra)
+
+
+def _answer_step(body: JSONObject, text: str, answer: str) -> JSONObject:
+    """The answer with citations from its grounding tools; `[[mixed]]`: text, image, text."""
+    from .answer_kinds import MIXED_MARKER, citations, mixed_content
+
+    if MIXED_MARKER in text:
+        return {"type": "model_output", "content": mixed_content(answer, text)}
+    return text_step(answer, citations(body, text, answer))
+
+
+def _tool_work(body: JSONObject, text: str) -> list[JSONObject]:
+    from .answer_kinds import tool_steps
+
+    return tool_steps(body, text)
 
 
 def _model_summaries(text: str, phases: int) -> list[str]:

@@ -34,13 +34,19 @@ def research_reply(
     else:
         steps.extend(_search_steps(text))
         report, annotation = _report_text(text, turn)
-        steps.append(text_step(report, [annotation]))
+        output = text_step(report, [annotation])
+        if (body.get("agent_config") or {}).get("visualization") == "auto":
+            from .answer_kinds import with_chart
+
+            output = with_chart(output, f"{text}|{turn}|chart")
+        steps.append(output)
     thinking = THOUGHT_OVERHEAD_TOKENS + sum(len(s.split()) for s in summaries)
     tools = 0 if planning else SEARCH_TOOL_TOKENS
     usage = make_usage(input_usage(steps_in), history, len(report.split()), thinking, tools)
     if not planning:
         usage["grounding_tool_count"] = [{"type": "google_search", "count": 1}]
-    return Reply(steps, "completed", usage, summaries)
+    # A plan waits for the user: approve it (or revise it) in the next turn.
+    return Reply(steps, "requires_action" if planning else "completed", usage, summaries)
 
 
 def _research_summaries(text: str, phases: int) -> list[str]:

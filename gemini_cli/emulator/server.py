@@ -30,6 +30,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of parallel clients (`xargs -P 16 gem
+    # ...`, `gem batch -j 16`) overflowed it and waited out a 1 s SYN retransmit each.
+    request_queue_size = 128
 
     def __init__(
         self,

@@ -28,6 +28,8 @@ MAX_DEPTH = 8
 MAX_ITEMS = 100
 MAX_STRING = 4096
 MAX_NODES = 10_000
+# ...and the strings together: 10,000 nodes of 4 KiB each made one answer 40 MB.
+MAX_TEXT = 128 * 1024
 
 
 def json_answer(body: JSONObject, text: str, turn: int) -> str:
@@ -63,11 +65,18 @@ class _Maker:
     def __init__(self, text: str, turn: int, root: JSONObject) -> None:
         self.text, self.turn, self.root = text, turn, root
         self.nodes = 0
+        self.chars = 0
+
+    def spend(self, value: str) -> str:
+        """`value`, cut to what is left of the MAX_TEXT budget."""
+        value = value[: max(MAX_TEXT - self.chars, 0)]
+        self.chars += len(value)
+        return value
 
     def value(self, schema: JSONValue, depth: int) -> JSONValue:
         self.nodes += 1
         if not isinstance(schema, dict) or depth > MAX_DEPTH or self.nodes > MAX_NODES:
-            return self.text
+            return self.spend(self.text)
         schema = _resolve(schema, self.root)
         if "const" in schema:
             return schema["const"]
@@ -86,10 +95,12 @@ class _Maker:
         if kind == "array":
             return self.array(schema, depth)
         if kind == "string":
-            return _string(schema, self.text)
+            return self.spend(_string(schema, self.text))
         if kind in ("integer", "number"):
             return _number(schema, self.turn)
-        return {"boolean": True, "null": None}.get(kind, self.text)
+        if kind in ("boolean", "null"):
+            return True if kind == "boolean" else None
+        return self.spend(self.text)
 
     def array(self, schema: JSONObject, depth: int) -> list[JSONValue]:
         count = max(1, _int(schema.get("minItems"), 1))

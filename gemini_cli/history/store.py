@@ -81,6 +81,12 @@ UPDATE interactions SET status = :status, updated = :updated,
 WHERE id = :id
 """
 MARK_DELETED = "UPDATE interactions SET deleted = 1, updated = ? WHERE id = ? AND base_url IS ?"
+# The request settings a follow-up (-c, -p ID) carries forward (turns/carry.py): one JSON
+# document per id, in a table of its own so the rows and `gem history --json` stay as they are.
+SETTINGS_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS settings (id TEXT PRIMARY KEY, document TEXT NOT NULL)"
+)
+SAVE_SETTINGS = "INSERT OR REPLACE INTO settings (id, document) VALUES (?, ?)"
 
 
 def logging_disabled() -> bool:
@@ -113,12 +119,14 @@ def record(
     replaces: str | None = None,
     earlier: Tokens | None = None,
     base_url: str | None = None,
+    settings: str | None = None,
 ) -> None:
     """Add (or refresh) the row for an interaction gem created on the back-end `base_url`;
     with `replaces` (the id an earlier hop of the same command recorded, or this id again),
     that row moves to this id and keeps its prompt, created and previous_id. `earlier`: the
     tokens of the command's earlier hops, added to this one's. Raises on failure: the caller
-    decides how loud to be (Runtime.created turns it into a warning)."""
+    decides how loud to be (Runtime.created turns it into a warning). `settings`: the
+    carried request settings (turns/carry.py snapshot), kept under this id."""
     row = row_for(interaction, body or {}, base_url)
     if not row["id"]:
         return
@@ -136,6 +144,9 @@ def record(
                 moved = False
             if not moved:
                 conn.execute(UPSERT, row)
+            if settings is not None:
+                conn.execute(SETTINGS_SCHEMA)
+                conn.execute(SAVE_SETTINGS, (row["id"], settings))
             conn.execute("COMMIT")
 
     with_retry(write)
@@ -239,6 +250,24 @@ def continuable_id(base_url: str | None = ANY_BACKEND) -> str | None:
         return with_retry(read)
     except sqlite3.Error as exc:
         raise _unreadable(exc) from exc
+
+
+def settings_of(interaction_id: str) -> str | None:
+    """The settings document recorded for an interaction gem created; None when there is none
+    (not created by this gem, by an older gem, or the history cannot be read)."""
+    if not interaction_id or not db_path().exists():
+        return None
+
+    def read() -> str | None:
+        with connect(create=False) as conn:
+            found = conn.execute("SELECT document FROM settings WHERE id = ?", (interaction_id,))
+            row = found.fetchone()
+        return str(row[0]) if row else None
+
+    try:
+        return with_retry(read)
+    except sqlite3.Error:  # no settings table yet, or unreadable: the server is asked instead
+        return None
 
 
 def last_id(base_url: str | None = ANY_BACKEND) -> str:

@@ -10,6 +10,8 @@ from gemini_cli.core.termio import escape_controls
 
 if TYPE_CHECKING:  # pydantic stays out of start-up (`gem stream --dry-run`)
     from gemini_cli.api.models import Interaction
+    from gemini_cli.core.termio import IO
+    from gemini_cli.render.output import Output
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
@@ -17,8 +19,9 @@ DIM, RESET = "\x1b[2m", "\x1b[0m"
 class Sink:
     """What a format does with the stream; every method defaults to doing nothing."""
 
-    def __init__(self, run: Any) -> None:
+    def __init__(self, run: Output) -> None:
         self.run = run
+        self.media_handled = False  # --save / -o report the media files themselves
 
     def on_id(self, interaction_id: str) -> None:
         """The interaction id became known."""
@@ -53,9 +56,16 @@ class Sink:
 class TextSink(Sink):
     """Text deltas on stdout the moment they arrive; thought summaries on stderr if asked."""
 
-    def __init__(self, run: Any, thoughts: bool = False, resumed: bool = False) -> None:
+    def __init__(
+        self,
+        run: Output,
+        thoughts: bool = False,
+        resumed: bool = False,
+        sources: bool | None = None,
+    ) -> None:
         super().__init__(run)
         self.thoughts = thoughts
+        self.sources = sources  # --sources/--no-sources (None: listed for agents' answers)
         self.resumed = resumed  # started after an event: the text before it is not ours to judge
         self.last_char = ""  # of stdout, to end the output with exactly one newline
         self.thought_char = ""  # of the thought text on stderr, same reason
@@ -129,7 +139,10 @@ class TextSink(Sink):
             and not interaction.output_text
         ):
             self.run.info(f"gem: interaction {interaction.id} completed with no output text")
-        if not getattr(self, "media_handled", False):  # --save/-o reports its files
+        from gemini_cli.render.report import print_sources_after
+
+        print_sources_after(self.run, interaction, self.sources)
+        if not self.media_handled:  # --save/-o reports its files
             from gemini_cli.render.output import note_media
 
             note_media(self.run, interaction)
@@ -153,6 +166,10 @@ class FinalSink(Sink):
 
         if self.run.format == "yaml":
             print_yaml(self.run, interaction.data)
+        elif self.run.format == "markdown":  # the whole turn, once it is complete
+            from gemini_cli.render.report import AnswerOptions, print_markdown
+
+            print_markdown(self.run, interaction, AnswerOptions(), {})
         else:
             print_json(self.run, interaction.data, compact=True)
 
@@ -161,7 +178,7 @@ class IdSink(Sink):
     """Exactly one id: the final one. As soon as it is known (a script can re-attach with it)
     when `early`, i.e. no continuation hop or tool round can follow; else at the end."""
 
-    def __init__(self, run: Any, early: bool = True) -> None:
+    def __init__(self, run: Output, early: bool = True) -> None:
         super().__init__(run)
         self.early = early
         self.printed = False
@@ -183,19 +200,23 @@ class IdSink(Sink):
 
 
 def make_sink(
-    run: Any, thoughts: bool = False, resumed: bool = False, early_id: bool = True
+    run: Output,
+    thoughts: bool = False,
+    resumed: bool = False,
+    early_id: bool = True,
+    sources: bool | None = None,
 ) -> Sink:
     fmt = run.format
     if fmt == "ndjson":
         return NdjsonSink(run)
-    if fmt in ("json", "yaml"):
+    if fmt in ("json", "yaml", "markdown"):
         return FinalSink(run)
     if fmt == "id":
         return IdSink(run, early_id)
-    return TextSink(run, thoughts, resumed)
+    return TextSink(run, thoughts, resumed, sources)
 
 
-def write_err(io: Any, text: str) -> None:
+def write_err(io: IO, text: str) -> None:
     """Raw text on stderr (no newline added); a closed stderr is not an error."""
     try:
         io.stderr.write(text)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gemini_cli.core.termio import escape_controls
+
+if TYPE_CHECKING:
+    from gemini_cli.core.termio import IO
 
 
 def format_elapsed(seconds: float) -> str:
@@ -25,7 +28,7 @@ class WaitDisplay:
     Silent with --quiet.
     """
 
-    def __init__(self, io: Any, *, quiet: bool = False, label: str = "") -> None:
+    def __init__(self, io: IO, *, quiet: bool = False, label: str = "") -> None:
         self.io = io
         self.quiet = quiet
         self.label = label

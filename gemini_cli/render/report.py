@@ -1,69 +1,205 @@
-"""A research report in text form: the markdown output, then its numbered list of sources."""
+"""An interaction for people: the answer with its sources, thoughts, a plan waiting for
+approval, or the whole turn as Markdown; json, yaml and id as render_interaction prints them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass
 
+from gemini_cli.api.errors import RequiresActionError
 from gemini_cli.api.models import Interaction
-from gemini_cli.api.steps import is_text_block, type_of
-from gemini_cli.core.jsontypes import JSONObject, JSONValue
+from gemini_cli.api.steps import type_of
+from gemini_cli.core.jsontypes import JSONObject
+from gemini_cli.core.termio import escape_controls
+from gemini_cli.render import sources as cites
 from gemini_cli.render.output import (
     Output,
     fail_on_status,
-    print_text,
+    note_media,
+    note_unknown_status,
+    print_calls,
     print_usage,
     render_interaction,
+    require_id,
+    too_deep,
 )
+
+FORMATS = ("text", "markdown")  # what render_answer prints itself; others: render_interaction
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    """How an answer is shown: its sources (None: when an agent made it) and thoughts."""
+
+    sources: bool | None = None
+    thoughts: bool = False
+
+
+def shows_sources(interaction: Interaction, answer: AnswerOptions) -> bool:
+    """--sources/--no-sources, else: an agent's answer (a research report) lists them."""
+    if answer.sources is not None:
+        return answer.sources
+    return bool(interaction.agent)
+
+
+def render_answer(
+    run: Output,
+    interaction: Interaction,
+    answer: AnswerOptions | None = None,
+    *,
+    usage: bool = False,
+    saved: Mapping[tuple[int, int], str] | None = None,
+) -> None:
+    """Print per --format, report usage, then set the exit code from the final status.
+    `saved`: where --save put each media block (the text then need not count them)."""
+    answer = answer or AnswerOptions()
+    if run.format not in FORMATS:
+        if is_plan(interaction):  # json, yaml, id: the same exit 9, saying how to approve
+            with suppress(RequiresActionError):
+                render_interaction(run, interaction, usage=usage)
+            raise plan_waiting(interaction)
+        render_interaction(run, interaction, usage=usage)
+        return
+    if answer.thoughts:
+        print_thoughts(run, interaction)
+    if run.format == "markdown":
+        print_markdown(run, interaction, answer, saved or {})
+    else:
+        print_answer(run, interaction, answer, media_shown=saved is not None)
+    if usage:
+        print_usage(run, interaction.data.get("usage"))
+    note_unknown_status(run, interaction)
+    if is_plan(interaction):
+        raise plan_waiting(interaction)
+    fail_on_status(run, interaction)
+    if wants_plan(interaction) and interaction.status == "completed":
+        run.hint(f"approve or edit the plan with: {approve_command(interaction.id)}")
+
+
+def print_answer(
+    run: Output, interaction: Interaction, answer: AnswerOptions, *, media_shown: bool = False
+) -> None:
+    """The answer with citation markers and its numbered sources; function calls behind
+    requires_action; the id of a running interaction."""
+    if interaction.is_running:
+        run.io.out(require_id(interaction), "\n")
+        run.hint(f"{interaction.status}; wait for it with: gem poll {interaction.id}")
+        return
+    if interaction.status == "requires_action" and not is_plan(interaction):
+        print_calls(run, interaction)
+        return
+    steps = interaction.step_dicts
+    found = cites.collect(steps)
+    shown = shows_sources(interaction, answer) and bool(found.items)
+    text = cites.marked_answer(steps, found) if shown else interaction.output_text
+    if text:
+        run.io.out(text if text.endswith("\n") else text + "\n")
+    elif interaction.status == "completed" and not media_shown:
+        name = f"interaction {interaction.id}" if interaction.id else "the interaction"
+        run.info(f"gem: {name} completed with no output text")
+    if shown:
+        run.io.out(cites.format_list(found))
+    elif found.items and answer.sources is None:
+        note_sources(run, found)
+    if not media_shown:
+        note_media(run, interaction)
+
+
+def note_sources(run: Output, found: cites.Sources) -> None:
+    count = len(found.items)
+    run.info(f"gem: {count} source{'s' if count > 1 else ''} not shown; use --sources")
+
+
+def print_sources_after(run: Output, interaction: Interaction, sources: bool | None) -> None:
+    """A streamed answer's sources after its text (the text is out already: no markers)."""
+    found = cites.collect(interaction.step_dicts)
+    if not found.items:
+        return
+    if shows_sources(interaction, AnswerOptions(sources=sources)):
+        run.io.out(cites.format_list(found))
+    elif sources is None:
+        note_sources(run, found)
+
+
+def print_markdown(
+    run: Output,
+    interaction: Interaction,
+    answer: AnswerOptions,
+    saved: Mapping[tuple[int, int], str],
+) -> None:
+    from gemini_cli.render.markdown import render
+
+    steps = interaction.step_dicts
+    found = cites.collect(steps) if answer.sources is not False else None
+    try:
+        text = render(interaction.data, steps, found, saved)
+    except RecursionError:  # a hostile server's nesting (--format json still prints it)
+        raise too_deep("as Markdown") from None
+    run.io.out(text)
+
+
+def print_thoughts(run: Output, interaction: Interaction) -> None:
+    """This turn's thought summaries on stderr, escaped as `gem stream --thoughts` does."""
+    from gemini_cli.render.live import DIM, RESET, write_err
+
+    for step in cites.this_turn(interaction.step_dicts):
+        summary = step.get("summary") if type_of(step) == "thought" else None
+        for block in summary if isinstance(summary, list) else []:
+            text = block.get("text") if isinstance(block, dict) else None
+            if isinstance(text, str) and text.strip():
+                shown = escape_controls(text.strip("\n"), keep="\n\t")
+                write_err(run.io, f"{DIM}{shown}{RESET}\n" if run.io.color else f"{shown}\n")
+
+
+# -- collaborative planning ------------------------------------------------------------------
+
+
+def wants_plan(interaction: Interaction) -> bool:
+    """Asked for with agent_config.collaborative_planning (the service echoes it)."""
+    config = interaction.data.get("agent_config")
+    return isinstance(config, dict) and config.get("collaborative_planning") is True
+
+
+def is_plan(interaction: Interaction) -> bool:
+    """A plan waiting for approval: requires_action with no function call to answer, from an
+    agent (the service asks the user, not a tool)."""
+    return (
+        interaction.status == "requires_action"
+        and not interaction.function_calls()
+        and bool(interaction.agent or wants_plan(interaction))
+    )
+
+
+def approve_command(interaction_id: str) -> str:
+    return f'gem research --previous {interaction_id} "Looks good, go ahead"'
+
+
+def revise_command(interaction_id: str) -> str:
+    return f'gem research --previous {interaction_id} --plan "CHANGES TO THE PLAN"'
+
+
+def plan_waiting(interaction: Interaction) -> Exception:
+    """Exit 9 whose message (kept by --quiet) says how to approve or revise the plan."""
+    ident = interaction.id
+    return RequiresActionError(
+        f"interaction {ident} waits for its plan to be approved: approve with: "
+        f"{approve_command(ident)}; or revise it with: {revise_command(ident)}",
+        interaction_id=ident or None,
+    )
+
+
+# -- compatibility ---------------------------------------------------------------------------
 
 
 def url_citations(steps: list[JSONObject]) -> list[tuple[str, str]]:
-    """(title, url) of the url_citation annotations in this turn's output, first seen first,
-    deduplicated by URL."""
-    found: dict[str, str] = {}
-    for note in _annotations(_this_turn(steps)):
-        url = note.get("url")
-        if type_of(note) == "url_citation" and isinstance(url, str) and url:
-            found.setdefault(url, str(note.get("title") or "").strip())
-    return [(title, url) for url, title in found.items()]
-
-
-def _annotations(steps: list[JSONObject]) -> Iterator[JSONObject]:
-    for step in steps:
-        content = step.get("content") if type_of(step) == "model_output" else None
-        for block in content if isinstance(content, list) else []:
-            notes: JSONValue = block.get("annotations") if is_text_block(block) else None
-            for note in notes if isinstance(notes, list) else []:
-                if isinstance(note, dict):
-                    yield note
-
-
-def _this_turn(steps: list[JSONObject]) -> list[JSONObject]:
-    # GET returns the whole conversation: earlier turns' sources are not this report's.
-    for index in range(len(steps) - 1, -1, -1):
-        if type_of(steps[index]) == "user_input":
-            return steps[index + 1 :]
-    return steps
-
-
-def format_sources(sources: list[tuple[str, str]]) -> str:
-    lines = [
-        f"[{n}] {title} - {url}" if title else f"[{n}] {url}"
-        for n, (title, url) in enumerate(sources, 1)
-    ]
-    return "\nSources:\n" + "\n".join(lines) + "\n"
+    """(title, url) of this turn's url_citation annotations, first seen first, one per URL."""
+    found = cites.collect([s for s in steps if type_of(s) != "url_context_result"])
+    return [(s.title, s.where) for s in found.items if s.where.startswith(("http:", "https:"))]
 
 
 def render_report(
     run: Output, interaction: Interaction, *, usage: bool = False, sources: bool = True
 ) -> None:
-    """Like render_interaction, with the sources after the text in text format."""
-    if run.format != "text" or not sources:
-        render_interaction(run, interaction, usage=usage)
-        return
-    print_text(run, interaction)
-    cited = url_citations(interaction.step_dicts) if not interaction.is_running else []
-    if cited:
-        run.io.out(format_sources(cited))
-    if usage:
-        print_usage(run, interaction.data.get("usage"))
-    fail_on_status(run, interaction)
+    """A research report: render_answer with its sources listed (unless `sources` is False)."""
+    render_answer(run, interaction, AnswerOptions(sources=sources), usage=usage)

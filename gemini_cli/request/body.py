@@ -31,6 +31,7 @@ class RequestOptions:
     system_file: Path | None = None
     previous: str | None = None
     continue_last: bool = False
+    fresh: bool = False  # a follow-up sends only what its command line says (no carried settings)
     background: bool = False
     no_store: bool = False
     labels: list[str] = field(default_factory=list)
@@ -108,9 +109,17 @@ def build_body(
     default_model: str,
     resolve_model: Callable[[str], str],
     stdin: Any = None,
+    base: JSONObject | None = None,
 ) -> JSONObject:
-    """The request body: --body, then flags, then --set; a model only if nothing names one."""
-    body = load_body(opts.body, stdin) if opts.body else {}
+    """The request body: `base` (settings a follow-up carries), --body, then flags, then --set;
+    a model only if nothing names one."""
+    loaded = load_body(opts.body, stdin) if opts.body else {}
+    body = {**(base or {}), **loaded}
+    if base and ("model" in loaded or "agent" in loaded):  # the --body's choice wins
+        rivals = ("agent", "agent_config") if "model" in loaded else ("model", "generation_config")
+        for key in rivals:
+            if key not in loaded:
+                body.pop(key, None)
     if opts.model and opts.agent:
         raise UsageError("--model and --agent cannot be combined: an interaction uses one")
     if opts.model:

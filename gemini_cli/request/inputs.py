@@ -22,7 +22,7 @@ class InputOptions:
     words: list[str] = field(default_factory=list)
     no_stdin: bool = False
     mime_type: str | None = None
-    attach: list[Path] = field(default_factory=list)
+    attach: list[str] = field(default_factory=list)  # paths, files/ID, URLs: as typed
     no_upload: bool = False  # a big -a file is refused instead of uploaded first
 
 
@@ -96,19 +96,20 @@ def build_input_blocks(
             if not _blank(block):
                 blocks.append(block)
     words = [w for w in words if w != "-"]
-    blocks += [_attachment_block(path, opts.mime_type) for path in opts.attach]
+    blocks += [_attachment_block(spec, opts.mime_type) for spec in opts.attach]
     prompt = " ".join(words).strip()
     if prompt:
         blocks.append({"type": "text", "text": prompt})
     return blocks
 
 
-def _attachment_block(path: Path, fallback_mime: str | None) -> JSONObject:
+def _attachment_block(spec: str, fallback_mime: str | None) -> JSONObject:
     from gemini_cli.request.references import reference_block  # files/ID, URLs, big files
 
-    referenced = reference_block(path, fallback_mime)
+    referenced = reference_block(spec, fallback_mime)
     if referenced is not None:
         return referenced
+    path = Path(spec)
     data = read_attachment(path)
     block = block_from_bytes(data, name=str(path), fallback_mime=fallback_mime) if data else None
     # Whitespace-only text (or a lone BOM) is no input either: sending it is an API error.

@@ -21,8 +21,8 @@ from gemini_cli.request import mime
 # again whole on every retry, while an upload resumes.
 INLINE_MAX_BYTES = 20 * 1024 * 1024
 _FILE_NAME = re.compile(r"^files/[a-z0-9][a-z0-9-]{0,39}$")
+_OTHER_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _FILE_URI_PATH = re.compile(r"^(?:/.*)?/v\d+[a-z0-9]*/files/(?P<id>[a-z0-9][a-z0-9-]{0,39})$")
-_URL_AS_PATH = re.compile(r"^(https?):/(?!/)")
 
 
 class Resolver(Protocol):
@@ -31,6 +31,8 @@ class Resolver(Protocol):
     def file_block(self, name: str, uri: str | None, mime_type: str | None) -> JSONObject: ...
 
     def upload_block(self, path: Path, size: int, mime_type: str | None) -> JSONObject: ...
+
+    def serves_files(self, host: str) -> bool: ...
 
 
 _RESOLVER: ContextVar[Resolver | None] = ContextVar("gem_resolver", default=None)
@@ -46,25 +48,28 @@ def resolving(resolver: Resolver) -> Iterator[None]:
         _RESOLVER.reset(token)
 
 
-def reference_block(path: Path, mime_type: str | None) -> JSONObject | None:
+def reference_block(spec: str, mime_type: str | None) -> JSONObject | None:
     """The block for an `-a` value that is not read inline, or None (read it as a file).
 
     An existing local path always wins; then `files/ID` and a Files API uri (looked up for
     their type), then any other http(s) URL (a `uri` block typed by --mime-type or the URL's
     extension; never downloaded). A regular file above INLINE_MAX_BYTES is uploaded first."""
-    spec = _URL_AS_PATH.sub(r"\1://", str(path))  # Path("https://x") reads https:/x
-    if os.path.lexists(path):
-        size = _regular_size(path)
+    if not spec:
+        raise UsageError("--attach: the value is empty")
+    if os.path.lexists(spec):
+        size = _regular_size(spec)
         if size is None or size <= INLINE_MAX_BYTES:
             return None
-        return _resolver(spec).upload_block(path, size, mime_type)
+        return _resolver(spec).upload_block(Path(spec), size, mime_type)
     if _FILE_NAME.match(spec):
         return _resolver(spec).file_block(spec, None, mime_type)
-    if not spec.startswith(("https://", "http://")):
+    if not spec.lower().startswith(("https://", "http://")):
+        if _OTHER_URL.match(spec):
+            raise UsageError(f"{spec}: only http(s) URLs can be sent by reference")
         return None
     parts = urlsplit(spec)
     found = _FILE_URI_PATH.match(parts.path)
-    if found and not parts.query:
+    if found and not parts.query and _resolver(spec).serves_files(parts.netloc):
         return _resolver(spec).file_block(f"files/{found['id']}", spec, mime_type)
     return uri_block(spec, mime_type or mime.from_name(parts.path), spec)
 
@@ -90,7 +95,7 @@ def block_kind(mime_type: str) -> str | None:
     return kind
 
 
-def _regular_size(path: Path) -> int | None:
+def _regular_size(path: str) -> int | None:
     try:
         info = os.stat(path)
     except (OSError, ValueError):

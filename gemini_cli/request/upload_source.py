@@ -74,7 +74,7 @@ def open_source(
         if stat.S_ISDIR(info.st_mode):
             raise UsageError(f"{spec}: is a directory")
         if stat.S_ISREG(info.st_mode):
-            _check_size(spec, info.st_size, limit)
+            check_size(spec, info.st_size, limit)
             handle: IO[bytes] = path.open("rb")
             base, size = 0, info.st_size
         else:
@@ -112,11 +112,16 @@ def detect_mime(name: str | None, head: bytes) -> str:
     return "text/plain" if mime.decode_text(head) is not None else "application/octet-stream"
 
 
-def _check_size(label: str, size: int, limit: int) -> None:
-    if size > limit:
-        raise UsageError(
-            f"{label}: {human_size(size)} is more than the API takes per file ({human_size(limit)})"
-        )
+def check_size(label: str, size: int, limit: int, *, cut: bool = False) -> None:
+    """Exit 2 when `size` bytes are over the API's `limit`; `cut`: a stream read no further."""
+    if size <= limit:
+        return
+    shown, most = human_size(size), human_size(limit)
+    if cut:
+        raise UsageError(f"{label}: more than the {most} the API takes")
+    if shown == most:  # 2147483649 bytes is not "2.0 GiB, more than 2.0 GiB"
+        shown, most = f"{size} bytes", f"{limit} bytes"
+    raise UsageError(f"{label}: {shown} is more than the API takes ({most} at most)")
 
 
 def _open_stream(
@@ -131,7 +136,7 @@ def _open_stream(
         fd, info = -1, None
     if info is not None and stat.S_ISREG(info.st_mode):
         base = os.lseek(fd, 0, os.SEEK_CUR)
-        _check_size(label, info.st_size - base, limit)
+        check_size(label, info.st_size - base, limit)
         return os.fdopen(os.dup(fd), "rb"), base, info.st_size - base
     if fd >= 0:
         spool = _spool(fd, label, limit, timeout, monotonic)
@@ -140,7 +145,7 @@ def _open_stream(
         data = source.read(limit + 1)
         spool.write(data.encode() if isinstance(data, str) else data)
     size = spool.seek(0, os.SEEK_END)
-    _check_size(label, size, limit)
+    check_size(label, size, limit, cut=True)
     return spool, 0, size
 
 
@@ -155,10 +160,7 @@ def _spool(
         left = None if end is None else end - monotonic()
         if left is not None and left <= 0:
             spool.close()
-            raise UsageError(
-                f"{label} did not end within {timeout:g}s (--timeout)",
-                hint="close it when the input is complete, or raise --timeout",
-            )
+            raise _deadline_passed(label, float(timeout or 0), size)
         ready, _, _ = select.select([fd], [], [], left)
         if not ready:
             continue
@@ -171,5 +173,18 @@ def _spool(
         size += len(chunk)
         if size > limit:
             spool.close()
-            _check_size(label, size, limit)
+            check_size(label, size, limit, cut=True)
         spool.write(chunk)
+
+
+def _deadline_passed(label: str, timeout: float, size: int) -> UsageError:
+    shown = f"{round(timeout, 1):g}s"
+    if size == 0:
+        return UsageError(
+            f"{label}: no data arrived within {shown} (a pipe that nobody writes to?)",
+            hint="--timeout sets the wait",
+        )
+    return UsageError(
+        f"{label}: the input did not end within {shown} (--timeout)",
+        hint="close it when the input is complete, or raise --timeout",
+    )

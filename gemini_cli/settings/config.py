@@ -21,7 +21,7 @@ DEFAULT_API_VERSION = "v1"
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_MAX_RETRIES = 4
 DEPRECATED_MODEL_PREFIXES = ("gemini-1.5-", "gemini-2.0-")
-FORMATS = ("text", "json", "yaml", "id", "ndjson", "paths")
+FORMATS = ("text", "json", "yaml", "id", "ndjson", "paths", "markdown")
 # A path segment (or a few: `v1beta1/projects/P/locations/L`), never `..` or an empty segment.
 API_VERSION_RE = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
 CONFIG_KEYS = {
@@ -159,10 +159,25 @@ def run_key_command(command: str, timeout: float | None = None) -> str:
     """Run api_key_command; the key is its first non-empty line (as `pass show` prints the
     password, then other fields). Bounded by 30 s and by what is left of --timeout; on a
     timeout, Ctrl-C, SIGTERM or SIGHUP the whole process group goes, so no helper is left."""
-    from gemini_cli.core.children import NEW_GROUP, kill_group, killed_on_signals, tracked
+    from gemini_cli.core.children import killed_on_signals
 
     limit = KEY_COMMAND_TIMEOUT if timeout is None else max(min(KEY_COMMAND_TIMEOUT, timeout), 0.01)
     shown = shlex.quote(command)
+    with killed_on_signals():  # from before the helper starts: no moment it could outlive gem
+        returncode, out = _run_helper(command, limit, shown)
+    key = _first_line(out)
+    if returncode is None and not key:  # a helper that printed the key and lingers is fine
+        raise AuthError(f"api_key_command {shown} timed out after {limit:.1f}s")
+    if returncode or not key:
+        why = f"exited {returncode}" if returncode else "printed nothing"
+        raise AuthError(f"api_key_command {shown} {why}")
+    return key
+
+
+def _run_helper(command: str, limit: float, shown: str) -> tuple[int | None, bytes]:
+    """The helper's exit status (None: killed at the time limit) and what it printed."""
+    from gemini_cli.core.children import NEW_GROUP, kill_group, tracked
+
     try:
         proc = subprocess.Popen(
             command,
@@ -175,20 +190,13 @@ def run_key_command(command: str, timeout: float | None = None) -> str:
     except OSError as exc:
         raise AuthError(f"api_key_command {shown} could not start: {exc.strerror}") from exc
     try:
-        with killed_on_signals(), tracked(proc):
+        with tracked(proc):
             out, _ = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired as exc:
         kill_group(proc)
         proc.wait()
-        out = exc.stdout or b""
-        if not _first_line(out):  # a helper that printed the key and lingers is fine
-            raise AuthError(f"api_key_command {shown} timed out after {limit:.1f}s") from exc
-        return _first_line(out)
-    key = _first_line(out)
-    if proc.returncode != 0 or not key:
-        why = f"exited {proc.returncode}" if proc.returncode else "printed nothing"
-        raise AuthError(f"api_key_command {shown} {why}")
-    return key
+        return None, exc.stdout or b""
+    return proc.returncode, out
 
 
 def _first_line(out: bytes) -> str:

@@ -136,10 +136,10 @@ def run_command(argv: list[str], call: dict[str, Any], timeout: float) -> Outcom
 
 
 def truncation_note(printed: int) -> str:
-    name, _ = TOOL_OUTPUT_BYTES
+    kept = human(limit(TOOL_OUTPUT_BYTES))
     return (
-        f"the command printed {printed} bytes; only the first {human(limit(TOOL_OUTPUT_BYTES))} were "
-        f"kept ({name} raises the limit)"
+        f"the command printed {printed} bytes; only the first {kept} were kept "
+        f"({TOOL_OUTPUT_BYTES[0]} raises the limit)"
     )
 
 

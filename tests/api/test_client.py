@@ -432,3 +432,47 @@ def test_a_trickling_answer_is_cut_off_at_the_deadline(api, fake_clock):
     assert caught.value.exit_code == 6
     assert route.call_count == 1
     assert fake_clock.now - 1_000 <= 11  # ...but the whole answer must fit the deadline
+
+
+# -- the deadline is a wall-clock bound, on the injected clock (issue 17.3) -----------------
+
+
+def test_a_stalled_answer_is_cut_when_the_injected_clock_passes_the_deadline(scripted_server):
+    """No per-read timeout fires (the server stalls with the socket open); the watchdog reads
+    the injected clock, so the test moves time instead of waiting for it."""
+    import threading
+
+    from tests.scripted_server import Reply
+
+    clock = FakeClock()
+    arrived = threading.Event()
+
+    def stall(_request):
+        arrived.set()
+        return Reply(200, body=[b"{}"], delay=60)
+
+    scripted_server.handler = stall
+    advance = threading.Thread(target=lambda: arrived.wait(10) and clock.advance(31))
+    advance.start()
+    with (
+        InteractionsClient(
+            api_key=TEST_KEY, base_url=scripted_server.url, timeout=30, max_retries=0, clock=clock
+        ) as client,
+        pytest.raises(TimeoutError_, match=r"gave up after the 30s deadline"),
+    ):
+        client.get(IID)
+    advance.join()
+
+
+def test_a_body_over_the_cap_is_never_held_whole(scripted_server):
+    from tests.scripted_server import endless
+
+    scripted_server.reply(200, body=endless(b"x" * 65536))
+    with (
+        InteractionsClient(
+            api_key=TEST_KEY, base_url=scripted_server.url, max_response_bytes=1 << 20
+        ) as client,
+        pytest.raises(NetworkError, match=r"larger than 1 MiB") as caught,
+    ):
+        client.get(IID)
+    assert caught.value.exit_code == 6

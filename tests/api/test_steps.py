@@ -107,6 +107,7 @@ def test_legacy_outputs_become_steps() -> None:
 
 def test_steps_win_over_outputs_and_junk_is_skipped() -> None:
     assert steps_of({"steps": [mo("new"), 3, None], "outputs": [text("old")]}) == [mo("new")]
+    assert steps_of({"steps": [], "outputs": [text("old")]}) == [mixed(text("old"))]
     assert steps_of({"steps": "nope"}) == []
     assert steps_of({}) == []
 

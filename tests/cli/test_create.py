@@ -155,7 +155,9 @@ def test_generation_flags(invoke, create):
     }
 
 
-def test_request_flags(invoke, create):
+def test_request_flags(invoke, create, api):
+    # v1_prev is not in the local history: its settings are read back first (it has none)
+    api.get("/interactions/v1_prev").mock(return_value=ok())
     body = sent(
         invoke,
         create,

@@ -144,7 +144,7 @@ def test_70_internal_error(invoke, get_route, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("gemini_cli.render.output.print_text", broken)
+    monkeypatch.setattr("gemini_cli.render.report.print_answer", broken)
     result = invoke(["get", IID])
     assert result.exit_code == 70
     assert result.stderr.count("\n") == 1
@@ -155,7 +155,7 @@ def test_70_internal_error(invoke, get_route, monkeypatch):
 def test_70_with_debug_shows_the_traceback(invoke, get_route, monkeypatch):
     get_route.mock(return_value=ok())
     monkeypatch.setattr(
-        "gemini_cli.render.output.print_text",
+        "gemini_cli.render.report.print_answer",
         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("a bug")),
     )
     result = invoke(["get", IID, "--debug"])

@@ -49,7 +49,8 @@ def test_no_python_type_names_in_help(invoke, path) -> None:
 @pytest.mark.parametrize(
     ("path", "formats"),
     [
-        (["create"], "text, json, yaml, id or paths"),
+        (["create"], "text, json, yaml, id, markdown or paths"),
+        (["get"], "text, json, yaml, id or markdown"),
         (["history"], "text, json, yaml or id"),
         (["config", "show"], "text, json or yaml"),
         (["config", "path"], "text, json or yaml"),

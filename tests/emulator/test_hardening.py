@@ -181,3 +181,29 @@ def test_an_ipv6_loopback_host_works() -> None:
         assert server.url.startswith("http://[::1]:")
         reply = httpx.post(f"{server.url}/v1/interactions", json=CREATE, headers=KEY)
         assert reply.status_code == 200
+
+
+def test_an_empty_bearer_token_is_no_key(quiet_server) -> None:
+    for value in (b"Bearer ", b"Bearer", b"bearer   "):  # httpx will not send these
+        reply = raw_exchange(
+            quiet_server.url,
+            b"GET /v1/interactions/x HTTP/1.1\r\nHost: h\r\nAuthorization: " + value
+            + b"\r\nConnection: close\r\n\r\n",
+        )
+        assert reply.startswith(b"HTTP/1.1 401"), value
+    token = httpx.get(f"{quiet_server.url}/v1/interactions/x", headers={"authorization": "Bearer t"})
+    assert token.status_code == 404  # past the key check
+
+
+def test_a_burst_of_connections_is_queued_not_dropped(quiet_server) -> None:
+    """Forty clients connecting at once (below the handler limit) all get in at once: with
+    socketserver's backlog of 5 the seventh waited out a 1 s SYN retransmit."""
+    host, port = quiet_server.url.removeprefix("http://").rsplit(":", 1)
+    burst = []
+    try:
+        for _ in range(40):
+            burst.append(socket.create_connection((host, int(port)), timeout=0.5))
+    finally:
+        for sock in burst:
+            sock.close()
+    assert len(burst) == 40

@@ -142,6 +142,15 @@ def test_an_agent_needs_background_in_both_flavors(any_engine: Engine) -> None:
             "items": {"type": "array", "minItems": 1000, "items": {"type": "integer"}},
         },
         {"type": "integer", "minimum": 1e400},
+        {
+            "type": "array",
+            "minItems": 1000,
+            "items": {
+                "type": "array",
+                "minItems": 1000,
+                "items": {"type": "string", "minLength": 100_000},
+            },
+        },
     ],
 )
 def test_a_huge_schema_cannot_tie_the_engine_up(any_engine: Engine, schema: dict) -> None:

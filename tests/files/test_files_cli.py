@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -111,7 +112,9 @@ def test_limits_and_paths_are_checked_before_anything_is_sent(
         handle.truncate(2 * 1024**3 + 1)  # sparse: no disk used
     result = gem("files", "upload", str(blob), str(huge))
     assert result.exit_code == 2
-    assert "huge.mp4: 2.0 GiB is more than the API takes per file (2.0 GiB)" in result.stderr
+    assert "huge.mp4: 2147483649 bytes is more than the API takes (2147483648 bytes at most)" in (
+        result.stderr
+    )
     missing = gem("files", "upload", str(blob), str(tmp_path / "nope.png"))
     assert (missing.exit_code, missing.stderr.strip()) == (
         2,
@@ -237,3 +240,14 @@ def test_resumes_are_bounded_by_max_retries(gem, emulator, blob, monkeypatch) ->
     assert result.exit_code == 6
     assert result.stderr == "gem: error: the upload broke off at byte 2048 and could not resume\n"
     assert result.stdout == ""
+
+
+def test_a_silent_pipe_ends_at_the_deadline(gem, emulator, tmp_path) -> None:
+    from gemini_cli.api.retry import Clock
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    result = gem("files", "upload", "--timeout", "0.3", str(fifo), clock=Clock())
+    assert result.exit_code == 2
+    assert "no data arrived within 0.3s" in result.stderr
+    assert emulator.seen == []

@@ -38,7 +38,8 @@ def test_the_store_script_from_the_docs(url: str, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert len((tmp_path / "documents").read_text().split()) == 2
-    assert 'From log.txt: "At dawn the Northern Star passed the reef."' in done.stdout
+    assert 'From log.txt: "At dawn the Northern Star passed the reef.' in done.stdout
+    assert "log.txt - fileSearchStores/docs-" in done.stdout  # the cited document, listed
 
 
 def test_upload_from_a_pipe(url: str, tmp_path: Path) -> None:

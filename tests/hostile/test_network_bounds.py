@@ -3,6 +3,7 @@ ids that cannot climb the URL path, and no key for an HTTP proxy (issue 17.2, .3
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -56,7 +57,10 @@ def test_a_bad_cap_is_a_usage_error(invoke, scripted_server, value):
 
 # -- 17.3: --timeout is a wall-clock bound ---------------------------------------------------
 
-TRICKLE = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{"id":"v1_x","a":1}\n'
+TRICKLE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n"
+    b'{"id":"v1_x","a":1}\n'
+)
 
 
 @pytest.mark.parametrize("command", [["get", "v1_x"], ["create", "hi"], ["cancel", "v1_x"]])
@@ -92,7 +96,7 @@ def test_a_user_id_that_would_climb_the_path_is_refused(invoke, scripted_server,
     assert scripted_server.requests == []
 
 
-@pytest.mark.parametrize("ident", ["..", ".", "\\ud800"])
+@pytest.mark.parametrize("ident", ["..", ".", "\\ud800", "x" * 1025])
 def test_a_server_id_that_would_climb_the_path_is_a_protocol_error(invoke, scripted_server, ident):
     answer = b'{"id": "' + ident.encode() + b'", "status": "in_progress"}'
     scripted_server.reply(200, headers=JSON, body=answer)
@@ -154,3 +158,13 @@ def test_a_localhost_name_elsewhere_is_refused_before_the_key_is_read(invoke, mo
     result = invoke(["get", "v1_x", "--base-url", "http://evil.localhost:9"])
     assert result.exit_code == 2
     assert "refusing to send the API key over plain http:// to evil.localhost" in result.stderr
+
+
+def test_a_streamed_id_that_would_climb_the_path_is_a_protocol_error(invoke, scripted_server):
+    event = {"event_type": "interaction.created", "interaction": {"id": "..", "status": "x"}}
+    sse = f"event: interaction.created\ndata: {json.dumps(event)}\n\n".encode()
+    scripted_server.reply(200, headers={"Content-Type": "text/event-stream"}, body=sse)
+    result = invoke([*gem(scripted_server, "stream", "hi"), "--no-log"])
+    assert result.exit_code == 6, result.stderr
+    assert "protocol error: the API returned an unusable interaction id" in result.stderr
+    assert [r.method for r in scripted_server.requests] == ["POST"]  # never re-attached to /v1

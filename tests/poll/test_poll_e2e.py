@@ -95,14 +95,14 @@ def test_no_wait_piped_into_poll(quick):
 
 
 def test_plan_then_approve(quick):
+    # A plan comes back requires_action (exit 9): it waits for the user's approval.
     plan = run(quick, "research", "--plan", "Batteries", "--format", "json")
     ident = json.loads(plan.stdout)["id"]
-    assert (plan.returncode, plan.stderr) == (0, "")  # --json: stderr is kept for errors
+    assert plan.returncode == 9  # --json: stderr holds the one JSON error, with the commands
+    assert f"approve with: gem research --previous {ident}" in plan.stderr
     text = run(quick, "research", "--plan", "Batteries")
-    assert (
-        text.returncode == 0
-        and "gem: hint: approve or edit the plan with: gem research --previous" in text.stderr
-    )
+    assert text.returncode == 9 and text.stdout.startswith("Research plan for: Batteries")
+    assert "approve with: gem research --previous" in text.stderr
     done = run(quick, "research", "--previous", ident, "Go ahead")
     assert done.returncode == 0 and "Research report" in done.stdout
 

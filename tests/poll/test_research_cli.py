@@ -29,8 +29,9 @@ class SlowCreateClock(InterruptingClock):
 
 
 def report(text: str, *citations: tuple[str, str]) -> dict:
+    end = len(text.encode())  # each citation covers the whole text: its marker ends it
     annotations = [
-        {"type": "url_citation", "title": title, "url": url, "start_index": 0, "end_index": 4}
+        {"type": "url_citation", "title": title, "url": url, "start_index": 0, "end_index": end}
         for title, url in citations
     ]
     block = {"type": "text", "text": text, "annotations": annotations}
@@ -142,7 +143,8 @@ def test_no_input_exits_2(invoke, fake_api):
 def test_continue_uses_the_last_interaction(invoke, fake_api):
     sent(invoke, fake_api, "first")
     assert sent(invoke, fake_api, "-c", "more")["previous_interaction_id"] == IID
-    assert sent(invoke, fake_api, "--previous", "v1_x", "go")["previous_interaction_id"] == "v1_x"
+    given = sent(invoke, fake_api, "--previous", "v1_x", "--fresh", "go")  # --fresh: no GET of v1_x
+    assert given["previous_interaction_id"] == "v1_x"
 
 
 def test_dry_run_sends_nothing(invoke, fake_api):
@@ -172,7 +174,7 @@ def test_waits_and_prints_the_report_with_sources(invoke, fake_api):
     result = invoke(["research", "q"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
-        "# Report\n\nText.\n\nSources:\n[1] TPU docs - https://a.example/tpu\n"
+        "# Report\n\nText.[1][2][3]\n\nSources:\n[1] TPU docs - https://a.example/tpu\n"
         "[2] Blog - https://b.example\n[3] https://c.example\n"
     )
 

@@ -97,14 +97,14 @@ def test_attachments_come_between_stdin_and_words(tmp_path: Path):
     png.write_bytes(SAMPLES["image/png"])
     notes = tmp_path / "notes.md"
     notes.write_text("# notes")
-    got = blocks(["describe"], b"context", attach=[png, notes])
+    got = blocks(["describe"], b"context", attach=[str(png), str(notes)])
     assert [b["type"] for b in got] == ["text", "image", "text", "text"]
     assert got[2]["text"] == "# notes"
 
 
 def test_missing_attachment_is_a_usage_error(tmp_path: Path):
     with pytest.raises(UsageError, match="no such file"):
-        blocks(["x"], attach=[tmp_path / "missing.png"])
+        blocks(["x"], attach=[str(tmp_path / "missing.png")])
 
 
 # -- body ---------------------------------------------------------------------------------

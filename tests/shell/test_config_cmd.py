@@ -144,3 +144,32 @@ def test_config_without_subcommand_shows_help_like_the_root(invoke) -> None:
     result, root = invoke(["config"]), invoke([])
     assert result.exit_code == root.exit_code
     assert "path" in result.output and "unset" in result.output
+
+
+def test_set_and_unset_answer_in_json_and_yaml(invoke, config_file: Path) -> None:
+    result = invoke(["config", "set", "api_key", "sk-secret", "--json"])
+    assert result.exit_code == 0 and result.stderr == ""
+    assert json.loads(result.stdout) == {
+        "key": "api_key",
+        "value": "<redacted>",
+        "config_file": str(config_file),
+    }
+    assert "sk-secret" not in result.stdout
+    shown = yaml.safe_load(invoke(["config", "set", "timeout", "30", "-f", "yaml"]).stdout)
+    assert shown == {"key": "timeout", "value": 30.0, "config_file": str(config_file)}
+    removed = json.loads(invoke(["config", "unset", "timeout", "--json"]).stdout)
+    assert removed == {"key": "timeout", "removed": True, "config_file": str(config_file)}
+    again = json.loads(invoke(["config", "unset", "timeout", "--json"]).stdout)
+    assert again["removed"] is False
+
+
+def test_show_and_path_in_yaml(invoke, config_file: Path) -> None:
+    config_file.write_text("model: m1\n")
+    shown = yaml.safe_load(invoke(["config", "show", "-f", "yaml"]).stdout)
+    as_json = json.loads(invoke(["config", "show", "--json"]).stdout)
+    assert shown["settings"].pop("format") == {"value": "yaml", "source": "flag"}
+    as_json["settings"].pop("format")
+    assert shown == as_json
+    assert shown["settings"]["model"]["value"] == "m1"
+    path = yaml.safe_load(invoke(["config", "path", "-f", "yaml"]).stdout)
+    assert path == {"path": str(config_file), "exists": True}

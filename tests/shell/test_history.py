@@ -439,3 +439,18 @@ def test_the_delete_help_example_runs_twice_in_a_real_shell(shell_env: dict[str,
         assert re.fullmatch(r"v1_\S+\n", done.stdout), done.stdout  # the one new id, deleted
     assert outcomes[0].stdout != outcomes[1].stdout
     assert history.entries(deleted=False) == []
+
+
+def test_embedded_emulator_state_dir_gem_cannot_create_is_exit_2(
+    invoke, tmp_path: Path, monkeypatch
+) -> None:
+    """The embedded emulator keeps its state beside the history: a state dir under a regular
+    file is exit 2 naming it, before anything runs (never exit 70)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("GEM_STATE_DIR", str(blocker / "gem"))
+    result = invoke([*EMU, "create", "--no-stdin", "Hello"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(
+        f"gem: error: the embedded emulator cannot use the state directory {blocker / 'gem'}"
+    )

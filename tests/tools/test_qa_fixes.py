@@ -98,11 +98,19 @@ def test_output_file_without_media_is_exit_1(invoke, reply, tmp_path):
     assert not (tmp_path / "a.png").exists()
 
 
-def test_output_file_with_a_uri_only_block_says_it_was_not_downloaded(invoke, reply, tmp_path):
+def test_output_file_with_a_uri_only_block_downloads_it_without_the_key(
+    invoke, reply, api, tmp_path
+):
     reply(with_blocks({"type": "image", "mime_type": "image/png", "uri": "https://x/a.png"}))
+    route = api.route(host="x", path="/a.png").mock(return_value=httpx.Response(200, content=b"P"))
     result = invoke(["create", "-o", str(tmp_path / "a.png"), "Draw"])
-    assert result.exit_code == 1
-    assert "https://x/a.png" in result.stderr and "not downloaded" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "a.png").read_bytes() == b"P"
+    assert "x-goog-api-key" not in route.calls[0].request.headers  # another host: no key
+    route.mock(return_value=httpx.Response(404))
+    failed = invoke(["create", "-o", str(tmp_path / "b.png"), "Draw"])
+    assert failed.exit_code == 1 and "could not download https://x/a.png: HTTP 404" in failed.stderr
+    assert not (tmp_path / "b.png").exists()
 
 
 def test_output_file_on_requires_action_exits_by_status(invoke, reply, tmp_path):

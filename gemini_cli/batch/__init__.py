@@ -1,0 +1,1 @@
+"""`gem batch`: many requests from one JSON Lines input, resumable and shardable."""
