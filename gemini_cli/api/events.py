@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 
 from gemini_cli.api.sse import ServerSentEvent
-from gemini_cli.api.steps import type_of
+from gemini_cli.api.steps import CONTENT_TYPES, type_of
 from gemini_cli.core.jsontypes import JSONObject
 
 __all__ = [
@@ -37,7 +37,6 @@ _LEGACY_EVENTS = {
     "content.delta": "step.delta",
     "content.stop": "step.stop",
 }
-_LEGACY_BLOCKS = frozenset({"text", "image", "audio", "document", "video"})
 
 
 # -- parsing --------------------------------------------------------------------------------
@@ -104,7 +103,7 @@ def current_schema(event: JSONObject) -> JSONObject:
 
 
 def _legacy_step(item: JSONObject) -> JSONObject:
-    if type_of(item) in _LEGACY_BLOCKS:
+    if type_of(item) in CONTENT_TYPES:
         return {"type": "model_output", "content": [item] if len(item) > 1 else []}
     return item
 

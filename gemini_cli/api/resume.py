@@ -36,6 +36,13 @@ def _event_id(event: JSONObject) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+# Events whose digests (and ids) are kept, at 16 bytes each: 32 MiB at most, far beyond any real
+# answer; a server flooding tiny events must not grow memory without bound. A replay past this
+# point cannot be checked, so it is DIVERGED (the stored interaction decides, or a clear error).
+MAX_TRACKED_EVENTS = 1 << 21
+_DIGEST = 16
+
+
 class ResumeCursor:
     """Remembers every consumed event (a 16-byte digest each, by position) and the event ids.
 
@@ -44,21 +51,25 @@ class ResumeCursor:
     asks for what follows `last_event_id`; a server that ignores it or replays inclusively is
     recognised by the first event's id (or digest). Call `reattached()` when a connection
     starts, then `admit(event)` once per parsed event, in order. A replayed event is never
-    progress; a replay that differs from what was consumed is DIVERGED (the caller must not
+    progress; a replay that differs from what was consumed, or reaches past the first
+    `max_tracked` events (whose digests alone are kept), is DIVERGED (the caller must not
     splice it into what it printed).
     """
 
-    def __init__(self, last_event_id: str | None = None) -> None:
+    def __init__(self, last_event_id: str | None = None, max_tracked: int = MAX_TRACKED_EVENTS):
         self.last_event_id = last_event_id or None
-        self._digests: list[bytes] = []
+        self.max_tracked = max_tracked
+        self._digests = bytearray()  # one flat buffer: no per-event object overhead
+        self._count = 0
         # event_id -> position; an attach from an id starts after it (position -1).
         self._ids: dict[str, int] = {} if self.last_event_id is None else {self.last_event_id: -1}
+        self._last_position = -1  # position of `last_event_id` (kept past max_tracked too)
         self._next: int | None = None  # position of this connection's next event, once known
 
     @property
     def consumed(self) -> int:
         """How many events were consumed (since the start, or since the attach point)."""
-        return len(self._digests)
+        return self._count
 
     def reattached(self) -> None:
         """A new connection starts: its first event tells where its replay begins."""
@@ -71,27 +82,36 @@ class ResumeCursor:
             return self._replayed_at(self._ids[event_id], digest)
         if self._next is None:
             self._next = self._replay_start(digest)
-        if self._next < len(self._digests):
+        if self._next < self._count:
             return self._replayed_at(self._next, digest)
-        self._next = len(self._digests) + 1
-        self._digests.append(digest)
+        position = self._count
+        self._count += 1
+        self._next = self._count
+        if position < self.max_tracked:
+            self._digests += digest
+            if event_id is not None:
+                self._ids[event_id] = position
         if event_id is not None:
-            self._ids[event_id] = len(self._digests) - 1
-            self.last_event_id = event_id
+            self.last_event_id, self._last_position = event_id, position
         return Admission.NEW
+
+    def _digest_at(self, position: int) -> bytes | None:
+        if not 0 <= position < min(self._count, self.max_tracked):
+            return None
+        return bytes(self._digests[position * _DIGEST : (position + 1) * _DIGEST])
 
     def _replay_start(self, digest: bytes) -> int:
         """Where a connection's replay starts, judged by its first event (which has no known
         id): after `last_event_id` if the server honoured it, else from the start."""
-        expected = self._ids.get(self.last_event_id, -1) + 1 if self.last_event_id else 0
-        if expected < len(self._digests) and self._digests[expected] == digest:
+        expected = self._last_position + 1 if self.last_event_id else 0
+        if expected < self._count and self._digest_at(expected) == digest:
             return expected
-        if self._digests and self._digests[0] == digest:
+        if self._count and self._digest_at(0) == digest:
             return 0  # the server ignored last_event_id and replays everything
         return expected
 
     def _replayed_at(self, position: int, digest: bytes) -> Admission:
         self._next = position + 1
-        if position < 0 or self._digests[position] == digest:
+        if position < 0 or self._digest_at(position) == digest:
             return Admission.REPLAY
-        return Admission.DIVERGED
+        return Admission.DIVERGED  # differs, or past what was kept: cannot be checked

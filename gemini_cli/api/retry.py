@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -60,9 +61,11 @@ def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float]) ->
     if raw is None:
         return None
     try:
-        return max(float(raw), 0.0)
+        seconds = float(raw)
     except ValueError:
         pass
+    else:  # "nan" parses, and would read as "past the deadline": treat it as garbage
+        return None if math.isnan(seconds) else max(seconds, 0.0)
     from email.utils import parsedate_to_datetime  # only for an HTTP-date Retry-After
 
     try:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from gemini_cli.core.jsontypes import JSONObject, JSONValue
 
 __all__ = [
+    "CONTENT_TYPES",
     "MEDIA_TYPES",
     "answer_text",
     "final_run",
@@ -20,10 +21,11 @@ __all__ = [
 ]
 
 MEDIA_TYPES = frozenset({"image", "audio", "video", "document"})
+# Content block types (what a user_input or model_output holds; legacy `outputs[]` items of
+# these types are content blocks, every other item type a step of its own).
+CONTENT_TYPES = MEDIA_TYPES | {"text"}
 # Steps that neither hold the answer nor end it: thinking between two parts of one answer.
 _RUN_NEUTRAL = frozenset({"thought"})
-# Legacy `outputs[]` items that are content blocks; every other item type is a step of its own.
-_LEGACY_CONTENT = MEDIA_TYPES | {"text"}
 _MEDIA_NOUNS = {
     "image": ("image", "images"),
     "audio": ("audio clip", "audio clips"),
@@ -61,7 +63,7 @@ def legacy_steps(outputs: list[JSONValue]) -> list[JSONObject]:
     for item in outputs:
         if not isinstance(item, dict):
             continue
-        if type_of(item) in _LEGACY_CONTENT:
+        if type_of(item) in CONTENT_TYPES:
             if content is None:
                 content = []
                 steps.append({"type": "model_output", "content": content})

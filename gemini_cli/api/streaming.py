@@ -155,9 +155,11 @@ class Follow:
                 f"re-attached: {reason}"
             )
         if attempt > self.retry.max_retries:
+            tried = f"after {attempt - 1} attempt(s) without progress (no new event)"
+            if self.retry.max_retries == 0:
+                tried = "(--max-retries 0)"
             raise NetworkError(
-                f"gave up re-attaching to interaction {self.interaction_id} after "
-                f"{attempt - 1} attempt(s) without progress (no new event): {reason}",
+                f"gave up re-attaching to interaction {self.interaction_id} {tried}: {reason}",
                 interaction_id=self.interaction_id,
             )
         delay = self.retry.backoff(attempt - 1)
@@ -273,12 +275,13 @@ class Follow:
         if event is None or sse.event == "done":  # `event: done` / `data: [DONE]`: the end
             self._saw_done = True
             return None
-        self._last_event_at = self.clock.monotonic()  # any event shows the server is alive
         if is_unparseable(event):
-            # Not admitted: a replay would not contain a proxy's garbage either.
+            # Not admitted: a replay would not contain a proxy's garbage either. Nor is it a
+            # sign of life (--idle-timeout): endless `data: ping` must not hold the stream open.
             if self.on_garbage is not None:
                 self.on_garbage(sse.data)
             return None
+        self._last_event_at = self.clock.monotonic()  # any real event shows the server is alive
         verdict = self.cursor.admit(event)
         if verdict is Admission.DIVERGED:
             self.diverged = True

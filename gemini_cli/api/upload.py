@@ -81,6 +81,10 @@ def _start(files: FilesClient, job: UploadJob, size: int) -> tuple[str, int]:
     session = resp.headers.get("x-goog-upload-url", "")
     if not session.lower().startswith(("https://", "http://")):
         raise NetworkError("the API did not start an upload session (no X-Goog-Upload-URL)")
+    if files.http.base_url.lower().startswith("https://") and not session.lower().startswith(
+        "https://"
+    ):  # the file's bytes stay as private as the key would
+        raise NetworkError("the API sent a plain http:// upload URL; nothing was sent over it")
     try:
         granularity = int(resp.headers.get("x-goog-upload-chunk-granularity") or 0)
     except ValueError:

@@ -38,7 +38,7 @@ def run_batch(run: Runtime, opts: BatchOptions, request: RequestOptions, tools: 
     source = open_source(run, opts.source)
     journal = _journal(opts.journal, temporary=background)
     try:
-        batch = Batch(run, opts, journal, builder, background)
+        batch = Batch(run, opts, journal, builder, background, submit_only)
         phases: list[Callable[[], None]] = [partial(batch.send_items, source, shard)]
         if background and not submit_only:
             phases.append(batch.collect_pending)
@@ -52,7 +52,7 @@ def run_batch(run: Runtime, opts: BatchOptions, request: RequestOptions, tools: 
 
 def collect_batch(run: Runtime, journal_path: Path, opts: BatchOptions) -> None:
     """`gem batch collect JOURNAL`: wait for every submitted item and print its line."""
-    parse_options(opts)
+    parse_options(dataclasses.replace(opts, retry_failed=False))
     if not journal_path.is_file():
         raise UsageError(f"{journal_path}: no such journal",
                          hint="create one with gem batch submit FILE --journal PATH")  # fmt: skip
@@ -76,6 +76,10 @@ def _drive(run: Runtime, batch: Batch, phases: list[Callable[[], None]]) -> None
         batch.close()
     batch.report(done)
     run.exit_code = batch.exit_code(done)
+    if batch.signal is not None:  # the report said it (and how to resume): no second line
+        from gemini_cli.cli.boundary import INTERRUPT_REPORTED
+
+        INTERRUPT_REPORTED[0] = True
 
 
 def _journal(path: Path | None, temporary: bool) -> Journal | None:

@@ -54,7 +54,7 @@ class Journal:
             self._db.execute("PRAGMA synchronous=NORMAL")  # durable across a kill -9
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
-            raise UsageError(f"--journal {self.path}: cannot use it as a journal ({exc})") from exc
+            raise UsageError(f"{self.path}: cannot use it as a batch journal ({exc})") from exc
         self._lock = threading.Lock()
         self.run = self._next_run()
 

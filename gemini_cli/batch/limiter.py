@@ -48,6 +48,7 @@ class Limiter:
         self.jobs = jobs
         self.allowed = float(jobs)
         self.in_flight = 0
+        self._retrying = 0  # items that gave their slot back until they may retry
         self.paused_until = 0.0
         self.pressures = 0  # how often the server pushed back (for the summary)
         self.lowest = jobs  # the lowest concurrency the batch went down to
@@ -60,14 +61,15 @@ class Limiter:
 
     # -- concurrency slots ---------------------------------------------------------------
 
-    def has_slot(self) -> bool:
-        with self._cond:
-            return self.in_flight < max(1, int(self.allowed))
+    def _cap(self) -> int:
+        return max(1, int(self.allowed))
 
     def enter(self, timeout: float | None = None) -> bool:
-        """Take a slot; False when none came free within `timeout` (real seconds)."""
+        """Take a slot (items waiting to retry go first); False when none came free within
+        `timeout` (real seconds)."""
         with self._cond:
-            if not self._cond.wait_for(lambda: self.in_flight < max(1, int(self.allowed)), timeout):
+            free = lambda: self.in_flight + self._retrying < self._cap()  # noqa: E731
+            if not self._cond.wait_for(free, timeout):
                 return False
             self.in_flight += 1
             return True
@@ -119,8 +121,19 @@ class Limiter:
                 self.lowest = min(self.lowest, int(self.allowed))
 
     def retry_sleep(self, delay: float) -> None:
-        """The client's sleep before a retry, routed through the limiter."""
+        """The client's sleep before a retry, routed through the limiter: after the pause only
+        as many retries go out at once as the (halved) concurrency allows, ahead of new items."""
         self.pressure(delay)
+        with self._cond:
+            self.in_flight -= 1
+            self._retrying += 1
+            self._cond.notify_all()
+            try:
+                while self.in_flight >= self._cap() and not self.stopping.is_set():
+                    self._cond.wait(MAX_NAP)
+            finally:
+                self._retrying -= 1
+                self.in_flight += 1  # the slot is this item's again (also when stopping)
         self.before_request()
 
     def gated_clock(self) -> Clock:

@@ -42,8 +42,10 @@ class Batch:
     """One run of `gem batch` (run, submit or collect)."""
 
     def __init__(self, run: Runtime, opts: BatchOptions, journal: Journal | None,
-                 builder: RequestBuilder | None, background: bool = False) -> None:  # fmt: skip
+                 builder: RequestBuilder | None, background: bool = False,
+                 submit_only: bool = False) -> None:  # fmt: skip
         self.run, self.opts, self.journal = run, opts, journal
+        self.submit_only = submit_only
         self.tally = Tally()
         self.limiter = Limiter(opts.jobs, run.clock, opts.rpm, opts.tpm)
         self.workers = Workers(run, self.limiter, journal, whole=run.format == "json",
@@ -68,7 +70,10 @@ class Batch:
             if self.scheduler.stopping:
                 return
             if isinstance(thing, BadLine):
-                self._bad(thing)
+                # reported by one shard only (the one its line number falls in), so the shards'
+                # outputs still concatenate into one result set; --strict stops every shard
+                if shard is None or shard.takes(thing.ident) or self.opts.strict:
+                    self._bad(thing)
                 continue
             if shard is not None and not shard.takes(thing.ident):
                 continue
@@ -98,6 +103,8 @@ class Batch:
             return partial(self.workers.create, item)
         if entry.run == self.journal.run:  # type: ignore[union-attr]
             self._bad(BadLine(item.line, f"duplicate key {item.ident!r} (keys must be unique)"))
+        elif entry.state == SUBMITTED and self.submit_only:  # submitted before: nothing to do
+            self.tally.skipped += 1
         elif entry.state == SUBMITTED:  # created in the background before: never again
             return partial(self.workers.collect, entry)
         elif entry.state == FAILED and self.opts.retry_failed:
@@ -154,7 +161,7 @@ class Batch:
             self.tally.replayed += 1
 
     def _bad(self, bad: BadLine) -> None:
-        self.run.warn(f"line {bad.line}: {bad.message}; skipped")
+        self.run.warn(f"line {bad.line}: {bad.message}" + ("" if self.opts.strict else "; skipped"))
         self.scheduler.put_result(output.bad_line(bad.line, bad.message))
         if self.opts.strict and self.bad_line is None:
             self.bad_line = bad.line
@@ -194,6 +201,9 @@ class Batch:
             run.io.err(f"gem: error: batch stopped at line {self.bad_line} (--strict)")
         if self.signal is not None or not all_done:
             self._resume_hint()
+        elif self.tally.running and self.journal is not None:
+            run.io.err(f"gem: {self.tally.running} still running; collect them later with: "
+                       f"gem batch collect {shlex.quote(self.journal.path)}")  # fmt: skip
 
     def _resume_hint(self) -> None:
         if self.journal is None:
@@ -266,6 +276,9 @@ def open_source(run: Runtime, source: str) -> IO[bytes]:
 
 
 def parse_options(opts: BatchOptions) -> Shard | None:
+    if opts.retry_failed and opts.journal is None:
+        raise UsageError("--retry-failed needs --journal PATH: the journal says what failed",
+                         hint="e.g. gem batch prompts.jsonl --journal run.db --retry-failed")  # fmt: skip
     if not 1 <= opts.jobs <= 256:
         raise UsageError(f"--jobs {opts.jobs}: give a number from 1 to 256")
     for flag, value in (("--rpm", opts.rpm), ("--tpm", opts.tpm)):

@@ -7,13 +7,20 @@ import json
 import threading
 from typing import TYPE_CHECKING
 
-from gemini_cli.api.errors import TRANSIENT_ERRORS, NetworkError, RateLimitError, ServerError
+from gemini_cli.api.errors import (
+    TRANSIENT_ERRORS,
+    NetworkError,
+    RateLimitError,
+    ServerError,
+    StillRunningError,
+)
 from gemini_cli.batch import output
 from gemini_cli.batch.items import Item
-from gemini_cli.batch.journal import Entry, Journal
+from gemini_cli.batch.journal import SUBMITTED, Entry, Journal
 from gemini_cli.batch.limiter import MAX_NAP, Limiter, Stopped
 from gemini_cli.batch.output import Result
-from gemini_cli.core.errors import GemError
+from gemini_cli.cli.backend import embedded_transport
+from gemini_cli.core.errors import EXIT_STILL_RUNNING, GemError
 from gemini_cli.core.jsontypes import JSONValue
 from gemini_cli.core.status import is_done
 
@@ -43,6 +50,9 @@ class Workers:
         self.builder = builder
         self.background = background
         self.base = run.client()  # the key is looked up once, here, in the main thread
+        # `emulator:`: one in-process server for every worker (it is thread-safe), so its
+        # state and its fault counters (GEM_EMULATOR_FAULT) are those of one server.
+        self._transport = embedded_transport() if run.settings.embedded else None
         self._local = threading.local()
         self._clients: list[InteractionsClient] = []
         self._lock = threading.Lock()
@@ -58,14 +68,13 @@ class Workers:
 
     def _new_client(self) -> InteractionsClient:
         from gemini_cli.api.client import InteractionsClient
-        from gemini_cli.cli.backend import embedded_transport
 
         base = self.base
         return InteractionsClient(
             api_key=base.api_key, base_url=base.base_url, api_version=base.api_version,
             timeout=base.timeout, max_retries=base.retry.max_retries,
             clock=self.limiter.gated_clock(),
-            transport=embedded_transport() if self.run.settings.embedded else None,
+            transport=self._transport,
             extra_headers=base.extra_headers, trace=base.trace,
         )  # fmt: skip
 
@@ -105,8 +114,13 @@ class Workers:
             except (RateLimitError, ServerError, NetworkError) as exc:
                 if not did_not_run(exc) or attempt == REQUEUES or self.limiter.stopping.is_set():
                     raise
-        if self.background and not is_done(interaction.status):
-            return self._submitted(item, interaction, prepared.expect_json)
+        if not is_done(interaction.status) and interaction.id:
+            submitted = self._submitted(item, interaction, prepared.expect_json)
+            if self.background:
+                return submitted
+            # Left running by the API (an agent, `background` in a body): wait for it here;
+            # the journal already keeps its id, so a rerun collects it instead of creating it.
+            return self.collect(self._entry(item, interaction.id, prepared.expect_json))
         return output.from_interaction(item.key, item.ident, item.line, interaction,
                                        expect_json=prepared.expect_json, whole=self.whole)  # fmt: skip
 
@@ -123,8 +137,13 @@ class Workers:
                                    expect_json)  # fmt: skip
         return Result(item.key, item.ident, item.line, 0, "", interaction.id, state="submitted")
 
+    def _entry(self, item: Item, interaction_id: str, expect_json: bool) -> Entry:
+        run = self.journal.run if self.journal is not None else 0
+        return Entry(item.ident, item.line, SUBMITTED, run, interaction_id, expect_json,
+                     json.dumps(item.key))  # fmt: skip
+
     def _recorded(self, result: Result) -> Result:
-        if self.journal is not None and result.state == "final":
+        if self.journal is not None and result.state == "final" and not result.journaled:
             self.journal.finished(result.ident, result.line_no, result.exit_code,
                                   result.interaction_id, result.line)  # fmt: skip
             return dataclasses.replace(result, journaled=True)
@@ -142,11 +161,22 @@ class Workers:
             return self._recorded(output.from_error(key, entry.key, entry.line, exc))
         except Exception as exc:  # noqa: BLE001
             return internal(key, entry.key, entry.line, exc)
-        if interaction is None:  # still running at the deadline: left for a later collect
-            return Result(key, entry.key, entry.line, 8, "", entry.interaction_id, state="running")
+        if interaction is None:
+            return self._still_running(key, entry)
         return self._recorded(output.from_interaction(
             key, entry.key, entry.line, interaction, expect_json=entry.expect_json,
             whole=self.whole))  # fmt: skip
+
+    def _still_running(self, key: JSONValue, entry: Entry) -> Result:
+        """Still running at the deadline (or when the batch stopped): with a journal it waits
+        there for a later collect; without one its line says so, with the id to poll."""
+        if self.journal is not None and self.journal.path != ":memory:":
+            return Result(key, entry.key, entry.line, EXIT_STILL_RUNNING, "",
+                          entry.interaction_id, state="running")  # fmt: skip
+        error = StillRunningError(f"interaction {entry.interaction_id} is still running; wait "
+                                  f"for it with: gem poll {entry.interaction_id}",
+                                  interaction_id=entry.interaction_id)  # fmt: skip
+        return output.from_error(key, entry.key, entry.line, error, status="in_progress")
 
     def _wait(self, entry: Entry) -> Interaction | None:
         """GET the interaction until it is done, the deadline passes or the batch stops."""

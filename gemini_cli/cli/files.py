@@ -71,7 +71,7 @@ def upload(
         raise UsageError("--display-name names one file: give one PATH with it")
     check_paths(paths, MAX_FILE_BYTES)
     files = files_client(run)
-    for path in paths:
+    for index, path in enumerate(paths):
         answer = upload_path(
             run,
             files,
@@ -80,7 +80,8 @@ def upload(
             _finish(run, files, no_wait),
             (mime_type, MAX_FILE_BYTES),
         )
-        emit(run, answer, str(answer.data.get("uri", "")), str(answer.data.get("name", "")))
+        uri, name = str(answer.data.get("uri", "")), str(answer.data.get("name", ""))
+        emit(run, answer, uri, name, index)
 
 
 def _finish(
@@ -173,5 +174,5 @@ Examples:
 def delete(run: Runtime, names: list[str] = typer.Argument(..., metavar="NAME")) -> None:
     targets = [resource_name(name, FILES, "file") for name in names]  # all checked first
     files = files_client(run)
-    for target in targets:
-        emit(run, files.delete(target), target, target)
+    for index, target in enumerate(targets):
+        emit(run, files.delete(target), target, target, index)

@@ -147,14 +147,17 @@ def upload_path(
         source.close()
 
 
-def emit(run: Runtime, answer: Answer, text: str, ident: str) -> None:
-    """One result: the server's JSON (json, yaml), its name (id) or `text`; server text is
-    shown with its control characters escaped."""
+def emit(run: Runtime, answer: Answer, text: str, ident: str, index: int = 0) -> None:
+    """One result (the `index`th of the command): the server's JSON (json: one line each,
+    yaml: one document each), its name (id) or `text`; server text is shown with its control
+    characters escaped."""
     from gemini_cli.render.output import print_json, print_yaml
 
     if run.format == "json":
         print_json(run, answer.data, answer.raw)
     elif run.format == "yaml":
+        if index:  # without it, a YAML reader merges the results into one mapping
+            run.io.out("---\n")
         print_yaml(run, answer.data)
     else:
         run.io.out(escape_controls(ident if run.format == "id" else text), "\n")

@@ -1,7 +1,6 @@
 """Option groups shared by several commands (input and request flags), declared once."""
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -39,13 +38,6 @@ __all__ = [  # (the shared options too: commands import them from here)
 
 def _complete_thinking(incomplete: str) -> list[str]:
     return [level for level in THINKING_LEVELS if level.startswith(incomplete)]
-
-
-def _complete_file(ctx: object, param: object, incomplete: str) -> list[Any]:
-    """File names, as the shell completes them (what a Path option offers)."""
-    from click.shell_completion import CompletionItem
-
-    return [CompletionItem(incomplete, type="file")]
 
 
 def _complete_model(incomplete: str) -> list[str]:
@@ -88,13 +80,13 @@ INPUT = OptionGroup(
             None,
         ),
         "attach": (
-            # str, not Path: a Path would turn `https://x//y` into `https:/x/y`.
+            # str, not Path: a Path turns `https://x//y` into `https:/x/y` (the shells
+            # still complete file names: a value with no completions gets them).
             list[str] | None,
             typer.Option(
                 "--attach",
                 "-a",
                 metavar="PATH",
-                shell_complete=_complete_file,
                 rich_help_panel=INPUT_PANEL,
                 help="Add a file (text, image, audio, video, PDF...), a Files API name or uri "
                 "(files/ID), or an https:// URL (sent by reference); repeatable. A file over "

@@ -72,6 +72,7 @@ class RunResolver:
         from gemini_cli.request.upload_source import check_size, human_size
 
         check_size(str(path), size, MAX_FILE_BYTES)  # before any note, even with --dry-run
+        declared = _sendable_type(path, mime_type)  # and before 2 GiB go up for nothing
         if self.no_upload:
             raise UsageError(
                 f"{path}: {human_size(size)} is over the {INLINE_MAX_BYTES >> 20} MiB gem "
@@ -79,9 +80,7 @@ class RunResolver:
                 hint=f"upload it yourself (gem files upload {path}) and pass -a with its uri",
             )
         if _dry_run():
-            return _placeholder(
-                f"<the uri of {path}, uploaded when sent>", mime_type or _local_mime(path)
-            )
+            return _placeholder(f"<the uri of {path}, uploaded when sent>", declared)
         self.run.info(f"gem: note: uploading {path} ({human_size(size)}) with the Files API first")
         answer = self._upload(str(path), mime_type)
         return _block(answer, None, mime_type, str(path))
@@ -110,15 +109,24 @@ def _block(file: Answer, uri: str | None, mime_type: str | None, shown: str) -> 
     return uri_block(uri or found_uri, chosen, shown)
 
 
-def _local_mime(path: Path) -> str | None:
-    """The type an upload would declare, told from the file's name or first bytes."""
+def _sendable_type(path: Path, given: str | None) -> str | None:
+    """The type an upload of `path` would declare (--mime-type, else told from the file's
+    name or first bytes); exit 2 when no content block can carry it."""
+    from gemini_cli.request.references import block_kind
     from gemini_cli.request.upload_source import detect_mime
 
     try:
         with path.open("rb") as handle:
-            return detect_mime(path.name, handle.read(4096))
+            declared = given or detect_mime(path.name, handle.read(4096))
     except OSError:
-        return None
+        return given  # the upload itself says what is wrong
+    if block_kind(declared) is None:
+        raise UsageError(
+            f"{path}: MIME type {declared} cannot be sent as input",
+            hint="give the file a known extension (.mp4, .pdf, .mp3...), or say what it is "
+            "with --mime-type TYPE",
+        )
+    return declared
 
 
 def _placeholder(uri: str, mime_type: str | None) -> JSONObject:

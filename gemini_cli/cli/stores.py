@@ -166,14 +166,14 @@ def delete(
 
     targets = [store_name(store) for store in stores]
     files = files_client(run)
-    for target in targets:
+    for index, target in enumerate(targets):
         try:
             answer = files.delete(target, force=force)
         except BadRequestError as exc:
             if "non-empty" in exc.message and not force:
                 exc.hint = "it still has documents: add --force to delete them too"
             raise
-        emit(run, answer, target, target)
+        emit(run, answer, target, target, index)
 
 
 UPLOAD_HELP = """Upload files straight into a store and print each new document's name.
@@ -208,10 +208,10 @@ def upload(
     files = files_client(run)
 
     make = job_maker(target, display_name, ":uploadToFileSearchStore")
-    for path in paths:
+    for index, path in enumerate(paths):
         finish = _finish(run, files, target, no_wait)
         answer = upload_path(run, files, path, make, finish, (mime_type, MAX_DOCUMENT_BYTES))
-        _emit_operation(run, answer, target)
+        _emit_operation(run, answer, target, index)
 
 
 def _finish(
@@ -226,10 +226,10 @@ def _finish(
     return finish
 
 
-def _emit_operation(run: Runtime, operation: Answer, store: str) -> None:
+def _emit_operation(run: Runtime, operation: Answer, store: str, index: int) -> None:
     """The document's name once known (text, id), else the operation's; json: the operation."""
     shown = document_of(operation.data, store) or str(operation.data.get("name", ""))
-    emit(run, operation, shown, shown)
+    emit(run, operation, shown, shown, index)
 
 
 IMPORT_HELP = """Add uploaded files (FILE_NAME: files/ID or its uri) to a store; print each
@@ -257,10 +257,10 @@ def import_(
     target = store_name(store)
     names = [resource_name(name, FILES, "file") for name in file_names]
     files = files_client(run)
-    for name in names:
+    for index, name in enumerate(names):
         operation = files.import_file(target, name)
         finish = _finish(run, files, target, no_wait)
-        _emit_operation(run, finish(operation, lambda _: None), target)
+        _emit_operation(run, finish(operation, lambda _: None), target, index)
 
 
 # The `documents` subcommands register themselves on documents_app.

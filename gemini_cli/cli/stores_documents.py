@@ -68,6 +68,6 @@ def documents_delete(
     target = store_name(store)
     names = [document_name(target, document) for document in documents]
     files = files_client(run)
-    for name in names:
+    for index, name in enumerate(names):
         # force: a document with chunks (every indexed one) is refused without it (§4.8)
-        emit(run, files.delete(name, force=True), name, name)
+        emit(run, files.delete(name, force=True), name, name, index)

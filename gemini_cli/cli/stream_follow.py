@@ -236,10 +236,15 @@ def interrupted(run: Runtime, events: Follow, cancel: bool) -> Interrupted:
 
 
 def reattach_command(events: Follow) -> str:
+    """The command that picks the stream up again; without event ids (the live service) it
+    can only start over, which the hint says, so `>> f` is not mistaken for a continuation."""
     words = ["gem", "stream", "--attach", events.interaction_id or ""]
     if events.last_event_id:
         words += ["--last-event-id", events.last_event_id]
-    return shlex.join(words)
+    command = shlex.join(words)
+    if not events.last_event_id and events.cursor.consumed:
+        command += " (from the start: this stream has no event ids)"
+    return command
 
 
 def _garbage_reporter(run: Runtime) -> Callable[[str], None]:

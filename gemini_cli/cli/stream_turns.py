@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from gemini_cli.api.errors import InteractionError
 from gemini_cli.api.models import Interaction
 from gemini_cli.cli.tool_options import ToolOptions
+from gemini_cli.core.errors import Interrupted
 from gemini_cli.core.jsontypes import JSONObject
 from gemini_cli.render.live import Sink
 
@@ -74,14 +75,21 @@ def stream_turns(
         return final
     prepared = plan.prepared or PreparedRequest(plan.body)
     deferred = DeferredSink(sink)
+    turns: list[Interaction] = []
 
     def send(body: JSONObject) -> Interaction:
-        return follow_and_print(
-            run, dataclasses.replace(plan, body=body), deferred, cancel_on_interrupt
+        turns.append(
+            follow_and_print(
+                run, dataclasses.replace(plan, body=body), deferred, cancel_on_interrupt
+            )
         )
+        return turns[-1]
 
     try:
         final = execute(run, prepared, opts, send=send)
+    except KeyboardInterrupt:  # Ctrl-C/SIGTERM between two turns, e.g. in a tool command
+        sink.abort_line()
+        raise between_turns(turns[-1] if turns else None) from None
     except BaseException:  # e.g. a tool round failing after a hop's text was printed
         sink.abort_line()
         raise
@@ -92,6 +100,22 @@ def stream_turns(
         if prepared.expect_json and run.format == "text" and final.status == "completed":
             check_json(final)
     return final
+
+
+def between_turns(last: Interaction | None) -> Interrupted:
+    """Interrupted while no stream was open (a tool command ran): name the turn it waits on.
+    (An interrupt inside a turn's stream is already an Interrupted, which is no
+    KeyboardInterrupt.)"""
+    if last is None or not last.id:
+        return Interrupted("interrupted")
+    hint = f"its state: gem get {last.id}"
+    if last.status == "requires_action":
+        hint = f"answer its calls with: gem create --previous {last.id} --result CALL_ID=FILE"
+    return Interrupted(
+        f"interrupted; interaction {last.id} is {last.status or 'unknown'}; {hint}",
+        interaction_id=last.id,
+        hint=hint,
+    )
 
 
 def check_json(interaction: Interaction) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from gemini_cli.core.jsontypes import JSONObject
 
@@ -14,7 +15,10 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .files import FilesService
 
-_FILE_URI = re.compile(r"/files/(?P<id>[a-z0-9-]{1,40})$")
+_FILE_URI = re.compile(r"^https?://(?P<host>[^/?#]+)/v\d+[a-z0-9]*/files/(?P<id>[a-z0-9-]{1,40})$")
+# Hosts whose `/v1beta/files/ID` uris are this emulator's files (it binds to an address);
+# the same path on any other site is an ordinary URL, which the emulator does not fetch.
+_FILES_HOSTS = ("generativelanguage.googleapis.com", "emulator.local", "localhost")
 MAX_STORES = 5
 SNIPPET_CHARS = 160
 
@@ -46,8 +50,23 @@ def _blocks(step: JSONObject) -> list[JSONObject]:
 
 
 def _file_name(uri: Any) -> str | None:
-    match = _FILE_URI.search(uri) if isinstance(uri, str) else None
-    return f"files/{match['id']}" if match else None
+    match = _FILE_URI.match(uri) if isinstance(uri, str) else None
+    if not match or not _serves_files(match["host"]):
+        return None
+    return f"files/{match['id']}"
+
+
+def _serves_files(host: str) -> bool:
+    import ipaddress
+
+    name = urlsplit(f"//{host}").hostname or ""
+    if name in _FILES_HOSTS:
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _store_names(body: JSONObject) -> list[str] | None:

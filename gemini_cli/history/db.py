@@ -15,7 +15,11 @@ from typing import TypeVar
 from gemini_cli.settings.paths import state_dir
 
 DB_NAME = "history.sqlite3"
-BUSY_TIMEOUT_MS = 5000
+# SQLite waits this long for a lock per statement; with_retry retries within WAIT_SECONDS in
+# all. (5 s per attempt times 8 attempts once kept a finished command waiting 44 s, past its
+# --timeout, on a history another process held locked.)
+BUSY_TIMEOUT_MS = 1000
+WAIT_SECONDS = 5.0
 ATTEMPTS = 8
 
 SCHEMA = """
@@ -52,16 +56,25 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def with_retry(operation: Callable[[], T], sleep: Callable[[float], None] | None = None) -> T:
-    """Run `operation`, retrying with jittered backoff while another process holds the lock."""
+def with_retry(
+    operation: Callable[[], T],
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> T:
+    """Run `operation`, retrying with jittered backoff while another process holds the lock,
+    for at most ATTEMPTS tries and about WAIT_SECONDS (a lock held for good must not hold gem)."""
     sleep = sleep or time.sleep
+    clock = clock or time.monotonic
+    began = clock()
     for attempt in range(ATTEMPTS):
         try:
             return operation()
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or attempt == ATTEMPTS - 1:
+            pause = min(0.05 * 2**attempt, 1.0) * random.uniform(0.5, 1.5)
+            late = clock() - began + pause > WAIT_SECONDS
+            if not _is_busy(exc) or attempt == ATTEMPTS - 1 or late:
                 raise
-            sleep(min(0.05 * 2**attempt, 1.0) * random.uniform(0.5, 1.5))
+            sleep(pause)
     raise AssertionError("unreachable")
 
 

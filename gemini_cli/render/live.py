@@ -159,7 +159,9 @@ class NdjsonSink(Sink):
 
 
 class FinalSink(Sink):
-    """The interaction rebuilt from the events, printed once at the end (json, yaml)."""
+    """The interaction rebuilt from the events, printed once at the end (json, yaml, markdown)."""
+
+    sources: bool | None = None
 
     def finish(self, interaction: Interaction) -> None:
         from gemini_cli.render.output import print_json, print_yaml
@@ -169,7 +171,7 @@ class FinalSink(Sink):
         elif self.run.format == "markdown":  # the whole turn, once it is complete
             from gemini_cli.render.report import AnswerOptions, print_markdown
 
-            print_markdown(self.run, interaction, AnswerOptions(), {})
+            print_markdown(self.run, interaction, AnswerOptions(sources=self.sources), {})
         else:
             print_json(self.run, interaction.data, compact=True)
 
@@ -210,7 +212,9 @@ def make_sink(
     if fmt == "ndjson":
         return NdjsonSink(run)
     if fmt in ("json", "yaml", "markdown"):
-        return FinalSink(run)
+        final = FinalSink(run)
+        final.sources = sources  # markdown: footnotes unless --no-sources
+        return final
     if fmt == "id":
         return IdSink(run, early_id)
     return TextSink(run, thoughts, resumed, sources)

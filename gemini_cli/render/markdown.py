@@ -16,6 +16,11 @@ from gemini_cli.render.sources import Sources, footnote_marker, marked_text, thi
 SavedMedia = Mapping[tuple[int, int], str]
 _TICKS = re.compile(r"`{3,}")
 _BLANKS = re.compile(r"\n{3,}")
+_RUNS = re.compile(r"`+")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>!#|~])")
+_UNSAFE = {" ": "%20", "<": "%3C", ">": "%3E"}
+_WEB = re.compile(r"https?://", re.IGNORECASE)
+_AUTOLINK = re.compile(r"https?://[^\s<>\x00-\x1f\x7f]+$", re.IGNORECASE)
 
 
 def fence(text: str, info: str = "") -> str:
@@ -24,6 +29,37 @@ def fence(text: str, info: str = "") -> str:
     ticks = "`" * max(3, longest + 1)
     body = text if text.endswith("\n") else text + "\n"
     return f"{ticks}{info}\n{body}{ticks}"
+
+
+def escaped(text: str) -> str:
+    """Server text (a page title, a file name) as literal Markdown text: no link, emphasis or
+    HTML of its own, on one line."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def code_span(text: str) -> str:
+    """`text` as inline code that no backtick inside it can close early."""
+    flat = " ".join(text.split())
+    ticks = "`" * (max((len(m) for m in _RUNS.findall(flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{ticks}{pad}{flat}{pad}{ticks}"
+
+
+def destination(target: str) -> str:
+    """A link destination with what would end it percent-encoded (in angle brackets when it
+    holds parentheses)."""
+    safe = "".join(_UNSAFE.get(c, c) for c in target if c.isprintable())
+    return f"<{safe}>" if "(" in safe or ")" in safe else safe
+
+
+def web_link(url: str, text: str = "") -> str:
+    """A link to an http(s) URL (`<url>` when it needs no text); anything else, e.g. a
+    javascript: URL from a hostile page, is shown as code, never as a link."""
+    if not _WEB.match(url):
+        return f"{escaped(text)} ({code_span(url)})" if text else code_span(url)
+    if not text and _AUTOLINK.match(url):
+        return f"<{url}>"
+    return f"[{escaped(text or url)}]({destination(url)})"
 
 
 def quote(text: str) -> str:
@@ -67,16 +103,10 @@ def render(
 
 
 def footnotes(sources: Sources) -> str:
-    lines = []
-    for n, source in enumerate(sources.items, 1):
-        where = source.where
-        link = f"<{where}>" if re.match(r"https?://", where) else f"`{where}`"
-        if source.title and re.match(r"https?://", where):
-            link = f"[{source.title}]({where})"
-        elif source.title:
-            link = f"{source.title} ({link})"
-        lines.append(f"[^{n}]: {link}")
-    return "\n".join(lines)
+    return "\n".join(
+        f"[^{n}]: {web_link(source.where, source.title)}"
+        for n, source in enumerate(sources.items, 1)
+    )
 
 
 def _step(
@@ -109,13 +139,16 @@ def _output(step: JSONObject, index: int, sources: Sources | None, saved: SavedM
 def _media(block: JSONObject, where: str | None) -> str:
     kind = type_of(block)
     label = f"{kind} ({block.get('mime_type')})" if block.get("mime_type") else kind
-    if where is None and isinstance(block.get("uri"), str):
-        where = str(block["uri"])
+    uri = block.get("uri")
+    if where is None and isinstance(uri, str) and not _WEB.match(uri):
+        return f"\n\n*[{label} at {code_span(uri)}; not saved]*\n\n"
+    if where is None and isinstance(uri, str):
+        where = uri
     if where is None:
         return f"\n\n*[{label} not saved; use --save DIR]*\n\n"
-    target = where.replace(" ", "%20") if "://" in where else Path(where).as_posix()
-    link = f"![{label}]({target})" if kind == "image" else f"[{label}]({target})"
-    return f"\n\n{link}\n\n"
+    target = where if _WEB.match(where) else Path(where).as_posix()
+    link = f"[{label}]({destination(target)})"
+    return f"\n\n{'!' if kind == 'image' else ''}{link}\n\n"
 
 
 def _thought(step: JSONObject) -> str:
@@ -129,14 +162,17 @@ def _thought(step: JSONObject) -> str:
 
 
 def _function_call(step: JSONObject) -> str:
-    name = step.get("name") or "?"
-    return f"**Function call** `{name}`\n\n" + fence(as_json(step.get("arguments") or {}), "json")
+    """The call with its id: answering it (`--result CALL_ID=FILE`) needs the id."""
+    name, ident = step.get("name") or "?", step.get("id")
+    called = f" (id {code_span(ident)})" if isinstance(ident, str) and ident else ""
+    arguments = fence(as_json(step.get("arguments") or {}), "json")
+    return f"**Function call** {code_span(str(name))}{called}\n\n{arguments}"
 
 
 def _function_result(step: JSONObject) -> str:
     name = step.get("name") or step.get("call_id") or "?"
     label = "Function error" if step.get("is_error") else "Function result"
-    return f"**{label}** `{name}`\n\n" + fence(result_text(step.get("result")))
+    return f"**{label}** {code_span(str(name))}\n\n" + fence(result_text(step.get("result")))
 
 
 def _code_call(step: JSONObject) -> str:
@@ -155,20 +191,20 @@ def _queries(step: JSONObject, what: str) -> str:
     arguments = step.get("arguments")
     found = arguments.get("queries") if isinstance(arguments, dict) else None
     queries = [str(q) for q in found if isinstance(q, str)] if isinstance(found, list) else []
-    return f"**{what}:** " + ", ".join(f"`{q}`" for q in queries) if queries else f"**{what}**"
+    return f"**{what}:** " + ", ".join(map(code_span, queries)) if queries else f"**{what}**"
 
 
 def _urls_read(step: JSONObject) -> str:
     arguments = step.get("arguments")
     found = arguments.get("urls") if isinstance(arguments, dict) else None
     urls = [str(u) for u in found if isinstance(u, str)] if isinstance(found, list) else []
-    return "**Reading:** " + ", ".join(f"<{u}>" for u in urls) if urls else "**Reading URLs**"
+    return "**Reading:** " + ", ".join(map(web_link, urls)) if urls else "**Reading URLs**"
 
 
 def _url_results(step: JSONObject) -> str:
     result = step.get("result")
     lines = [
-        f"- <{item.get('url')}> ({item.get('status', 'success')})"
+        f"- {web_link(str(item['url']))} ({escaped(str(item.get('status', 'success')))})"
         for item in (result if isinstance(result, list) else [])
         if isinstance(item, dict) and item.get("url")
     ]
@@ -182,13 +218,15 @@ def _file_results(step: JSONObject) -> str:
         if isinstance(item, dict):
             title = item.get("title") or item.get("document") or "document"
             text = " ".join(str(item.get("text") or "").split())
-            lines.append(f"- **{title}**" + (f": {text}" if text else ""))
+            lines.append(f"- **{escaped(str(title))}**" + (f": {text}" if text else ""))
     return "\n".join(lines)
 
 
 def _mcp_call(step: JSONObject) -> str:
     name = f"{step.get('server_name') or '?'}/{step.get('name') or '?'}"
-    return f"**Tool call** `{name}`\n\n" + fence(as_json(step.get("arguments") or {}), "json")
+    return f"**Tool call** {code_span(name)}\n\n" + fence(
+        as_json(step.get("arguments") or {}), "json"
+    )
 
 
 def _tool_step(step: JSONObject) -> str:

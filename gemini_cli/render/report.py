@@ -3,6 +3,7 @@ approval, or the whole turn as Markdown; json, yaml and id as render_interaction
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -74,7 +75,8 @@ def render_answer(
         raise plan_waiting(interaction)
     fail_on_status(run, interaction)
     if wants_plan(interaction) and interaction.status == "completed":
-        run.hint(f"approve or edit the plan with: {approve_command(interaction.id)}")
+        agent = interaction.agent or ""
+        run.hint(f"approve or edit the plan with: {approve_command(interaction.id, agent)}")
 
 
 def print_answer(
@@ -143,6 +145,7 @@ def print_thoughts(run: Output, interaction: Interaction) -> None:
     """This turn's thought summaries on stderr, escaped as `gem stream --thoughts` does."""
     from gemini_cli.render.live import DIM, RESET, write_err
 
+    printed = False
     for step in cites.this_turn(interaction.step_dicts):
         summary = step.get("summary") if type_of(step) == "thought" else None
         for block in summary if isinstance(summary, list) else []:
@@ -150,6 +153,9 @@ def print_thoughts(run: Output, interaction: Interaction) -> None:
             if isinstance(text, str) and text.strip():
                 shown = escape_controls(text.strip("\n"), keep="\n\t")
                 write_err(run.io, f"{DIM}{shown}{RESET}\n" if run.io.color else f"{shown}\n")
+                printed = True
+    if not printed and not interaction.is_running:  # --thoughts never prints nothing silently
+        run.hint("no thought summaries in this answer (a request asks for them with --thoughts)")
 
 
 # -- collaborative planning ------------------------------------------------------------------
@@ -171,20 +177,32 @@ def is_plan(interaction: Interaction) -> bool:
     )
 
 
-def approve_command(interaction_id: str) -> str:
-    return f'gem research --previous {interaction_id} "Looks good, go ahead"'
+def approve_command(interaction_id: str, agent: str = "") -> str:
+    return f'gem research --previous {interaction_id}{_agent_flag(agent)} "Looks good, go ahead"'
 
 
-def revise_command(interaction_id: str) -> str:
-    return f'gem research --previous {interaction_id} --plan "CHANGES TO THE PLAN"'
+def revise_command(interaction_id: str, agent: str = "") -> str:
+    flags = f"{_agent_flag(agent)} --plan"
+    return f'gem research --previous {interaction_id}{flags} "CHANGES TO THE PLAN"'
+
+
+def _agent_flag(agent: str) -> str:
+    """` --agent AGENT` (` --max`) unless it is research's default: `gem research` sends its
+    own agent, so the one that made the plan must be named to be kept."""
+    # Imported here: the ids live with the research command, and this runs on exit 9 only.
+    from gemini_cli.cli.research import DEFAULT_AGENT, MAX_AGENT
+
+    if not agent or agent == DEFAULT_AGENT:
+        return ""
+    return " --max" if agent == MAX_AGENT else f" --agent {shlex.quote(agent)}"
 
 
 def plan_waiting(interaction: Interaction) -> Exception:
     """Exit 9 whose message (kept by --quiet) says how to approve or revise the plan."""
-    ident = interaction.id
+    ident, agent = interaction.id, interaction.agent or ""
     return RequiresActionError(
         f"interaction {ident} waits for its plan to be approved: approve with: "
-        f"{approve_command(ident)}; or revise it with: {revise_command(ident)}",
+        f"{approve_command(ident, agent)}; or revise it with: {revise_command(ident, agent)}",
         interaction_id=ident or None,
     )
 

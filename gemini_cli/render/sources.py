@@ -46,11 +46,15 @@ def this_turn(steps: list[JSONObject]) -> list[JSONObject]:
 
 
 def collect(steps: list[JSONObject]) -> Sources:
-    """Citations of this turn's text first (numbered in order of appearance, one number per
-    URL or document), then what url_context and file_search results consulted uncited."""
+    """Citations of this turn's text first (numbered in order of appearance in the answer,
+    one number per URL or document; then the turn's earlier text), then what url_context and
+    file_search results consulted uncited."""
     found = Sources()
     turn = this_turn(steps)
-    for block in _text_blocks(turn):
+    answer = list(_text_blocks(final_run(turn)))
+    shown = {id(block) for block in answer}
+    earlier = [block for block in _text_blocks(turn) if id(block) not in shown]
+    for block in answer + earlier:
         for note, source in _citations(block):
             end = note.get("end_index")
             n = found.number(source)
@@ -70,11 +74,23 @@ def _text_blocks(steps: list[JSONObject]) -> Iterator[JSONObject]:
 
 
 def _citations(block: JSONObject) -> Iterator[tuple[JSONObject, Source]]:
+    """The block's citations in the order they appear in its text (by where they start;
+    the service does not promise to list them so)."""
     notes: JSONValue = block.get("annotations")
-    for note in notes if isinstance(notes, list) else []:
-        source = citation_source(note) if isinstance(note, dict) else None
-        if source is not None and isinstance(note, dict):
+    listed = [n for n in notes if isinstance(n, dict)] if isinstance(notes, list) else []
+    for note in sorted(listed, key=_position):
+        source = citation_source(note)
+        if source is not None:
             yield note, source
+
+
+def _position(note: JSONObject) -> tuple[int, int]:
+    """Where a citation starts and ends; one without offsets sorts last (stable)."""
+    start, end = note.get("start_index"), note.get("end_index")
+    last = 1 << 62
+    end_at = end if isinstance(end, int) and not isinstance(end, bool) else last
+    start_at = start if isinstance(start, int) and not isinstance(start, bool) else end_at
+    return (start_at, end_at)
 
 
 def citation_source(note: JSONObject) -> Source | None:
@@ -91,10 +107,18 @@ def citation_source(note: JSONObject) -> Source | None:
 
 
 def _source(title: JSONValue, where: JSONValue) -> Source | None:
-    if not isinstance(where, str) or not where.strip():
+    """A source with its title and place on one line each: a web page's title may hold line
+    breaks or terminal control codes, and the list is one line per source."""
+    place = one_line(where) if isinstance(where, str) else ""
+    if not place:
         return None
-    shown = title.strip() if isinstance(title, str) else ""
-    return Source(shown if shown != where else "", where.strip())
+    shown = one_line(title) if isinstance(title, str) else ""
+    return Source(shown if shown != place else "", place)
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters dropped and white space runs as one space."""
+    return " ".join("".join(c for c in text if c.isprintable() or c.isspace()).split())
 
 
 def _consulted(steps: list[JSONObject]) -> Iterator[Source]:

@@ -71,8 +71,8 @@ def _monotonic(default: Callable[[], float]) -> Callable[[], float]:
 def _too_large(name: str) -> UsageError:
     return UsageError(
         f"{name} is larger than {MAX_INPUT_MIB} MiB",
-        hint="upload it with the Files API and pass its uri with --set/--body (the API takes "
-        "far less inline)",
+        hint=f"upload it with `gem files upload {'-' if name == 'stdin' else name}` and pass the "
+        "uri it prints with -a (a file given with -a is uploaded by itself when it is too big)",
     )
 
 
@@ -84,7 +84,8 @@ def _count(size: int) -> None:
     if current.used > MAX_INPUT_BYTES:
         raise UsageError(
             f"the local inputs are larger than {MAX_INPUT_MIB} MiB in total",
-            hint="upload big files with the Files API and pass their uri with --set/--body",
+            hint="give big files with -a (they are uploaded by themselves), or upload them "
+            "with `gem files upload` and pass the uris it prints with -a",
         )
 
 

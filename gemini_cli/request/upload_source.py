@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import select
 import stat
 import tempfile
@@ -16,6 +17,7 @@ from gemini_cli.core.errors import UsageError
 from gemini_cli.request import mime
 
 SPOOL_READ = 1 << 20
+_MIME_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*(?:\s*;[ -~]*)?$")
 
 
 @dataclass
@@ -62,6 +64,8 @@ def open_source(
     """`spec` (a path, or `-` for stdin) ready to upload. A regular file is read where it is;
     a pipe, FIFO or stdin is first copied to a temporary file within `timeout` (--timeout),
     as `-a` reads them. More than `limit` bytes is exit 2, before anything is sent."""
+    if mime_type and not _MIME_TYPE.match(mime_type):  # it goes into a header as given
+        raise UsageError(f"--mime-type {mime_type!r}: not a MIME type (like text/plain)")
     if spec == "-":
         if stdin is None or stdin_is_tty:
             state = "closed" if stdin is None else "a terminal"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gemini_cli.api.models import Interaction
+from gemini_cli.api.steps import CONTENT_TYPES
 from gemini_cli.core.children import NEW_GROUP, kill_running, killed_on_signals, tracked
 from gemini_cli.core.limits import TOOL_OUTPUT_BYTES, human, limit
 from gemini_cli.core.termio import escape_controls
@@ -22,7 +23,6 @@ Send = Callable[[dict[str, Any]], Interaction]
 Note = Callable[[str], None]
 MAX_WORKERS = 8
 PREVIEW_CHARS = 160
-CONTENT_TYPES = frozenset({"text", "image", "audio", "video", "document"})
 # Fields that belong to one turn; everything else in the body is resent (§3.1 scope rule).
 TURN_FIELDS = ("input", "previous_interaction_id", "continuation_token")
 # Never handed to a tool command: it runs what the model asks for.

@@ -172,3 +172,22 @@ def test_synthetic_transcript_shape() -> None:
         None,
         "evt_7",
     ]
+
+
+def test_memory_is_bounded_and_a_replay_past_the_bound_is_not_trusted() -> None:
+    # A server flooding tiny events: digests are kept for the first `max_tracked` only.
+    cursor = ResumeCursor(max_tracked=3)
+    seen = [{"n": n} for n in range(6)]
+    assert admit_all(cursor, seen) == [NEW] * 6
+    assert cursor.consumed == 6 and len(cursor._digests) == 3 * 16
+    cursor.reattached()  # a replay from the start: checked as far as digests were kept
+    assert admit_all(cursor, seen[:4]) == [REPLAY, REPLAY, REPLAY, DIVERGED]
+
+
+def test_ids_past_the_bound_still_resume_after_the_last_one() -> None:
+    cursor = ResumeCursor(max_tracked=2)
+    seen = [{"n": n, "event_id": f"e{n}"} for n in range(5)]
+    assert admit_all(cursor, seen) == [NEW] * 5
+    assert cursor.last_event_id == "e4"
+    cursor.reattached()  # the server honours last_event_id: what follows is new
+    assert admit_all(cursor, [{"n": 5, "event_id": "e5"}]) == [NEW]

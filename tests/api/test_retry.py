@@ -50,6 +50,11 @@ def test_garbage_retry_after_falls_back_to_backoff():
     assert policy.delay(1, {"Retry-After": "soon-ish"}) == 1.0
 
 
+@pytest.mark.parametrize("headers", [{"Retry-After": "nan"}, {"retry-after-ms": "NaN"}])
+def test_a_nan_retry_after_is_garbage_not_past_the_deadline(headers):
+    assert RetryPolicy(clock=FakeClock()).delay(1, headers) == 1.0
+
+
 def test_retry_after_is_not_capped_by_the_backoff_maximum():
     policy = RetryPolicy(clock=FakeClock())
     assert policy.delay(0, {"Retry-After": "20"}) == 20.0

@@ -438,10 +438,15 @@ class Ticking(httpx.SyncByteStream):
             yield self.line
 
 
-def test_keep_alives_are_not_progress(fake_clock):
+# Comments, `retry:` lines and data that is not JSON (a proxy's `data: ping`) are no sign of life.
+@pytest.mark.parametrize("line", [b": keep-alive\n\n", b"retry: 100\n\n", b"data: ping\n\n"])
+def test_keep_alives_are_not_progress(fake_clock, line):
     head = live_sse(LIVE_EVENTS[:2], done=False)
-    gets = [httpx.Response(200, headers=SSE_HEADERS, stream=Ticking(fake_clock)) for _ in range(3)]
-    first = httpx.Response(200, headers=SSE_HEADERS, stream=Ticking(fake_clock, head))
+    gets = [
+        httpx.Response(200, headers=SSE_HEADERS, stream=Ticking(fake_clock, line=line))
+        for _ in range(3)
+    ]
+    first = httpx.Response(200, headers=SSE_HEADERS, stream=Ticking(fake_clock, head, line))
     server = FakeServer(LIVE_SSE, first=first, gets=gets)
     with client_for(server, fake_clock) as client:
         events = follow(client, body={"input": "hi"}, idle_timeout=5, max_retries=2)
@@ -512,3 +517,18 @@ def test_a_blocked_read_is_cut_at_the_deadline_by_the_watchdog(scripted_server):
         with pytest.raises(DeadlineExceeded):
             list(events)
     assert time.monotonic() - began < 5
+
+
+def test_an_unreachable_server_on_reattach_is_not_retried_twice_over(fake_clock):
+    # The client already made its usual retries: following must not multiply them.
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return dropped(TEXT_SSE, FIRST_BLOCK)
+        raise httpx.ConnectError("connection refused")
+
+    transport = httpx.MockTransport(handler)
+    client = InteractionsClient(api_key="k", transport=transport, clock=fake_clock, max_retries=2)
+    with client, pytest.raises(NetworkError, match="cannot reach") as caught:
+        list(follow(client, body={"input": "hi"}, max_retries=2))
+    assert caught.value.interaction_id == TEXT_ID
+    assert len(fake_clock.sleeps) == 1 + 2  # one re-attach pause, then the client's 2 retries

@@ -62,6 +62,8 @@ def test_strict_stops_at_the_first_bad_line(batch: Batch, tmp_path):
     assert result.exit_code == 2
     assert len(lines_of(result)) < 10
     assert "batch stopped at line 2 (--strict)" in result.stderr
+    assert "gem: warning: line 2: not valid JSON" in result.stderr
+    assert "skipped" not in result.stderr  # it was not skipped: the run stopped there
 
 
 def test_flags_are_defaults_and_items_override_them(batch: Batch, emulator: Any, tmp_path):
@@ -141,6 +143,28 @@ def test_shards_partition_the_input_exactly(batch: Batch, tmp_path):
     assert all(part for part in parts)
 
 
+def test_an_invalid_line_is_printed_by_one_shard_only(batch: Batch, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(f'"item {n}"\n' for n in range(1, 10)) + "{oops\n")
+    results = [batch(str(source), "--shard", f"{k}/3") for k in (1, 2, 3)]
+    lines = [line for result in results for line in lines_of(result)]
+    assert sorted(line["key"] for line in lines) == list(range(1, 11))  # one result set
+    assert [line["status"] for line in lines].count("invalid") == 1
+    assert sorted(result.exit_code for result in results) == [0, 0, 10]
+    assert sum("line 10: not valid JSON" in result.stderr for result in results) == 1
+
+
+def test_embedded_emulator_faults_count_for_the_whole_batch(invoke: Any, monkeypatch, tmp_path):
+    # `emulator:` serves every worker from one in-process server: 429:6 means six 429s in
+    # all, not six per worker thread
+    monkeypatch.setenv("GEM_EMULATOR_FAULT", "429:6@create;key=shared")
+    source = str(write_items(tmp_path / "in.jsonl", 12))
+    result = invoke(["--base-url", "emulator:", "batch", source, "-j", "6", "--json"])
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stderr.strip().splitlines()[-1])["batch"]
+    assert summary["ok"] == 12 and 1 <= summary["rate_limited"] <= 6
+
+
 def test_an_auth_failure_stops_the_batch(invoke: Any, api: Any, api_key: str, tmp_path):
     from tests.helpers import error_body
 
@@ -160,6 +184,7 @@ def test_usage_errors_send_nothing(batch: Batch, tmp_path):
         (["--shard", "5/4"], "--shard"),
         (["--thinking", "loud"], "--thinking"),
         (["--rpm", "0"], "--rpm 0"),
+        (["--retry-failed"], "--retry-failed needs --journal"),
     ]:
         result = batch(source, *args)
         assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)

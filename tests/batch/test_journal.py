@@ -40,5 +40,5 @@ def test_a_path_that_cannot_be_a_journal_is_a_usage_error(tmp_path):
     from gemini_cli.core.errors import UsageError
 
     (tmp_path / "bad.db").write_text("this is not sqlite " * 100)
-    with pytest.raises(UsageError, match="--journal"):
+    with pytest.raises(UsageError, match="cannot use it as a batch journal"):
         Journal(tmp_path / "bad.db")

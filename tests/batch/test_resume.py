@@ -84,6 +84,16 @@ def test_submit_then_collect(batch: Batch, tmp_path):
     assert batch("collect", journal).stdout == ""  # collected once
 
 
+def test_submit_again_skips_what_was_submitted_and_waits_for_nothing(batch: Batch, tmp_path):
+    source = write_items(tmp_path / "in.jsonl", 3)
+    journal = str(tmp_path / "j.db")
+    assert batch("submit", str(source), "--journal", journal).exit_code == 0
+    again = batch("submit", str(source), "--journal", journal)
+    assert (again.exit_code, again.stdout) == (0, "")  # nothing collected, nothing printed
+    assert "3 skipped (journal)" in again.stderr
+    assert Journal(journal).counts() == {"submitted": 3}  # all left for `collect`
+
+
 def test_submit_needs_a_journal_and_collect_an_existing_one(batch: Batch, tmp_path):
     source = str(write_items(tmp_path / "in.jsonl", 1))
     assert "--journal" in batch("submit", source).stderr

@@ -117,3 +117,25 @@ def test_garbage_interactions_render_or_fail_cleanly(
         )
     except GemError as exc:
         assert exc.exit_code != 70
+
+
+def test_the_commands_for_a_plan_keep_the_agent_that_made_it(gem: Gem) -> None:
+    """`gem research` sends its default agent unless told: a Max plan's commands say --max."""
+    plan = gem("research", "--max", "--plan", "Batteries")
+    ident = last_id(gem)
+    approve = f'approve with: gem research --previous {ident} --max "Looks good, go ahead"'
+    revise = f'gem research --previous {ident} --max --plan "CHANGES TO THE PLAN"'
+    assert plan.exit_code == 9 and approve in plan.stderr and revise in plan.stderr
+    approved = gem("research", "--previous", ident, "--max", "--dry-run", "Looks good, go ahead")
+    assert json.loads(approved.stdout)["body"]["agent"] == "deep-research-max-preview-04-2026"
+    other = gem("research", "--agent", "deep-research-pro-preview-12-2025", "--plan", "Batteries")
+    assert "--agent deep-research-pro-preview-12-2025 --plan" in other.stderr
+
+
+def test_thoughts_on_an_answer_without_summaries_says_so(gem: Gem) -> None:
+    gem("create", "plain")
+    result = gem("get", "last", "--thoughts")
+    assert result.exit_code == 0 and result.stdout == "Echo: plain (turn 1)\n"
+    assert "gem: hint: no thought summaries in this answer" in result.stderr
+    asked = gem("create", "--thoughts", "asked")
+    assert "The user wrote 1 words" in asked.stderr and "no thought summaries" not in asked.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from gemini_cli.render.markdown import fence
@@ -58,7 +59,11 @@ def test_media_not_saved_is_said_in_place(gem: Gem) -> None:
 def test_function_calls_and_a_plan_status(gem: Gem) -> None:
     calls = gem("create", "--function", "get_weather=true", "-f", "markdown", "call get_weather")
     assert calls.exit_code == 9
-    assert calls.stdout.startswith("**Function call** `get_weather`\n\n```json\n{}\n```")
+    # the call's id is shown: `--result CALL_ID=FILE` answers it
+    assert re.match(
+        r"\*\*Function call\*\* `get_weather` \(id `call_[\w-]+`\)\n\n```json\n\{\}\n```",
+        calls.stdout,
+    )
     assert calls.stdout.endswith("*Status: requires_action*\n")
     plan = gem("research", "--plan", "-f", "markdown", "Batteries")
     assert plan.exit_code == 9 and "Research plan for: Batteries" in plan.stdout
@@ -85,3 +90,12 @@ def test_json_nested_too_deeply_for_markdown_is_a_protocol_error() -> None:
         assert getattr(exc, "exit_code", None) == 6 and "nested too deeply" in str(exc)
     else:
         raise AssertionError("rendered a 5000-deep value")
+
+
+def test_stream_markdown_follows_no_sources(gem: Gem) -> None:
+    with_notes = gem("stream", "-f", "markdown", "--search", "hi")
+    assert with_notes.stdout.endswith(
+        "[^1]: [Search result for hi](https://example.com/search/hi)\n"
+    )
+    bare = gem("stream", "-f", "markdown", "--no-sources", "--search", "hi")
+    assert "[^1]" not in bare.stdout and "Echo: hi (turn 1)" in bare.stdout

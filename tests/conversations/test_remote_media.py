@@ -62,3 +62,45 @@ def test_a_gs_uri_is_only_reported(invoke, api: respx.MockRouter, api_key: str, 
     api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(200, json=with_media(video)))
     result = invoke(["get", IID, "--save", str(tmp_path)])
     assert result.exit_code == 0 and "gem: media at gs://bucket/v.mp4" in result.stderr
+
+
+def test_the_key_goes_only_to_the_api_host_on_real_sockets(
+    invoke, scripted_server, api_key: str, tmp_path: Path
+) -> None:
+    """One loopback server, two names: 127.0.0.1 is the API, localhost poses as another host
+    (same port, other origin), which also redirects back to the API: never with the key."""
+    import json
+
+    from tests.scripted_server import Reply, Request
+
+    api = scripted_server.url
+    other = api.replace("127.0.0.1", "localhost")
+    blocks = [
+        {"type": "image", "mime_type": "image/png", "uri": f"{api}/v1/files/gen1"},
+        {"type": "image", "mime_type": "image/png", "uri": f"{other}/img.png"},
+        {"type": "image", "mime_type": "image/png", "uri": f"{other}/moved"},
+    ]
+
+    def answer(request: Request) -> Reply:
+        if request.path.startswith(f"/v1/interactions/{IID}"):
+            body = json.dumps(with_media(*blocks)).encode()
+            return Reply(200, headers={"Content-Type": "application/json"}, body=body)
+        if request.path == "/moved":
+            return Reply(302, headers={"Location": f"{api}/v1/files/gen1:download?alt=media"})
+        return Reply(200, headers={"Content-Type": "image/png"}, body=PNG)
+
+    scripted_server.handler = answer
+    result = invoke(["--base-url", api, "get", IID, "--save", str(tmp_path / "media")])
+    assert result.exit_code == 0, result.stderr
+    keyed = [
+        (r.header("host"), r.path, r.header("x-goog-api-key")) for r in scripted_server.requests
+    ]
+    port = api.rsplit(":", 1)[1]
+    assert keyed == [
+        (f"127.0.0.1:{port}", f"/v1/interactions/{IID}?stream=false", api_key),
+        (f"127.0.0.1:{port}", "/v1/files/gen1:download?alt=media", api_key),
+        (f"localhost:{port}", "/img.png", None),
+        (f"localhost:{port}", "/moved", None),
+        (f"127.0.0.1:{port}", "/v1/files/gen1:download?alt=media", None),
+    ]
+    assert len(list((tmp_path / "media").iterdir())) == 3 and api_key not in result.stderr

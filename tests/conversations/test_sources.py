@@ -90,10 +90,10 @@ def test_markers_follow_utf8_byte_offsets_and_line_up_with_the_list() -> None:
                                                   {"url": "https://d", "status": "error"}]},
     ]  # fmt: skip
     found = collect(steps)
-    # numbered by first appearance in the annotations, one number per source
-    assert marked_answer(steps, found) == "Caf[3]é au lait.[2] Tea.[1]"
+    # numbered in reading order (not the annotations' order), one number per source
+    assert marked_answer(steps, found) == "Caf[1]é au lait.[2] Tea.[3]"
     assert format_list(found) == (
-        "\nSources:\n[1] https://b\n[2] A - https://a\n[3] notes.pdf\n[4] https://c\n"
+        "\nSources:\n[1] notes.pdf\n[2] A - https://a\n[3] https://b\n[4] https://c\n"
     )
 
 

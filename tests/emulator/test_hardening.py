@@ -187,11 +187,14 @@ def test_an_empty_bearer_token_is_no_key(quiet_server) -> None:
     for value in (b"Bearer ", b"Bearer", b"bearer   "):  # httpx will not send these
         reply = raw_exchange(
             quiet_server.url,
-            b"GET /v1/interactions/x HTTP/1.1\r\nHost: h\r\nAuthorization: " + value
+            b"GET /v1/interactions/x HTTP/1.1\r\nHost: h\r\nAuthorization: "
+            + value
             + b"\r\nConnection: close\r\n\r\n",
         )
         assert reply.startswith(b"HTTP/1.1 401"), value
-    token = httpx.get(f"{quiet_server.url}/v1/interactions/x", headers={"authorization": "Bearer t"})
+    token = httpx.get(
+        f"{quiet_server.url}/v1/interactions/x", headers={"authorization": "Bearer t"}
+    )
     assert token.status_code == 404  # past the key check
 
 

@@ -104,6 +104,17 @@ def test_stdin_and_several_paths(gem, emulator, blob) -> None:
     assert first["mimeType"] == "text/plain" and "displayName" not in first
 
 
+def test_several_results_are_several_yaml_documents(gem, blob) -> None:
+    import yaml
+
+    uploaded = gem("files", "upload", "--format", "yaml", str(blob), str(blob))
+    assert uploaded.exit_code == 0, uploaded.stderr
+    files = list(yaml.safe_load_all(uploaded.stdout))  # not one mapping, the second winning
+    assert len(files) == 2 and files[0]["name"] != files[1]["name"]
+    deleted = gem("files", "delete", "--format", "yaml", files[0]["name"], files[1]["name"])
+    assert deleted.exit_code == 0 and deleted.stdout == "{}\n---\n{}\n"
+
+
 def test_limits_and_paths_are_checked_before_anything_is_sent(
     gem, emulator, tmp_path, blob
 ) -> None:
@@ -251,3 +262,10 @@ def test_a_silent_pipe_ends_at_the_deadline(gem, emulator, tmp_path) -> None:
     assert result.exit_code == 2
     assert "no data arrived within 0.3s" in result.stderr
     assert emulator.seen == []
+
+
+@pytest.mark.parametrize("given", ["notamime", "text/plain\r\nX-Injected: 1"])
+def test_a_malformed_mime_type_is_exit_2(gem, emulator, blob, given: str) -> None:
+    result = gem("files", "upload", "--mime-type", given, str(blob))
+    assert result.exit_code == 2 and "not a MIME type" in result.stderr
+    assert emulator.seen == []  # it would have gone into a header

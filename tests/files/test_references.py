@@ -90,3 +90,72 @@ def test_dry_run_sends_nothing(gem, emulator, tmp_path, monkeypatch) -> None:
     assert blocks[0]["uri"] == "<the uri of files/abc, looked up when sent>"
     assert blocks[1]["uri"] == f"<the uri of {big}, uploaded when sent>"
     assert emulator.seen == []
+
+
+def test_urls_are_sent_exactly_as_typed(gem, emulator) -> None:
+    # -a is a plain string: a Path would turn `//` into `/` (and `https://` into `https:/`).
+    for url in ("https://example.com//pics//cat.png#x", "HTTPS://EXAMPLE.COM/CAT.PNG"):
+        result = gem("create", "-a", url, "What is it?")
+        assert result.exit_code == 0, result.stderr
+        assert sent_input(emulator)[0] == {"type": "image", "uri": url, "mime_type": "image/png"}
+
+
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        ("https:/example.com/cat.png", "https:/example.com/cat.png: no such file"),
+        ("ftp://example.com/cat.png", "only http(s) URLs can be sent by reference"),
+        ("", "--attach: the value is empty"),
+    ],
+)
+def test_what_is_neither_a_file_nor_a_url(gem, emulator, given: str, error: str) -> None:
+    result = gem("create", "--dry-run", "-a", given, "x")
+    assert result.exit_code == 2 and error in result.stderr
+    assert emulator.seen == []
+
+
+def test_a_files_path_on_another_host_is_an_ordinary_url(gem, emulator) -> None:
+    result = gem("create", "-a", "https://api.example.com/v1beta/files/abc", "x")
+    assert result.exit_code == 2 and "--mime-type" in result.stderr
+    assert emulator.seen == []  # not looked up in the Files API
+    typed = gem("create", "--mime-type", "application/pdf", "-a", "https://api.example.com/v1beta/files/abc", "x")  # fmt: skip
+    assert typed.exit_code == 0, typed.stderr
+    assert sent_input(emulator)[0]["uri"] == "https://api.example.com/v1beta/files/abc"
+
+
+def test_a_file_over_the_files_api_limit_is_refused_first(gem, emulator, tmp_path) -> None:
+    huge = tmp_path / "lecture.mp4"
+    with huge.open("wb") as handle:
+        handle.truncate(3 * 1024**3)  # sparse: no disk used
+    for extra in ([], ["--dry-run"]):
+        result = gem("create", *extra, "-a", str(huge), "Summarise")
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"gem: error: {huge}: 3.0 GiB is more than the API takes (2.0 GiB at most)\n"
+        )  # and no "uploading" note before it
+    assert emulator.seen == []
+
+
+def test_dry_run_shows_the_type_an_upload_would_have(gem, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("gemini_cli.request.references.INLINE_MAX_BYTES", 10)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00" * 100)
+    result = gem("create", "--dry-run", "-a", str(clip), "x")
+    assert result.exit_code == 0, result.stderr
+    block = json.loads(result.stdout)["body"]["input"][0]["content"][0]
+    assert (block["type"], block["mime_type"]) == ("video", "video/mp4")
+
+
+def test_a_big_file_no_block_can_carry_is_refused_before_uploading(
+    gem, emulator, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr("gemini_cli.request.references.INLINE_MAX_BYTES", 10)
+    blob = tmp_path / "data.bin"
+    blob.write_bytes(b"\x00\x01\x02" * 100)
+    result = gem("create", "-a", str(blob), "x")
+    assert result.exit_code == 2
+    assert "MIME type application/octet-stream cannot be sent as input" in result.stderr
+    assert "uploading" not in result.stderr and emulator.seen == []
+    typed = gem("create", "--mime-type", "video/mp4", "-a", str(blob), "x")
+    assert typed.exit_code == 0, typed.stderr
+    assert sent_input(emulator)[0]["mime_type"] == "video/mp4"

@@ -109,3 +109,43 @@ def test_write_failure_names_the_file_and_the_reason() -> None:
     assert history.write_failure(sqlite3.OperationalError("disk I/O error")).endswith(
         ": disk I/O error"
     )
+
+
+class FakeTime:
+    """Stands in for the `time` module in history/db.py: sleeping advances the clock."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds + 1.0  # each attempt also waited out SQLite's busy timeout
+
+
+def test_a_history_locked_for_good_costs_a_bounded_wait_and_one_warning(
+    invoke, monkeypatch
+) -> None:
+    """Another process holding the history locked must not keep a finished command waiting
+    (it once waited 8 x 5 s, past --timeout): one warning, the command's own exit code."""
+    from gemini_cli.history import db
+
+    history.record(make("a"), {"input": "first"}, base_url="emulator:")
+    fake = FakeTime()
+    monkeypatch.setattr(db, "time", fake)
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 10)
+    blocker = sqlite3.connect(history.db_path(), isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        result = invoke(["--base-url", "emulator:", "create", "--no-stdin", "second"])
+    finally:
+        blocker.close()
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Echo: second (turn 1)\n"
+    assert result.stderr.count("could not write the history") == 1
+    assert "database is locked" in result.stderr
+    assert fake.sleeps and fake.now <= 6.0  # WAIT_SECONDS and one last busy timeout
+    assert [r.id for r in history.entries()][-1] == "a"

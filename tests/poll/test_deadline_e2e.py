@@ -80,14 +80,18 @@ def test_a_silent_socket_cannot_outrun_the_timeout(scripted_server):
     assert time.monotonic() - began < 8
 
 
-def test_poll_gives_up_on_an_unreachable_server():
+@pytest.mark.parametrize("command", [["poll", IID], ["stream", "--follow", IID]])
+def test_an_unreachable_server_ends_the_wait_after_the_usual_retries(command):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    proc = gem(f"http://127.0.0.1:{port}", "poll", IID, "--max-retries", "1")
+    began = time.monotonic()
+    proc = gem(f"http://127.0.0.1:{port}", *command, "--max-retries", "1")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 6, err
     assert "cannot reach" in err and "Traceback" not in err
+    assert err.count("\n") <= 2  # one retry note at most, then the error: no second round
+    assert time.monotonic() - began < 4  # one request's retry (0.5 s), not three checks' worth
 
 
 def test_sigterm_ends_a_stream_like_ctrl_c(scripted_server):
@@ -99,3 +103,45 @@ def test_sigterm_ends_a_stream_like_ctrl_c(scripted_server):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 143
     assert f"gem stream --attach {IID}" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [["stream", "hi"], ["poll", IID]])
+def test_trickled_headers_end_at_the_timeout_as_given(scripted_server, command):
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 99\r\n\r\n"
+    scripted_server.reply(raw=head, delay=0.5, chunk_size=1)
+    began = time.monotonic()
+    proc = gem(scripted_server.url, *command, "--timeout", "2")
+    out, err = proc.communicate(timeout=30)
+    assert time.monotonic() - began < 6
+    if command[0] == "stream":  # nothing arrived: no id to come back with
+        assert (proc.returncode, err) == (
+            6,
+            "gem: error: gave up after the 2s deadline (--timeout)\n",
+        )
+    else:
+        assert (proc.returncode, out) == (8, f"{IID}\n")
+        assert "gave no status after 2s (--timeout)" in err and "retrying" not in err
+
+
+def test_sigterm_during_a_tool_round_names_the_waiting_turn(scripted_server, tmp_path):
+    from pathlib import Path
+
+    live = Path(__file__).resolve().parent.parent / "fixtures" / "live"
+    scripted_server.reply(
+        200, headers=SSE, body=(live / "stream-function-call-fragments.sse").read_bytes()
+    )
+    started = tmp_path / "started"
+    tool = tmp_path / "tool.sh"
+    tool.write_text(f"#!/bin/sh\ntouch {started}\nexec sleep 30\n")
+    tool.chmod(0o755)
+    proc = gem(
+        scripted_server.url, "stream", "--run-tools", "--function", f"get_weather={tool}", "hi"
+    )
+    deadline = time.monotonic() + 20
+    while not started.exists() and time.monotonic() < deadline:  # the tool command runs
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert "interaction v1_live_call is requires_action" in err
+    assert "gem create --previous v1_live_call --result CALL_ID=FILE" in err

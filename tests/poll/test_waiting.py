@@ -93,14 +93,35 @@ def test_a_server_that_keeps_failing_ends_the_wait(client, fake_api, fake_clock)
 
 
 def test_an_unreachable_server_ends_the_wait_with_exit_6(fake_clock):
+    tries = []
+
     def refuse(request):
+        tries.append(request)
         raise httpx.ConnectError("connection refused")
 
     transport = httpx.MockTransport(refuse)
-    client = InteractionsClient(api_key="k", transport=transport, clock=fake_clock)
+    client = InteractionsClient(api_key="k", transport=transport, clock=fake_clock, max_retries=2)
     with client, pytest.raises(NetworkError) as caught:
         wait(client, fake_clock)
     assert caught.value.exit_code == 6 and "cannot reach" in caught.value.message
+    assert len(tries) == 1 + 2  # never reached: the usual retries of one request, like `gem get`
+
+
+def test_an_unreachable_server_after_answers_gets_more_checks(client, fake_api, fake_clock):
+    fake_api.statuses = ["in_progress", 503, 503, "completed"]
+    assert wait(client, fake_clock, stream=False).status == "completed"
+
+
+def test_a_request_cut_by_the_deadline_is_still_running_not_a_failure(fake_clock):
+    def stall(request):
+        fake_clock.advance(10)  # the deadline passes while the request is on its way
+        raise httpx.ConnectTimeout("timed out")
+
+    client = InteractionsClient(api_key="k", transport=httpx.MockTransport(stall), clock=fake_clock)
+    with client, pytest.raises(StillRunningError) as caught:
+        wait(client, fake_clock, timeout=5)
+    assert "gave no status after 5s (--timeout)" in caught.value.message
+    assert "retrying" not in caught.value.message
 
 
 def test_each_request_gets_a_bounded_deadline(client, fake_api, fake_clock):

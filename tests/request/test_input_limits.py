@@ -60,7 +60,7 @@ def test_an_endless_device_is_cut_at_the_size_cap(monkeypatch):
     monkeypatch.setattr(localread, "MAX_INPUT_BYTES", 1 << 20)
     with pytest.raises(UsageError, match="/dev/zero is larger than 100 MiB") as caught:
         read_attachment(Path("/dev/zero"), timeout=10)
-    assert "Files API" in (caught.value.hint or "")
+    assert "gem files upload /dev/zero" in (caught.value.hint or "")  # not --set/--body
 
 
 def test_a_regular_file_over_the_cap_is_refused_unread(tmp_path, monkeypatch):
@@ -76,17 +76,19 @@ def test_all_inputs_together_are_capped(tmp_path, monkeypatch):
     one, two = tmp_path / "a", tmp_path / "b"
     one.write_bytes(b"x" * 6)
     two.write_bytes(b"y" * 6)
-    with reading(10), pytest.raises(UsageError, match="larger than 100 MiB in total"):
+    with reading(10), pytest.raises(UsageError, match="larger than 100 MiB in total") as caught:
         read_attachment(one)
         read_attachment(two)
+    assert "gem files upload" in (caught.value.hint or "")
 
 
 def test_stdin_over_the_cap_is_refused(monkeypatch):
     import io
 
     monkeypatch.setattr(localread, "MAX_INPUT_BYTES", 10)
-    with pytest.raises(UsageError, match="stdin is larger than"):
+    with pytest.raises(UsageError, match="stdin is larger than") as caught:
         read_stdin(io.BytesIO(b"x" * 11), False)
+    assert "`gem files upload -`" in (caught.value.hint or "")
 
 
 @posix_only

@@ -614,3 +614,19 @@ def test_a_full_stdout_names_the_interaction_it_could_not_print(invoke, post, mo
     assert result.exit_code == 2
     if fmt in ("json", "ndjson"):
         assert json.loads(result.stderr)["error"]["interaction_id"] == TEXT_ID
+
+
+def test_without_event_ids_the_resume_hint_says_it_starts_over(invoke, post, api):
+    # The live service sends no event ids: re-attaching prints the answer from its start, so
+    # the hint must not pass for a continuation (`>> f` would repeat the beginning).
+    post.mock(return_value=dropped(CALL_SSE, len(blocks(CALL_SSE)[0]) + 1))
+    api.get(f"/interactions/{CALL_ID}").mock(
+        return_value=httpx.Response(503, json={"error": {"code": 503, "message": "busy"}})
+    )
+    result = invoke(["stream", "--max-retries", "0", "hi"])
+    assert result.exit_code == 6
+    assert (
+        f"re-attach later with: gem stream --attach {CALL_ID} "
+        "(from the start: this stream has no event ids)" in result.stderr
+    )
+
