@@ -33,6 +33,7 @@ FILES_PAGE_MAX = 100
 STORES_PAGE_MAX = 20  # stores and documents
 # Between two polls of a file or an operation: 1 s, 2 s, then every 5 s (files-api.md §3.7).
 POLL_DELAYS = (1.0, 2.0, 5.0)
+MAX_EMPTY_PAGES = 10  # in a row, each with a new token: a server looping, not a listing
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$")
 
 Progress = Callable[[str], None]
@@ -147,11 +148,12 @@ class FilesClient:
         """Every item of a collection, page after page, at most `limit` of them."""
         page_max = FILES_PAGE_MAX if collection == FILES else STORES_PAGE_MAX
         size = min(page_max, limit) if limit else page_max
-        token, seen, count = "", set[str](), 0
+        token, seen, count, empty = "", set[str](), 0, 0
         while limit is None or count < limit:
             params = {"pageSize": str(size), **({"pageToken": token} if token else {})}
             page = self.call("GET", collection, params=params).data
             items = page.get(key)
+            before = count
             for item in items if isinstance(items, list) else []:
                 if isinstance(item, dict) and (limit is None or count < limit):
                     count += 1
@@ -160,8 +162,9 @@ class FilesClient:
             token = following if isinstance(following, str) else ""
             if not token:
                 return
-            if token in seen:
-                raise NetworkError("the API sent the same page token twice; stopped listing")
+            empty = empty + 1 if count == before else 0
+            if token in seen or empty >= MAX_EMPTY_PAGES:
+                raise NetworkError("the API keeps sending pages with nothing new; stopped listing")
             seen.add(token)
 
     # -- stores ------------------------------------------------------------------------
@@ -189,7 +192,10 @@ class FilesClient:
                 return file
             if state == "FAILED":
                 why = _error_text(file.data.get("error")) or "no reason given"
-                raise FileFailedError(f"{name}: processing failed: {why}")
+                raise FileFailedError(
+                    f"{name}: processing failed: {why}",
+                    hint=f"it stays listed until it expires; remove it: gem files delete {name}",
+                )
             _check_server_name(name)
             self._pause(next(delays, POLL_DELAYS[-1]), f"{name} is still {state}", progress)
             file = self.get(name)

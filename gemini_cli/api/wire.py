@@ -127,8 +127,6 @@ def id_problem(interaction_id: str) -> str | None:
     no place in one. A `/` is fine: it is sent percent-encoded, as one segment."""
     if interaction_id in ("", ".", ".."):
         return "it is empty, '.' or '..'"
-    if len(interaction_id) > MAX_ID_CHARS:  # gem would refuse it back from the command line
-        return f"it is longer than {MAX_ID_CHARS} characters"
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in interaction_id):
         return "it contains a control character"
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in interaction_id):
@@ -161,6 +159,8 @@ def check_server_id(interaction_id: str, ident: str | None = None) -> None:
     """An id the server chose must be usable in a follow-up URL: `..` would climb the path
     (a redirect in disguise). Empty is fine (`store: false` answers carry `"id": ""`)."""
     problem = id_problem(interaction_id) if interaction_id else None
+    if len(interaction_id) > MAX_ID_CHARS:  # gem would refuse it back from the command line
+        problem = f"it is longer than {MAX_ID_CHARS} characters"
     if problem:
         from gemini_cli.api.errors import NetworkError
 

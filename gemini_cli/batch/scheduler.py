@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 
 from gemini_cli.batch.limiter import Limiter
@@ -30,7 +30,7 @@ class Scheduler:
         self.ordered = ordered
         self.window = max(window, limiter.jobs)
         self.tick = tick
-        self._queue: queue.SimpleQueue[tuple[int, Work] | None] = queue.SimpleQueue()
+        self._queue = Handoff()
         self._cond = threading.Condition()
         self._results: dict[int, Result] = {}
         self._next_seq = 0  # the next number to hand out
@@ -81,8 +81,9 @@ class Scheduler:
         self._finished(seq, result)
 
     def _work(self) -> None:
+        seat = Seat()
         while True:
-            job = self._queue.get()
+            job = self._queue.get(seat)
             if job is None:
                 return
             seq, work = job
@@ -142,3 +143,44 @@ class Scheduler:
     def close(self) -> None:
         for _ in self._threads:
             self._queue.put(None)
+
+
+Job = tuple[int, Work] | None  # None: the worker ends
+
+
+class Seat:
+    """Where an idle worker waits for its next job."""
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.job: Job = None
+
+
+class Handoff:
+    """A job queue that wakes the worker idle for the shortest time (LIFO): when the batch
+    runs below -j (after a 429), the same few workers, and their open connections, do the
+    work; the others' idle keep-alive connections are left to time out instead of being
+    kept alive round-robin (a server or proxy counting connections then refuses new ones)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: deque[Job] = deque()
+        self._idle: list[Seat] = []
+
+    def put(self, job: Job) -> None:
+        with self._lock:
+            if not self._idle:
+                self._jobs.append(job)
+                return
+            seat = self._idle.pop()
+        seat.job = job
+        seat.ready.set()
+
+    def get(self, seat: Seat) -> Job:
+        with self._lock:
+            if self._jobs:
+                return self._jobs.popleft()
+            seat.ready.clear()
+            self._idle.append(seat)
+        seat.ready.wait()
+        return seat.job

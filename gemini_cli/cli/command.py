@@ -162,6 +162,7 @@ def gem_command(
                 fn(run, *args, **kw)
 
         typer_compat.with_signature(wrapper, _parameters(fn, groups, own_globals))
+        # a function attribute (Typer copies it to its callback): what --format completes to
         wrapper.gem_formats = formats  # type: ignore[attr-defined]
         return app.command(name, **kwargs)(wrapper)
 

@@ -19,7 +19,7 @@ Examples:
 
 \b
   gem delete "$id"
-  gem delete last
+  gem create "A throw-away question" > /dev/null; gem delete last
   gem history --json | jq -r '.[] | select(.stored) | .id' | xargs -r -n1 gem delete
 """
 

@@ -22,7 +22,7 @@ Examples:
   gem emulator --port 8765 &
   GEM_BASE_URL=http://127.0.0.1:8765 GEMINI_API_KEY=test gem create "Hello"
   gem emulator --port 0 --url-file /tmp/emu.url --work-seconds 1 &
-  gem emulator --flavor sdk --fault 429:2 --fault drop:3
+  gem emulator --flavor sdk --fault 429:2 --fault drop:3 --port 0 &
 """
 
 

@@ -16,7 +16,6 @@ HELP = """Fetch an interaction and print it; the exit code follows its status.
 Examples:
 
 \b
-  gem get v1_ChdKSDJx...
   gem get "$id" --json | jq .status
   gem get "$id" --include-input --format yaml
   gem get "$id" -f markdown --save media/ > report.md

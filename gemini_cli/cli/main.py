@@ -46,6 +46,7 @@ def _restore(on_sigint: object) -> None:
     if boundary is not None:
         boundary.OWN_PROCESS[0] = False
     with suppress(ValueError, TypeError):  # not the main thread, or a handler from C
+        # on_sigint is what signal.getsignal returned, typed `object` to keep typing unimported
         signal.signal(signal.SIGINT, on_sigint)  # type: ignore[arg-type]
 
 
@@ -86,6 +87,7 @@ def _prints_help_or_version(args: list[str]) -> bool:
 def _replace_unencodable(stream: object) -> None:
     """A character stdout cannot encode (a lone surrogate in a reply) prints as `?`."""
     with suppress(AttributeError, ValueError, OSError):
+        # any text stream may have reconfigure (a TextIOWrapper, a test runner's wrapper...)
         stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
 
 

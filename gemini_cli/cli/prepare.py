@@ -112,12 +112,12 @@ def _prepare_body(
 def carried_settings(run: Runtime, request: RequestOptions, dry: bool) -> Carried:
     """The settings a follow-up (-c, -p ID) inherits unless --fresh: from the history, else
     from a GET of the previous interaction (not for --dry-run, which sends nothing)."""
-    from gemini_cli.history.store import settings_of
     from gemini_cli.turns import carry
 
     previous = request.previous
     if not previous or request.fresh:
         return carry.NOTHING
+    from gemini_cli.history.store import settings_of  # here: sqlite3 only for a follow-up
 
     def fetch(interaction_id: str) -> JSONObject:
         try:

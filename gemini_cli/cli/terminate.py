@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import signal
 from contextlib import suppress
-from types import FrameType
-from typing import Any
 
 from gemini_cli.core.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: `gem --version` runs this
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Any
 
 # Per run: whether SIGTERM arrived (the exit code is then 143, not 130).
 RECEIVED = [False]

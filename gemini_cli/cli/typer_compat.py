@@ -70,6 +70,7 @@ def install_plain_coercion_tree(command: Any, ctx: Any) -> None:
 def with_signature(fn: Callable[..., Any], params: list[inspect.Parameter]) -> None:
     """Make Typer see `params` as fn's parameters (options built at run time, e.g. the global
     ones): Typer reads `inspect.signature` and the annotations, both set here."""
+    # inspect.signature honours __signature__; the Callable stub does not declare it
     fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     fn.__annotations__ = {p.name: p.annotation for p in params}
     if hasattr(fn, "__wrapped__"):  # functools.wraps: inspect would follow it to the original

@@ -16,6 +16,11 @@ SEARCH_URL = "https://example.com/search/"
 URL_RE = re.compile(r"https?://[^\s\"'<>]+")
 
 
+def prompt_urls(text: str) -> list[str]:
+    """The URLs in a prompt, without the punctuation that ends a sentence after one."""
+    return [url.rstrip(".,;:!?)") for url in URL_RE.findall(text)]
+
+
 def tool_names(body: JSONObject) -> set[str]:
     tools = body.get("tools")
     return {
@@ -44,7 +49,7 @@ def tool_steps(body: JSONObject, text: str) -> list[JSONObject]:
                 "result": [{"search_suggestions": "<div><!-- emulated suggestions --></div>"}],
             },
         ]
-    urls = URL_RE.findall(text)
+    urls = prompt_urls(text)
     if "url_context" in declared and urls:
         call_id = short_id("uc_", text)
         steps += [
@@ -81,7 +86,7 @@ def citations(body: JSONObject, text: str, answer: str) -> list[JSONObject]:
     if "google_search" in declared:
         cited.append((search_url(text), f"Search result for {' '.join(text.split())[:60]}"))
     if "url_context" in declared:
-        cited += [(url, "") for url in URL_RE.findall(text)]
+        cited += [(url, "") for url in prompt_urls(text)]
     end = len(answer.encode())
     return [
         {"type": "url_citation", "url": url, "title": title, "start_index": 0, "end_index": end}

@@ -7,6 +7,7 @@ next see the same interaction. No API key is required in this mode.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -156,8 +157,24 @@ class EmbeddedTransport(httpx.BaseTransport):
                 self._stall(stall, request)
             if error is not None:
                 return httpx.Response(error.status, headers=error.headers, content=error.body)
-        reply = self.engine.handle(request.method, path, query, headers, body)
+        reply = self._handle(request, path, query, headers, body)
         return self._to_httpx(reply, request, found.operation if found else "", fault_header)
+
+    def _handle(
+        self, request: httpx.Request, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> Response:
+        """The engine's answer; lock waits on the state file bounded by the client's read
+        timeout, and a file locked past it answered 503 (retried within --timeout)."""
+        self.store.limit_waits(read_timeout(request))
+        try:
+            return self.engine.handle(request.method, path, query, headers, body)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            locked = ApiError(503, "The emulator's state file is locked.", "UNAVAILABLE")
+            return error_response(locked, live=self.engine.live)
+        finally:
+            self.store.limit_waits(None)
 
     def _stall(self, seconds: float, request: httpx.Request) -> None:
         """Wait before answering, as a slow server would; a client read timeout shorter than

@@ -69,6 +69,8 @@ class Engine:
         self.token_bytes = token_bytes
         self.require_api_key = require_api_key
         self.poll_seconds = poll_seconds
+        # State of optional services, made on first use (emulator/files.py keeps "files" here).
+        self.services: dict[str, object] = {}
 
     def handle(
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes

@@ -195,7 +195,9 @@ MALFORMED_CHUNK = (
 )
 
 
-def with_stream_faults(events: Iterator[bytes], faults: StreamFaults) -> Iterator[bytes | None]:
+def with_stream_faults(
+    events: Iterator[bytes | None], faults: StreamFaults
+) -> Iterator[bytes | None]:
     """Pass SSE frames through, inserting garbage or a None (= drop here) where faults say."""
     for count, chunk in enumerate(events, start=1):
         yield chunk

@@ -82,10 +82,9 @@ def serve(
 
 def service(engine: Engine) -> FilesService:
     """The engine's files state, made on first use (no cost for interaction-only runs)."""
-    found = getattr(engine, "_files_service", None)
+    found = engine.services.get("files")
     if not isinstance(found, FilesService):
-        found = FilesService(engine)
-        engine._files_service = found  # type: ignore[attr-defined]
+        found = engine.services["files"] = FilesService(engine)
     return found
 
 

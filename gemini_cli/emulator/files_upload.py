@@ -157,4 +157,4 @@ def _status(state: str, received: int) -> Response:
 def _dropped() -> Response:
     """A connection cut before the answer is complete (the server and the embedded transport
     both cut at a None item)."""
-    return Response(200, {"content-type": "application/json"}, events=iter([None]))  # type: ignore[arg-type]
+    return Response(200, {"content-type": "application/json"}, events=iter([None]))

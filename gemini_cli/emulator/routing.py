@@ -28,8 +28,9 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes = b""
-    # For SSE: one framed event per item, ending with the `data: [DONE]` frame.
-    events: Iterator[bytes] | None = None
+    # For SSE: one framed event per item, ending with the `data: [DONE]` frame; a None item
+    # cuts the connection there (a dropped stream).
+    events: Iterator[bytes | None] | None = None
 
 
 @dataclass

@@ -109,15 +109,31 @@ class SqliteStore:
             cached[1].close()
             self._local.conn = None
 
+    def limit_waits(self, seconds: float | None) -> None:
+        """Let this thread's next operations wait for a lock only `seconds` from now in all
+        (None: the busy timeout each). The embedded emulator runs in gem's own thread, where
+        no watchdog can cut a SQLite wait short: its --timeout must bound the lock waits."""
+        self._local.until = None if seconds is None else time.monotonic() + seconds
+
+    def _bound_wait(self) -> bool:
+        """Set this attempt's busy timeout; False once the time limit has passed."""
+        until: float | None = getattr(self._local, "until", None)
+        wait_ms = float(self._busy_timeout_ms)
+        if until is not None:
+            wait_ms = min(wait_ms, (until - time.monotonic()) * 1000)
+        self._connection().execute(f"PRAGMA busy_timeout={max(int(wait_ms), 0)}")
+        return wait_ms > 0
+
     def _retrying(self, operation: Callable[[], T]) -> T:
         # busy_timeout covers ordinary lock waits; SQLite still reports BUSY without waiting in
         # a few races (e.g. around WAL recovery), so retry those briefly.
         for attempt in range(1, _ATTEMPTS + 1):
+            in_time = self._bound_wait()
             try:
                 return operation()
             except sqlite3.OperationalError as error:
                 transient = "locked" in str(error) or "busy" in str(error)
-                if not transient or attempt == _ATTEMPTS:
+                if not transient or attempt == _ATTEMPTS or not in_time:
                     raise
                 time.sleep(0.02 * attempt)
         raise AssertionError("unreachable")

@@ -139,6 +139,8 @@ def print_markdown(
     except RecursionError:  # a hostile server's nesting (--format json still prints it)
         raise too_deep("as Markdown") from None
     run.io.out(text)
+    if interaction.is_running:  # as the text format says it
+        run.hint(f"{interaction.status}; wait for it with: gem poll {interaction.id}")
 
 
 def print_thoughts(run: Output, interaction: Interaction) -> None:

@@ -35,6 +35,7 @@ class Capped:
 
     def drain(self, stream: IO[bytes]) -> None:
         with contextlib.suppress(OSError, ValueError):
+            # IO[bytes] declares no read1 in typeshed; Popen pipes are BufferedReaders, which do
             while chunk := stream.read1(READ_SIZE):  # type: ignore[attr-defined]
                 room = self.cap - len(self.kept)
                 if room > 0:

@@ -41,3 +41,16 @@ def batch(invoke: Any, emulator: Any) -> Batch:
         return result
 
     return run
+
+
+def until(condition: Callable[[], bool], limit: float = 10.0) -> bool:
+    """Wait for another thread to reach a state (polled; bounded so a bug fails, not hangs)."""
+    import threading
+    import time
+
+    end = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        threading.Event().wait(0.005)
+    return True

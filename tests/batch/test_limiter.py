@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from gemini_cli.batch.limiter import Limiter, Stopped
+from tests.batch.conftest import until
 from tests.conftest import FakeClock
 
 
@@ -107,25 +106,12 @@ def test_after_a_429_only_the_halved_concurrency_retries_and_retries_go_first(fa
     for thread in threads:
         thread.start()
     # two retry at once; two wait for a slot (a state, not a timing: see _retrying)
-    assert _until(lambda: len(passed) == 2 and limiter._retrying == 2)
+    assert until(lambda: len(passed) == 2 and limiter._retrying == 2)
     assert limiter.in_flight == 2 and limiter.allowed == 2
     assert not limiter.enter(0)  # a new item waits behind the retries
     limiter.leave(ok=True)  # one retried item finished: the next retry takes its slot
-    assert _until(lambda: len(passed) == 3)
+    assert until(lambda: len(passed) == 3)
     limiter.stop()  # a stopping batch lets the last one go (Stopped: its retry is not sent)
     for thread in threads:
         thread.join(timeout=10)
     assert len(passed) == 3 and limiter.in_flight == 3
-
-
-def _until(condition: Callable[[], bool], limit: float = 10.0) -> bool:
-    """Wait for another thread to reach a state (polled; bounded so a bug fails, not hangs)."""
-    import threading
-    import time
-
-    end = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > end:
-            return False
-        threading.Event().wait(0.005)
-    return True

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from gemini_cli.emulator.engine import Engine
+from tests.conversations.conftest import Gem
 
 
 def create(engine: Engine, body: dict) -> dict:
@@ -77,3 +78,8 @@ def test_a_plan_comes_back_requires_action(engine: Engine) -> None:
     data = json.loads(got.body)
     assert data["status"] == "requires_action"
     assert kinds(data)[-1] == "model_output"
+
+
+def test_a_url_at_the_end_of_a_sentence_is_read_without_its_full_stop(gem: Gem) -> None:
+    result = gem("create", "--url-context", "--sources", "Summarise https://a.example/x.")
+    assert result.stdout.endswith("\n\nSources:\n[1] https://a.example/x\n"), result.stdout

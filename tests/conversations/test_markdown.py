@@ -99,3 +99,11 @@ def test_stream_markdown_follows_no_sources(gem: Gem) -> None:
     )
     bare = gem("stream", "-f", "markdown", "--no-sources", "--search", "hi")
     assert "[^1]" not in bare.stdout and "Echo: hi (turn 1)" in bare.stdout
+
+
+def test_a_running_interaction_says_how_to_wait_for_it(gem: Gem, monkeypatch) -> None:
+    monkeypatch.setenv("GEM_EMULATOR_WORK_SECONDS", "600")
+    ident = gem("create", "--background", "-f", "id", "slow").stdout.strip()
+    result = gem("get", ident, "-f", "markdown")
+    assert (result.exit_code, result.stdout) == (0, "*Status: in_progress*\n")
+    assert f"gem: hint: in_progress; wait for it with: gem poll {ident}" in result.stderr

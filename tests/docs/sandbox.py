@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -41,8 +42,10 @@ TEXT_FILES = {
     "request.yaml": "input: Hello from a body file\n",
     "request.json": '{"input": "Hello from a body file"}\n',
     "w.json": '{"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}\n',
-    "tools.yaml": "- type: function\n  name: get_weather\n  description: Weather for a city\n"
-    "  parameters:\n    type: object\n    properties:\n      city: {type: string}\n",
+    "tools.yaml": "- type: function\n  name: get_weather\n  description: Current weather for a city\n"
+    "  parameters:\n    type: object\n    properties: {city: {type: string}}\n"
+    "    required: [city]\n  command: ./weather.py --units metric\n",
+    "my-script.sh": "#!/bin/sh\nset -e\ngem create --no-stdin \"Hello from my script\"\n",
     "docs/a.md": "Alpha document.\n",
     "docs/b.md": "Beta document.\n",
 }
@@ -59,6 +62,15 @@ def populate(where: Path) -> None:
     weather.chmod(weather.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     (where / "bin").mkdir()
     os.symlink(weather, where / "bin" / "weather")
+    for script in ("my-script.sh",):
+        (where / script).chmod(0o755)
+    pass_shim = where / "bin" / "pass"  # `api_key_command: pass show gemini` in the examples
+    pass_shim.write_text("#!/bin/sh\necho example-key-from-pass\n", encoding="utf-8")
+    pass_shim.chmod(0o755)
+    shutil.copytree(Path(__file__).resolve().parents[2] / "completions", where / "completions")
+    home = where.parent / "home"
+    for folder in (".local/share/bash-completion/completions", ".config/fish/completions"):
+        (home / folder).mkdir(parents=True, exist_ok=True)
     shim = where / "bin" / "python3"
     shim.write_text(PYTHON3_SHIM.format(python=sys.executable), encoding="utf-8")
     shim.chmod(0o755)

@@ -71,16 +71,42 @@ def examples_in_help(text: str) -> str:
 
 @pytest.mark.parametrize(("language", "script"), doc_blocks() + help_blocks())
 def test_example_runs(language: str, script: str, sandbox: Path, sandbox_env: dict[str, str]) -> None:
+    stdin = None
     if language == "python":
         command = [str(BIN / "python"), "-c", script]
+        stdin = '{"city": "Paris"}'  # a function command reads its arguments on stdin
     else:
-        command = ["bash", "-c", "set -euo pipefail\n" + script]
+        command = ["bash", "-c", as_bash(script)]
     done = subprocess.run(
-        command, cwd=sandbox, env=sandbox_env, stdin=subprocess.DEVNULL,
+        command, cwd=sandbox, env=sandbox_env, input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
         capture_output=True, text=True, timeout=120,
     )
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == 0, f"exit {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+
+
+EXPECTED_EXIT = re.compile(r"^(?P<line>.*?)\s+#\s*exit (?P<code>\d+)\s*$")
+
+
+def as_bash(script: str) -> str:
+    """The example as a strict bash script. Conventions the examples may rely on:
+    `"$id"` is an interaction id (a background one gem just created) unless the example sets
+    `id=` itself; a line ending in `# exit N` must exit N; background jobs are stopped at the end."""
+    lines = []
+    for line in script.splitlines():
+        match = EXPECTED_EXIT.match(line)
+        if match:
+            code = match.group("code")
+            line = (
+                f"set +e; {match.group('line')}; rc=$?; set -e; "
+                f'[ "$rc" -eq {code} ] || {{ echo "expected exit {code}, got $rc" >&2; exit 1; }}'
+            )
+        lines.append(line)
+    prelude = ["set -euo pipefail", "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT"]
+    if "$id" in script and not re.search(r"^\s*id=|[;(]\s*id=", script, re.M):
+        prelude.append('id=$(gem create --background --format id "Write a long essay")')
+    return "\n".join([*prelude, *lines]) + "\n"
 
 
 @pytest.fixture
@@ -92,6 +118,7 @@ def sandbox_env(sandbox: Path, tmp_path: Path, emulator_url: str) -> dict[str, s
         HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
         XDG_STATE_HOME=str(home / ".local/state"), GEM_BASE_URL="emulator:",
         NO_COLOR="1", COLUMNS="100", GOOGLE_GEMINI_BASE_URL=emulator_url,
+        EDITOR="true", TOKEN="example-token",
     )
     return env
 

@@ -306,3 +306,43 @@ def test_poll_timeout_is_honoured_in_embedded_mode(tmp_path: Path) -> None:
         with pytest.raises(StillRunningError):
             wait_until_done(client, ident, timeout=2, clock=clock)
     assert clock.now - start == pytest.approx(2, abs=0.5)
+
+
+def test_a_state_file_locked_for_good_is_a_503_within_the_read_timeout(tmp_path: Path) -> None:
+    """gem runs the embedded engine in its own thread, where no watchdog can cut a SQLite lock
+    wait short: the wait is bounded by the request's read timeout (was 5 x 10 s)."""
+    import sqlite3
+    import time
+
+    with embedded(tmp_path) as http:
+        assert http.post("/v1/interactions", json={"model": "m", "input": "a"}).status_code == 200
+        blocker = sqlite3.connect(tmp_path / "emulator.sqlite3", isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            began = time.monotonic()
+            reply = http.post("/v1/interactions", json={"model": "m", "input": "b"}, timeout=0.3)
+            elapsed = time.monotonic() - began
+        finally:
+            blocker.close()
+        assert reply.status_code == 503 and "locked" in reply.json()["error"]["message"]
+        assert elapsed < 5
+        later = http.post("/v1/interactions", json={"model": "m", "input": "c"})
+        assert later.status_code == 200  # the default waits are back once the lock is gone
+
+
+def test_a_locked_state_file_through_the_cli_is_exit_6(tmp_path: Path, invoke, monkeypatch) -> None:
+    import sqlite3
+
+    monkeypatch.setenv("GEM_STATE_DIR", str(tmp_path))
+    first = invoke(["--base-url", "emulator:", "create", "--no-stdin", "a"])
+    assert first.exit_code == 0, first.output
+    blocker = sqlite3.connect(tmp_path / "emulator.sqlite3", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        args = ["--base-url", "emulator:", "--timeout", "0.5", "--max-retries", "0"]
+        result = invoke([*args, "create", "--no-stdin", "--no-log", "b"])
+    finally:
+        blocker.close()
+    assert result.exit_code == 6
+    assert result.stdout == ""
+    assert "HTTP 503: The emulator's state file is locked." in result.stderr

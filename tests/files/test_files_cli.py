@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gemini_cli.emulator.files import FAIL_MARKER
+from tests.scripted_server import Reply, Request
 
 from .conftest import Emulator
 
@@ -154,6 +155,8 @@ def test_failed_processing_is_exit_1(gem, tmp_path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "processing" in result.stderr and result.stderr.startswith("gem: error: files/")
+    name = result.stderr.split()[2].rstrip(":")
+    assert f"remove it: gem files delete {name}" in result.stderr  # it is still there
 
 
 def test_the_deadline_while_processing_is_exit_8_with_the_uri(gem, tmp_path) -> None:
@@ -269,3 +272,19 @@ def test_a_malformed_mime_type_is_exit_2(gem, emulator, blob, given: str) -> Non
     result = gem("files", "upload", "--mime-type", given, str(blob))
     assert result.exit_code == 2 and "not a MIME type" in result.stderr
     assert emulator.seen == []  # it would have gone into a header
+
+
+@pytest.mark.parametrize("same_token", [True, False])
+def test_a_server_that_pages_forever_is_stopped(
+    invoke, scripted_server, api_key, same_token: bool
+) -> None:
+    def page(request: Request) -> Reply:
+        token = "again" if same_token else f"t{len(scripted_server.requests)}"
+        body = {"files": [], "nextPageToken": token}
+        return Reply(200, {"Content-Type": "application/json"}, json.dumps(body).encode())
+
+    scripted_server.handler = page
+    result = invoke(["--base-url", scripted_server.url, "files", "list"])
+    assert (result.exit_code, result.stdout) == (6, "")
+    assert "stopped listing" in result.stderr
+    assert len(scripted_server.requests) <= 10

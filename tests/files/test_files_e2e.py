@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -19,16 +20,17 @@ from gemini_cli.emulator.files import service
 pytestmark = pytest.mark.e2e
 SCRIPT = """
 set -e
-gem() { "$PYTHON" -m gemini_cli --base-url "$URL" "$@"; }
+export GEM_BASE_URL="$URL"
 store=$(gem stores create docs --format id)
-gem stores upload "$store" *.txt > documents
+gem stores upload "$store" *.pdf > documents
 gem research --file-search "$store" "Which ship passed the reef at dawn?"
 """
 
 
-@pytest.fixture(scope="module")
-def handle() -> Iterator[Any]:
-    with start_background(work_seconds=0.3) as running:
+@pytest.fixture(scope="module", params=["live", "sdk"])
+def handle(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The emulator on a loopback port, imitating the live service, then the SDK's."""
+    with start_background(work_seconds=0.3, flavor=request.param) as running:
         yield running
 
 
@@ -52,17 +54,18 @@ def gem_run(url: str, *args: str, **options: Any) -> subprocess.CompletedProcess
 
 
 def test_the_store_script_from_the_docs(url: str, tmp_path: Path) -> None:
-    (tmp_path / "log.txt").write_text("At dawn the Northern Star passed the reef.\n")
-    (tmp_path / "crew.txt").write_text("The crew of the Northern Star numbered twelve.\n")
-    env = {**os.environ, "GEMINI_API_KEY": "e2e", "URL": url, "PYTHON": sys.executable,
+    (tmp_path / "log.pdf").write_text("At dawn the Northern Star passed the reef.\n")
+    (tmp_path / "crew.pdf").write_text("The crew of the Northern Star numbered twelve.\n")
+    path = f"{Path(installed_gem()).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "GEMINI_API_KEY": "e2e", "URL": url, "PATH": path,
            "GEM_UPLOAD_CHUNK": "16"}  # fmt: skip
     done = subprocess.run(
         ["bash", "-c", SCRIPT], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     assert len((tmp_path / "documents").read_text().split()) == 2
-    assert 'From log.txt: "At dawn the Northern Star passed the reef.' in done.stdout
-    assert "log.txt - fileSearchStores/docs-" in done.stdout  # the cited document, listed
+    assert 'From log.pdf: "At dawn the Northern Star passed the reef.' in done.stdout
+    assert "log.pdf - fileSearchStores/docs-" in done.stdout  # the cited document, listed
 
 
 def test_upload_from_a_pipe(url: str, tmp_path: Path) -> None:
@@ -78,6 +81,14 @@ def test_attach_urls_reach_the_request_exactly_as_typed(url: str) -> None:
     done = gem_run(url, "create", "--mime-type", "image/png", "-a", url_typed, "What is it?")
     assert (done.returncode, done.stderr) == (0, b"")
     assert f"[image/png {url_typed}]".encode() in done.stdout  # the emulator echoes the block
+    dry = gem_run(url, "create", "--dry-run", "-a", "https://example.com//cat.png", "x")
+    assert (dry.returncode, dry.stderr) == (0, b"")
+    block = json.loads(dry.stdout)["body"]["input"][0]["content"][0]
+    assert block == {
+        "type": "image",
+        "uri": "https://example.com//cat.png",
+        "mime_type": "image/png",
+    }
 
 
 def test_a_dropped_chunk_over_a_real_socket(handle: Any, tmp_path: Path) -> None:

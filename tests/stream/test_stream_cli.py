@@ -629,4 +629,3 @@ def test_without_event_ids_the_resume_hint_says_it_starts_over(invoke, post, api
         f"re-attach later with: gem stream --attach {CALL_ID} "
         "(from the start: this stream has no event ids)" in result.stderr
     )
-
