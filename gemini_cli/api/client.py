@@ -14,7 +14,7 @@ from gemini_cli.api.bounded import WallClock, guarded, read_capped, response_tex
 from gemini_cli.api.deadline import Deadline
 from gemini_cli.api.errors import NetworkError, TimeoutError_, error_from_response
 from gemini_cli.api.models import Interaction
-from gemini_cli.api.retry import Clock, RetryPolicy, is_retryable_status
+from gemini_cli.api.retry import Clock, RetryPolicy, is_lasting_quota, is_retryable_status
 from gemini_cli.api.tracing import redact, request_trace, response_trace
 from gemini_cli.api.wire import (
     CONNECT_TIMEOUT,
@@ -274,7 +274,11 @@ class InteractionsClient:
                 raise self._transport_error(exc, ident) from exc
             if resp.is_success:
                 return resp
-            if retries_left and is_retryable_status(resp.status_code, idempotent):
+            if (
+                retries_left
+                and is_retryable_status(resp.status_code, idempotent)
+                and not is_lasting_quota(resp.status_code, resp.content)
+            ):
                 delay = self.retry.delay(tries, resp.headers)
                 if delay <= deadline.remaining():
                     self._note(f"retrying after HTTP {resp.status_code} in {delay:.2f}s")

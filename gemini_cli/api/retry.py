@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # A create (POST) is not idempotent: retry it only when the answer proves it was not processed.
 UNPROCESSED_STATUSES = frozenset({429, 503})
+_LASTING_QUOTA = re.compile(r"storage (limit|quota)|per[ _-]?day|daily (limit|quota)", re.I)
 
 
 @dataclass
@@ -44,6 +46,15 @@ def is_retryable_status(status: int, idempotent: bool) -> bool:
     if idempotent:
         return status in RETRYABLE_STATUSES or status >= 500
     return status in UNPROCESSED_STATUSES
+
+
+def is_lasting_quota(status: int, body: bytes) -> bool:
+    """A 429 whose message says a storage or daily quota is used up (e.g. the Files API's
+    "Corpus has reached the storage limit"): no wait of seconds clears it, so it is not
+    retried. Ordinary rate limits (per minute, or no period named) still are."""
+    if status != 429:
+        return False
+    return bool(_LASTING_QUOTA.search(body[:8192].decode("utf-8", "replace")))
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float]) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gemini_cli.batch.items import Item
 from gemini_cli.cli.prepare import PreparedRequest, resolve_previous, substitute_deprecated_model
@@ -69,7 +69,8 @@ class RequestBuilder:
 
     def _overridden(self, item: Item, blocks: list[JSONObject]) -> JSONObject:
         ov = item.overrides
-        changes: dict[str, object] = {_PLAIN[k]: v for k, v in ov.items() if k in _PLAIN}
+        # field -> value for RequestOptions (each field its own type: checked by the dataclass)
+        changes: dict[str, Any] = {_PLAIN[k]: v for k, v in ov.items() if k in _PLAIN}
         if "model" in ov:
             changes["agent"] = None
         if "agent" in ov:
@@ -80,7 +81,7 @@ class RequestBuilder:
             changes["sets"] = [*self.request.sets, *_strings(ov["set"], "set")]
         if "labels" in ov:
             changes["labels"] = [*self.request.labels, *_labels(ov["labels"])]
-        opts = dataclasses.replace(self.request, **changes)  # type: ignore[arg-type]
+        opts = dataclasses.replace(self.request, **changes)
         body = build_body(opts, blocks, default_model=self.default_model,
                           resolve_model=self.resolve_model, stdin=None)  # fmt: skip
         body.update(self.tool_part)

@@ -98,10 +98,11 @@ class Batch:
             yield thing
 
     def _work_for(self, item: Item) -> Any:
-        entry = self.journal.lookup(item.ident) if self.journal is not None else None
-        if entry is None:
+        journal = self.journal
+        entry = journal.lookup(item.ident) if journal is not None else None
+        if entry is None or journal is None:
             return partial(self.workers.create, item)
-        if entry.run == self.journal.run:  # type: ignore[union-attr]
+        if entry.run == journal.run:
             self._bad(BadLine(item.line, f"duplicate key {item.ident!r} (keys must be unique)"))
         elif entry.state == SUBMITTED and self.submit_only:  # submitted before: nothing to do
             self.tally.skipped += 1
@@ -267,6 +268,7 @@ def open_source(run: Runtime, source: str) -> IO[bytes]:
         if stdin is None or run.io.stdin_isatty:
             raise UsageError("no input: give a JSON Lines FILE, or pipe it in ('-' reads stdin)",
                              hint="e.g. gem batch prompts.jsonl")  # fmt: skip
+        # a text stdin reads bytes through .buffer; a binary one (tests) is read as it is
         buffer: IO[bytes] = getattr(stdin, "buffer", None) or stdin  # type: ignore[assignment]
         return buffer
     try:

@@ -21,10 +21,12 @@ from gemini_cli.batch.limiter import MAX_NAP, Limiter, Stopped
 from gemini_cli.batch.output import Result
 from gemini_cli.cli.backend import embedded_transport
 from gemini_cli.core.errors import EXIT_STILL_RUNNING, GemError
-from gemini_cli.core.jsontypes import JSONValue
+from gemini_cli.core.jsontypes import JSONObject, JSONValue
 from gemini_cli.core.status import is_done
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from gemini_cli.api.client import InteractionsClient
     from gemini_cli.api.models import Interaction
     from gemini_cli.batch.requests import RequestBuilder
@@ -124,8 +126,8 @@ class Workers:
         return output.from_interaction(item.key, item.ident, item.line, interaction,
                                        expect_json=prepared.expect_json, whole=self.whole)  # fmt: skip
 
-    def _sender(self, client: InteractionsClient):  # type: ignore[no-untyped-def]
-        def send(body: dict[str, object]) -> Interaction:
+    def _sender(self, client: InteractionsClient) -> Callable[[JSONObject], Interaction]:
+        def send(body: JSONObject) -> Interaction:
             self.limiter.before_request()
             return client.create(body)
 

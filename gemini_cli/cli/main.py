@@ -70,6 +70,8 @@ def _main(argv: list[str] | None) -> int:
             sys.stdout.write(f"gem {__version__}\n")
             sys.stdout.flush()
         return 0
+    if args in (["--help"], ["-h"]) and _static_root_help():
+        return 0
     from gemini_cli.cli.app import app
     from gemini_cli.cli.boundary import OWN_PROCESS
 
@@ -77,6 +79,31 @@ def _main(argv: list[str] | None) -> int:
 
     code = app(args=args, prog_name="gem", standalone_mode=False)
     return code if isinstance(code, int) else 0
+
+
+def _static_root_help() -> bool:
+    """Print `gem --help` from its pre-rendered text when this terminal's width has one (a test
+    keeps the text identical to Typer's); False means: let Typer render it."""
+    import os
+
+    from gemini_cli.cli.static_help import ROOT_HELP
+
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:  # as shutil.get_terminal_size, which Typer's help formatter uses
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+        columns = columns or 80
+    text = ROOT_HELP.get(min(columns, 100))
+    if text is None or sys.stdout is None:
+        return False
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return True
 
 
 def _prints_help_or_version(args: list[str]) -> bool:

@@ -81,17 +81,7 @@ def _prepare_body(
     settings = run.settings
     request = resolve_previous(run, request)
     carried = carried_settings(run, request, dry)
-    from gemini_cli.cli.references import attachments
-
-    with attachments(run, inputs.no_upload):  # -a files/ID, URLs, big files: uploaded first
-        blocks = build_input_blocks(
-            inputs,
-            run.io.stdin,
-            run.io.stdin_isatty,
-            stdin_taken=request.body == "-",
-            timeout=max(run.remaining(), 0.0),
-            monotonic=run.clock.monotonic,
-        )
+    blocks = _input_blocks(run, inputs, request)
     note_stdin_read(run, inputs, blocks)
     body = build_body(
         request,
@@ -101,12 +91,33 @@ def _prepare_body(
         stdin=_body_stdin(run, request),
         base=base_body(carried, model=bool(request.model), agent=bool(request.agent)),
     )
+    _check_body(run, body, require_input, example)
+    return substitute_deprecated_model(run, body), carried
+
+
+def _input_blocks(run: Runtime, inputs: InputOptions, request: RequestOptions) -> list[JSONObject]:
+    from gemini_cli.cli.references import attachments
+
+    with attachments(run, inputs.no_upload):  # -a files/ID, URLs, big files: uploaded first
+        return build_input_blocks(
+            inputs,
+            run.io.stdin,
+            run.io.stdin_isatty,
+            stdin_taken=request.body == "-",
+            timeout=max(run.remaining(), 0.0),
+            monotonic=run.clock.monotonic,
+        )
+
+
+def _check_body(run: Runtime, body: JSONObject, require_input: bool, example: str) -> None:
+    """Exit 2 for a body with nothing to send, or one whose answer cannot be printed."""
     if require_input and "input" not in body and "continuation_token" not in body:
         raise UsageError(
             "no input: give a prompt, pipe text or a file on stdin, or use --attach",
             hint=f"e.g. {example}",
         )
-    return substitute_deprecated_model(run, body), carried
+    if run.format == "id" and body.get("store") is False:
+        raise UsageError("--format id with --no-store: an unstored interaction has no id to print")
 
 
 def carried_settings(run: Runtime, request: RequestOptions, dry: bool) -> Carried:
@@ -169,8 +180,27 @@ def resolve_previous(run: Runtime, request: RequestOptions) -> RequestOptions:
             raise UsageError("--continue and --previous cannot be combined")
         previous = "last"
     if not previous:
+        if request.fresh:
+            raise UsageError("--fresh only applies with -c or -p (a follow-up)")
         return request
-    return dataclasses.replace(request, previous=run.resolve_id(previous))
+    resolved = run.resolve_id(previous)
+    if previous.strip() == "last":
+        note_skipped_unstored(run, resolved)
+    return dataclasses.replace(request, previous=resolved)
+
+
+def note_skipped_unstored(run: Runtime, resolved: str) -> None:
+    """-c after a --no-store run continues an older conversation: say so (stderr)."""
+    from gemini_cli.history.store import skipped_unstored
+
+    skipped = skipped_unstored(run.settings.base_url)
+    if skipped is None or skipped[1] is None or skipped[1].id != resolved:
+        return
+    unstored, older = skipped
+    run.info(
+        f"gem: note: the last interaction ({unstored.created}) was not stored (--no-store); "
+        f"continuing from {older.id} of {older.created} instead"
+    )
 
 
 def substitute_deprecated_model(run: Runtime, body: JSONObject) -> JSONObject:

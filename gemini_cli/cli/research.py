@@ -73,25 +73,27 @@ class ResearchOptions:
 
     agent: str | None = None
     max_: bool = False
-    thinking_summaries: str = "auto"
+    thinking_summaries: str | None = None  # None: a follow-up's carried one, else "auto"
     visualization: str | None = None
     plan: bool = False
     bigquery: bool = False
 
-    def agent_id(self) -> str:
+    def explicit_agent(self) -> str | None:
+        """The agent --agent or --max names (None: the default, or a follow-up's carried one)."""
         if self.agent and self.max_:
             raise UsageError(
                 f"--max and --agent cannot be combined: --max means --agent {MAX_AGENT}"
             )
-        return self.agent or (MAX_AGENT if self.max_ else DEFAULT_AGENT)
+        return self.agent or (MAX_AGENT if self.max_ else None)
 
-    def agent_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {
-            "type": "deep-research",
-            "thinking_summaries": _choice(
+    def agent_config(self, given: dict[str, Any]) -> dict[str, Any]:
+        """`given` (carried or from --body) with the flags given applied over it."""
+        config: dict[str, Any] = {**given, "type": "deep-research"}
+        if self.thinking_summaries is not None:
+            config["thinking_summaries"] = _choice(
                 "--thinking-summaries", self.thinking_summaries, ("auto", "none")
-            ),
-        }
+            )
+        config.setdefault("thinking_summaries", "auto")
         if self.visualization is not None:
             config["visualization"] = _choice(
                 "--visualization", self.visualization, ("auto", "off")
@@ -119,7 +121,8 @@ RESEARCH = OptionGroup(
                 "--agent",
                 metavar="AGENT",
                 rich_help_panel=RESEARCH_PANEL,
-                help=f"The agent (default {DEFAULT_AGENT}; e.g. deep-research-pro-preview-12-2025).",
+                help=f"The agent (default {DEFAULT_AGENT}, or the previous turn's; e.g. "
+                "deep-research-pro-preview-12-2025).",
             ),
             None,
         ),
@@ -133,15 +136,16 @@ RESEARCH = OptionGroup(
             False,
         ),
         "thinking_summaries": (
-            str,
+            str | None,
             typer.Option(
                 "--thinking-summaries",
                 metavar="auto|none",
                 autocompletion=choices("auto", "none"),
                 rich_help_panel=RESEARCH_PANEL,
-                help="Thought summaries (the live progress on stderr comes from them).",
+                help="Thought summaries (the live progress on stderr comes from them; default "
+                "auto, or what the previous turn used).",
             ),
-            "auto",
+            None,
         ),
         "visualization": (
             str | None,
@@ -208,6 +212,11 @@ def research(
     started = run.clock.monotonic()
     check_max_interval(max_interval)
     check_media(run, tools)
+    if no_wait and (tools.save or tools.output):
+        raise UsageError(
+            "--no-wait prints the id at once: there is no media to save yet "
+            "(save it later with: gem poll ID --save DIR)"
+        )
     body = research_body(run, inputs, request, deep_research, dry)
     apply_tools(body, tools)
     if dry:
@@ -215,7 +224,7 @@ def research(
         return
     from gemini_cli.cli.turns import render_result
     from gemini_cli.core.status import is_done
-    from gemini_cli.render.report import wants_plan
+    from gemini_cli.render.report import approve_command, wants_plan
 
     interaction = run.client().create(body)
     run.created(interaction, body)
@@ -234,10 +243,8 @@ def research(
         run.observed(interaction)
     render_result(run, interaction, tools, usage=usage, answer=answer)
     if deep_research.plan and interaction.status == "completed" and not wants_plan(interaction):
-        run.hint(
-            f"approve or edit the plan with: gem research --previous {interaction.id} "
-            '"Looks good, go ahead"'
-        )
+        command = approve_command(interaction.id, interaction.agent or "")
+        run.hint(f"approve or edit the plan with: {command}")
 
 
 def research_body(
@@ -247,16 +254,21 @@ def research_body(
     research: ResearchOptions,
     dry: bool = False,
 ) -> dict[str, Any]:
-    """The create body: the input as for `gem create`, the agent, background and agent_config;
-    --set applies last so it can still change anything."""
+    """The create body: the input as for `gem create`, the agent (--agent/--max, else a
+    follow-up's carried one, else the default), background and agent_config (flags given over
+    the carried one); --set applies last so it can still change anything."""
     sets = request.sets
-    request = replace(request, agent=research.agent_id(), sets=[])
+    request = replace(request, agent=research.explicit_agent(), sets=[])
     body, _ = prepare_body(
         run, inputs, request, example='gem research "History of Google TPUs"', dry=dry
     )
+    if "agent" not in body:  # nothing carried an agent: the default model gives way to ours
+        for key in ("model", "generation_config"):
+            body.pop(key, None)
+        body["agent"] = DEFAULT_AGENT
     body["background"] = True
     given = body.get("agent_config")
-    body["agent_config"] = {**(given if isinstance(given, dict) else {}), **research.agent_config()}
+    body["agent_config"] = research.agent_config(given if isinstance(given, dict) else {})
     for assignment in sets:
         apply_set(body, assignment)
     return body

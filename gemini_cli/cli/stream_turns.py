@@ -61,7 +61,7 @@ def stream_turns(
     from gemini_cli.cli.prepare import PreparedRequest
     from gemini_cli.cli.stream_follow import follow_and_print, naming
     from gemini_cli.cli.tool_body import check_outputs
-    from gemini_cli.cli.turns import execute, save_media
+    from gemini_cli.cli.turns import between_turns, execute, save_media
 
     if opts.output == "-":  # stdout carries the media bytes only: no live text, no calls
         from gemini_cli.render.live import Sink
@@ -100,22 +100,6 @@ def stream_turns(
         if prepared.expect_json and run.format == "text" and final.status == "completed":
             check_json(final)
     return final
-
-
-def between_turns(last: Interaction | None) -> Interrupted:
-    """Interrupted while no stream was open (a tool command ran): name the turn it waits on.
-    (An interrupt inside a turn's stream is already an Interrupted, which is no
-    KeyboardInterrupt.)"""
-    if last is None or not last.id:
-        return Interrupted("interrupted")
-    hint = f"its state: gem get {last.id}"
-    if last.status == "requires_action":
-        hint = f"answer its calls with: gem create --previous {last.id} --result CALL_ID=FILE"
-    return Interrupted(
-        f"interrupted; interaction {last.id} is {last.status or 'unknown'}; {hint}",
-        interaction_id=last.id,
-        hint=hint,
-    )
 
 
 def check_json(interaction: Interaction) -> None:

@@ -40,14 +40,18 @@ def prepare_with_tools(
             raise UsageError("--result ...=- and a '-' prompt both want stdin")
         inputs = dataclasses.replace(inputs, no_stdin=True)  # the result owns stdin
     results = read_results(run, opts.results)  # before a follow-up's GET of its settings
+    # `-c --run-tools` alone answers the previous interaction's pending calls (see execute)
+    answers_pending = opts.run_tools and bool(request.previous or request.continue_last)
     body, carried = prepare_body(
         run,
         inputs,
         request,
-        require_input=not opts.results,
+        require_input=not opts.results and not answers_pending,
         example=f'gem {command} "Tell me a joke"',
         dry=dry,
     )
+    if dry and answers_pending and "input" not in body:
+        run.hint("with no input, the real run answers the previous interaction's pending calls")
     commands = apply_tools(body, opts, carried.commands)
     expect_json = apply_response_format(body, opts)
     if opts.results:

@@ -168,7 +168,7 @@ TOOLS = OptionGroup(
                 "--save",
                 metavar="DIR",
                 panel=OUTPUT_PANEL,
-                help="Save image/audio/video/document output as DIR/<id>-<step>-<block>.<ext>.",
+                help="Save image/audio/video/document output as DIR/<id>-<n>.<ext> (n: 1, 2, ...).",
             ),
             None,
         ),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from gemini_cli.api.errors import InteractionError
 from gemini_cli.cli.prepare import PreparedRequest
 from gemini_cli.cli.tool_options import ToolOptions
-from gemini_cli.core.errors import GemError
+from gemini_cli.core.errors import GemError, Interrupted
 from gemini_cli.core.jsontypes import JSONObject, JSONValue
 
 if TYPE_CHECKING:  # pydantic stays out of start-up (`create --dry-run`)
@@ -68,6 +68,19 @@ def call_names(run: Runtime, interaction_id: str) -> dict[str, str]:
     }
 
 
+def pending_calls(run: Runtime, interaction_id: str) -> Interaction:
+    """The previous interaction when it waits on function calls; else there is no input."""
+    from gemini_cli.core.errors import UsageError
+
+    previous = run.client().get(interaction_id)
+    if previous.status != "requires_action" or not previous.function_calls():
+        raise UsageError(
+            f"no input: interaction {previous.id or interaction_id} has no pending function "
+            "calls to answer; give a prompt, pipe text or a file on stdin, or use --attach"
+        )
+    return previous
+
+
 def creator(run: Runtime) -> Send:
     """A plain (non-streamed) create that records each interaction in the history."""
 
@@ -82,11 +95,29 @@ def creator(run: Runtime) -> Send:
 def execute(
     run: Runtime, prepared: PreparedRequest, opts: ToolOptions, send: Send | None = None
 ) -> Interaction:
-    """Send the request; follow continuation hops; with --run-tools answer calls until done."""
-    send = send or creator(run)
+    """Send the request; follow continuation hops; with --run-tools answer calls until done.
+    Ctrl-C/SIGTERM (e.g. in a tool command) names the last interaction and how to answer it."""
+    sender = send or creator(run)
+    turns: list[Interaction] = []
+
+    def recorded(body: JSONObject) -> Interaction:
+        turns.append(sender(body))
+        return turns[-1]
+
+    try:
+        return _execute(run, prepared, opts, recorded)
+    except KeyboardInterrupt:
+        raise between_turns(turns[-1] if turns else None) from None
+
+
+def _execute(run: Runtime, prepared: PreparedRequest, opts: ToolOptions, send: Send) -> Interaction:
     run.tool_commands = dict(prepared.commands)  # recorded with each hop: -c carries them
     body = with_result_names(run, prepared.body) if opts.results else prepared.body
-    first = send(body)
+    previous = body.get("previous_interaction_id")
+    if opts.run_tools and "input" not in body and isinstance(previous, str) and previous:
+        first = pending_calls(run, previous)  # `-c --run-tools` alone: answer them
+    else:
+        first = send(body)
     turn = continued(run, send, body, first, opts)
     if opts.run_tools and turn.status == "requires_action":
         from gemini_cli.turns.toolrun import ToolLoop  # only here: a plain create runs no tools
@@ -112,13 +143,34 @@ def continued(
     return continue_hops(send, body, first, max_hops=opts.max_continuations, note=run.info)
 
 
+def between_turns(last: Interaction | None) -> Interrupted:
+    """Interrupted while no stream was open (a tool command ran): name the turn it waits on.
+    (An interrupt inside a turn's stream is already an Interrupted, which is no
+    KeyboardInterrupt.)"""
+    from gemini_cli.core.status import answer_command
+
+    if last is None or not last.id:
+        return Interrupted("interrupted")
+    hint = f"its state: gem get {last.id}"
+    if last.status == "requires_action":
+        call_ids = [str(c.get("id") or "") for c in last.function_calls()]
+        hint = f"answer its calls with: {answer_command(last.id, call_ids)}"
+    return Interrupted(
+        f"interrupted; interaction {last.id} is {last.status or 'unknown'}; {hint}",
+        interaction_id=last.id,
+        hint=hint,
+    )
+
+
 def ask_for_thoughts(body: JSONObject) -> None:
     """--thoughts on a new request: ask for thought summaries (a model's generation_config;
     an agent's agent_config) unless the request says otherwise."""
     key = "agent_config" if "agent" in body else "generation_config"
     config = body.get(key)
     if "agent" in body and not isinstance(config, dict):
-        return  # an agent_config needs its type: agents give summaries by default
+        if not str(body["agent"]).startswith("deep-research"):
+            return  # an agent_config needs its type, known for Deep Research agents only
+        config = {"type": "deep-research"}
     config = config if isinstance(config, dict) else {}
     body[key] = {**config, "thinking_summaries": config.get("thinking_summaries") or "auto"}
 
@@ -165,6 +217,8 @@ def save_media(
     blocks = interaction.output_media()
     if opts.output is not None and not blocks and interaction.status != "completed":
         return []  # e.g. requires_action or failed: the status says what happened
+    if opts.output is not None:
+        media.check_one(blocks, interaction.id)  # before downloading any of them
     if opts.output is not None or opts.save is not None or to_stdout:
         from gemini_cli.turns.remote_media import with_downloads  # media given as a `uri`
 

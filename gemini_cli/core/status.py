@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from gemini_cli.core.errors import (
@@ -45,10 +46,24 @@ def status_exit_code(status: str) -> int:
     return EXIT_OK
 
 
+def answer_command(interaction_id: str | None, call_ids: Sequence[str] = ()) -> str:
+    """The command line that answers an interaction's function calls (CALL_ID when unknown)."""
+    import shlex
+
+    from gemini_cli.api.models import displayable_id  # a server's id is shown, never obeyed
+
+    results = " ".join(f"--result {shlex.quote(displayable_id(i))}=FILE" for i in call_ids if i)
+    return f"gem create --previous {interaction_id} {results or '--result CALL_ID=FILE'}"
+
+
 def status_error(
-    status: str, interaction_id: str | None, reason: str | None = None
+    status: str,
+    interaction_id: str | None,
+    reason: str | None = None,
+    call_ids: Sequence[str] = (),
 ) -> InteractionError | None:
-    """The error an interaction's final status stands for, or None when it is a success."""
+    """The error an interaction's final status stands for, or None when it is a success;
+    `call_ids`: the function calls a requires_action interaction waits on."""
     from gemini_cli.api.errors import InteractionError, InteractionStoppedError, RequiresActionError
 
     name = f"interaction {interaction_id}" if interaction_id else "the interaction"
@@ -65,6 +80,6 @@ def status_error(
         return RequiresActionError(
             f"{name} requires action{why}",
             interaction_id=interaction_id or None,
-            hint=f"answer with: gem create --previous {interaction_id} --result CALL_ID=FILE",
+            hint=f"answer with: {answer_command(interaction_id, call_ids)}",
         )
     return None

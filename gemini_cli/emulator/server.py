@@ -208,10 +208,22 @@ def serve(
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Whoever polls for the file never reads it half-written."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+    """Whoever polls for the file never reads it half-written. The temporary file is a new
+    one (O_EXCL): a symlink planted at a fixed name beside it in /tmp is never followed."""
+    import tempfile
+
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # what a plain write would have made
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 _SignalHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None

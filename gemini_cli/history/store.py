@@ -128,15 +128,18 @@ def record(
     decides how loud to be (Runtime.created turns it into a warning). `settings`: the
     carried request settings (turns/carry.py snapshot), kept under this id."""
     row = row_for(interaction, body or {}, base_url)
-    if not row["id"]:
+    if not row["id"] and row["stored"]:
         return
     if earlier:
         row.update(add_tokens(earlier, row))
-    row["replaces"] = replaces or None
+    row["replaces"] = (replaces or None) if row["id"] else None
+    settings = settings if row["id"] else None
 
     def write() -> None:
         with connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
+            if not row["id"]:  # store: false, no id: one row, the newest, so -c can tell
+                conn.execute("DELETE FROM interactions WHERE id = ''")
             try:
                 moved = row["replaces"] and conn.execute(RENAME, row).rowcount > 0
             except sqlite3.IntegrityError:  # the new id has a row already: keep that one
@@ -207,7 +210,7 @@ def entries(
         found: list[Entry] = []
         with connect(create=False) as conn:
             for entry in _rows(conn):
-                if _matches(entry, base_url, deleted):
+                if entry.id and _matches(entry, base_url, deleted):
                     found.append(entry)
                     if 0 < limit <= len(found):
                         break
@@ -245,6 +248,26 @@ def continuable_id(base_url: str | None = ANY_BACKEND) -> str | None:
                 if _matches(entry, base_url, False) and entry.stored is not False:
                     return entry.id
         return None
+
+    try:
+        return with_retry(read)
+    except sqlite3.Error as exc:
+        raise _unreadable(exc) from exc
+
+
+def skipped_unstored(base_url: str | None = ANY_BACKEND) -> tuple[Entry, Entry | None] | None:
+    """When the newest row of that back-end was created with store: false (which -c and
+    `last` skip): that row, and the one they continue from instead (None: there is none)."""
+    if not db_path().exists():
+        return None
+
+    def read() -> tuple[Entry, Entry | None] | None:
+        with connect(create=False) as conn:
+            rows = (e for e in _rows(conn) if _matches(e, base_url, False))
+            newest = next(rows, None)
+            if newest is None or newest.stored is not False:
+                return None
+            return newest, next((e for e in rows if e.stored is not False), None)
 
     try:
         return with_retry(read)

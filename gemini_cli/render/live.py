@@ -53,6 +53,9 @@ class Sink:
         self.flush()
 
 
+NO_THOUGHTS = "no thought summaries in this answer (a request asks for them with --thoughts)"
+
+
 class TextSink(Sink):
     """Text deltas on stdout the moment they arrive; thought summaries on stderr if asked."""
 
@@ -69,6 +72,7 @@ class TextSink(Sink):
         self.resumed = resumed  # started after an event: the text before it is not ours to judge
         self.last_char = ""  # of stdout, to end the output with exactly one newline
         self.thought_char = ""  # of the thought text on stderr, same reason
+        self.thought_shown = False  # --thoughts never prints nothing silently
 
     def on_event(self, event: dict[str, Any], raw: str | None) -> None:
         text = text_delta_of(event)
@@ -97,6 +101,7 @@ class TextSink(Sink):
         shown = f"{DIM}{text}{RESET}" if self.run.io.color else text
         write_err(self.run.io, shown)
         self.thought_char = text[-1]
+        self.thought_shown = self.thought_shown or bool(text.strip())
 
     def _end_thought(self) -> None:
         if self.thought_char not in ("", "\n"):
@@ -127,6 +132,9 @@ class TextSink(Sink):
     def finish(self, interaction: Interaction) -> None:
         self.end_line()
         self.flush()
+        if self.thoughts and not self.thought_shown and not self.resumed:
+            if not interaction.is_running:
+                self.run.hint(NO_THOUGHTS)
         if interaction.status == "requires_action":
             from gemini_cli.render.output import print_calls
 

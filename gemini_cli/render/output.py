@@ -173,11 +173,12 @@ def print_usage(run: Output, usage: JSONValue) -> None:
 
 def fail_on_status(run: Output, interaction: Interaction) -> None:
     reason = interaction.error_message()
-    if interaction.status == "requires_action":
-        names = [str(c.get("name")) for c in interaction.function_calls()]
-        reason = "the model called " + ", ".join(names) if names else reason
+    calls = interaction.function_calls() if interaction.status == "requires_action" else []
+    if calls:
+        reason = "the model called " + ", ".join(str(c.get("name")) for c in calls)
     if interaction.status == "requires_continuation" and interaction.continuation_token:
         reason = f"continuation_token {interaction.continuation_token}"
-    error = status_error(interaction.status, interaction.id, reason)
+    call_ids = [str(c.get("id") or "") for c in calls]
+    error = status_error(interaction.status, interaction.id, reason, call_ids)
     if error is not None:
         raise error

@@ -145,7 +145,7 @@ def print_markdown(
 
 def print_thoughts(run: Output, interaction: Interaction) -> None:
     """This turn's thought summaries on stderr, escaped as `gem stream --thoughts` does."""
-    from gemini_cli.render.live import DIM, RESET, write_err
+    from gemini_cli.render.live import DIM, NO_THOUGHTS, RESET, write_err
 
     printed = False
     for step in cites.this_turn(interaction.step_dicts):
@@ -157,7 +157,7 @@ def print_thoughts(run: Output, interaction: Interaction) -> None:
                 write_err(run.io, f"{DIM}{shown}{RESET}\n" if run.io.color else f"{shown}\n")
                 printed = True
     if not printed and not interaction.is_running:  # --thoughts never prints nothing silently
-        run.hint("no thought summaries in this answer (a request asks for them with --thoughts)")
+        run.hint(NO_THOUGHTS)
 
 
 # -- collaborative planning ------------------------------------------------------------------

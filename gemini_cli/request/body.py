@@ -154,6 +154,11 @@ def _apply_flags(body: JSONObject, opts: RequestOptions) -> None:
     if opts.background:
         body["background"] = True
     if opts.no_store:
+        if "agent" in body:
+            raise UsageError(
+                "--no-store cannot be used with an agent: agents run in the background, "
+                "which needs the interaction stored"
+            )
         if opts.background or opts.previous:
             raise UsageError(
                 "--no-store cannot be combined with --background or --previous: "

@@ -36,8 +36,10 @@ def safe_stem(interaction_id: str) -> str:
     return _UNSAFE.sub("", interaction_id or "")[:120] or "interaction"
 
 
-def file_name(interaction_id: str, step: int, block: int, mime_type: str | None) -> str:
-    return f"{safe_stem(interaction_id)}-{step}-{block}.{mime.extension(mime_type)}"
+def file_name(interaction_id: str, number: int, mime_type: str | None) -> str:
+    """`<id>-<n>.<ext>`: n counts the answer's media blocks from 1, the same whether the
+    interaction came from a create, a stream or a get (whose steps include the user_input)."""
+    return f"{safe_stem(interaction_id)}-{number}.{mime.extension(mime_type)}"
 
 
 def decode(block: dict[str, Any], interaction_id: str) -> bytes:
@@ -92,9 +94,9 @@ def _check_folder(folder: Path, flag: str) -> None:
 
 
 def write_failed(path: Path, exc: OSError, interaction_id: str) -> InteractionError:
-    """Saving failed after the interaction was created: say where it is (exit 1)."""
+    """Saving failed (the interaction itself exists): say where it is (exit 1)."""
     return InteractionError(
-        f"could not write {path}: {exc.strerror or exc}; interaction {interaction_id} was created",
+        f"could not write {path}: {exc.strerror or exc} (interaction {interaction_id})",
         interaction_id=interaction_id,
         hint=f"fetch its output with: gem get {interaction_id} --json",
     )
@@ -162,9 +164,9 @@ def save_all(
     """Write every inline block into `directory` as new files (an existing name or a symlink
     there gets a `-1`, `-2`... suffix); blocks given by `uri` are only reported."""
     results = []
-    for step, index, block in media:
+    for number, (step, index, block) in enumerate(media, start=1):
         if block.get("data"):
-            name = file_name(interaction_id, step, index, block.get("mime_type"))
+            name = file_name(interaction_id, number, block.get("mime_type"))
             try:
                 directory.mkdir(exist_ok=True)  # DIR itself, never its parents
                 path = _write_new(directory, name, block, interaction_id)
@@ -176,17 +178,22 @@ def save_all(
     return results
 
 
-def save_one(
-    media: list[tuple[int, int, dict[str, Any]]], interaction_id: str, target: Path
-) -> Saved:
-    """`-o FILE`: exactly one media block; exit 1 when there is none or several, or when it is
-    held by the server (`uri`, not downloaded). FILE is replaced once complete."""
+def check_one(media: list[tuple[int, int, dict[str, Any]]], interaction_id: str) -> None:
+    """-o takes at most one media block: checked before any of them is downloaded."""
     if len(media) > 1:
         raise InteractionError(
             f"interaction {interaction_id} returned {len(media)} media blocks; -o takes one",
             interaction_id=interaction_id,
             hint="use --save DIR to keep them all",
         )
+
+
+def save_one(
+    media: list[tuple[int, int, dict[str, Any]]], interaction_id: str, target: Path
+) -> Saved:
+    """`-o FILE`: exactly one media block; exit 1 when there is none or several, or when it is
+    held by the server (`uri`, not downloaded). FILE is replaced once complete."""
+    check_one(media, interaction_id)
     if not media:
         raise InteractionError(
             f"no media block in the output of {interaction_id} to write to {target}",

@@ -88,7 +88,7 @@ def _keyless_get(uri: str, timeout: float, cap: int, ident: str) -> bytes:
 
 def _failed(uri: str, reason: str, ident: str) -> InteractionError:
     return InteractionError(
-        f"could not download {uri}: {reason}; interaction {ident} was created",
+        f"could not download {uri}: {reason} (interaction {ident})",
         interaction_id=ident or None,
         hint=f"the block is in: gem get {ident} --json",
     )

@@ -476,3 +476,34 @@ def test_a_body_over_the_cap_is_never_held_whole(scripted_server):
     ):
         client.get(IID)
     assert caught.value.exit_code == 6
+
+
+def test_a_short_key_does_not_redact_ordinary_text() -> None:
+    short = InteractionsClient(api_key="k", base_url="https://x")
+    assert short.redact("hint: keep looking") == "hint: keep looking"
+    long = InteractionsClient(api_key="AIzaSecret123", base_url="https://x")
+    assert long.redact("key=AIzaSecret123") == "key=<redacted>"
+
+
+def test_errors_stay_readable_with_a_short_key(invoke, api, monkeypatch) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", "e")
+    api.post("/interactions").mock(
+        return_value=httpx.Response(
+            400, json={"error": {"code": 400, "message": "the request was rejected"}}
+        )
+    )
+    result = invoke(["create", "hi"])
+    assert result.exit_code == 3, result.stderr
+    assert "the request was rejected" in result.stderr
+
+
+def test_server_text_in_errors_is_escaped(invoke, api, api_key) -> None:
+    api.post("/interactions").mock(
+        return_value=httpx.Response(
+            400, json={"error": {"code": 400, "message": "bad\x1b[2J\x00thing\nhere"}}
+        )
+    )
+    result = invoke(["create", "hi"])
+    assert result.exit_code == 3
+    assert "\x1b" not in result.stderr and "\x00" not in result.stderr
+    assert "bad\\x1b[2J\\x00thing here" in result.stderr

@@ -12,7 +12,7 @@ from gemini_cli.api.client import InteractionsClient
 from gemini_cli.api.errors import NetworkError, NotFoundError
 from gemini_cli.api.streaming import follow
 from tests.conftest import FakeClock
-from tests.stream.fakes import (
+from tests.stream_fakes import (
     CALL_SSE,
     SSE_HEADERS,
     TEXT_ID,

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import Result
 
-from gemini_cli.emulator import start_background
-
 
 @pytest.fixture
-def emulator(api_key: str) -> Iterator[Any]:
-    with start_background(work_seconds=0.3) as server:
-        yield server
+def emulator(api_key: str, start_emulator: Any) -> Any:
+    return start_emulator(work_seconds=0.3)
 
 
 def write_items(path: Path, count: int, prefix: str = "prompt") -> Path:

@@ -222,10 +222,23 @@ def test_a_huge_id_on_stdin_is_refused(invoke, api, api_key):
 
 
 def test_the_client_turns_an_invalid_url_into_a_usage_error():
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=interaction()))
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=interaction())
+
+    transport = httpx.MockTransport(answer)
     client = InteractionsClient(api_key="k" * 10, transport=transport, max_retries=0)
-    with pytest.raises(UsageError, match="cannot build the request URL"):
+    with pytest.raises(UsageError, match="cannot build the request URL") as raised:
         client.get("a" * 70_000)
+    assert raised.value.exit_code == 2 and not sent  # a usage error (not 70), nothing sent
+
+
+def test_an_id_too_long_for_a_url_is_a_usage_error_before_sending(invoke, api, api_key):
+    result = invoke(["get", "a" * 70_000])
+    assert result.exit_code == 2 and "too long" in result.stderr
+    assert not api.calls
 
 
 class _FullStream(io.StringIO):

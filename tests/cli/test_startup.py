@@ -82,15 +82,14 @@ def test_help_names_a_command_through_the_table(invoke) -> None:
 
 
 LOADED_HELP = """
-from gemini_cli.cli.app import command_tree
-from gemini_cli.cli.main import main
+from gemini_cli.cli.app import app, command_tree
 command_tree()  # every command module imported: the list comes from the commands themselves
-main(["--help"])
+app(args=["--help"], prog_name="gem", standalone_mode=False)  # rendered by Typer, not pre-rendered
 """
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("columns", ["60", "80", "100"])
+@pytest.mark.parametrize("columns", ["60", "80", "100", "150"])
 def test_lazy_root_help_equals_the_fully_loaded_one(columns: str) -> None:
     def run(*argv: str) -> str:
         done = subprocess.run(
@@ -117,6 +116,23 @@ def test_root_help_imports_no_command_module_and_nothing_heavy() -> None:
     modules = imported_by("--help")
     assert not COMMAND_MODULES & modules
     assert not loads(modules, "httpx", "pydantic", "rich", "yaml")
+
+
+@pytest.mark.e2e
+def test_root_help_is_pre_rendered_and_imports_no_typer() -> None:
+    assert not loads(imported_by("--help"), "typer")
+
+
+def test_the_pre_rendered_root_help_is_fresh() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "gen_static_help.py"
+    spec = importlib.util.spec_from_file_location("gen_static_help", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0, "run python scripts/gen_static_help.py"
 
 
 @pytest.mark.e2e

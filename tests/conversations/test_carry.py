@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+import pytest
+
 from tests.conversations.conftest import Gem, body_of, last_id
 
 FIRST = ["-m", "gemini-3.1-pro-preview", "-s", "Be terse", "--search", "--thinking", "high"]
@@ -89,6 +91,7 @@ def test_a_missing_previous_interaction_fails_as_before(gem: Gem) -> None:
     assert "could not fetch v1_nosuch to carry its settings" in result.stderr
 
 
+@pytest.mark.e2e
 def test_local_function_commands_carry_forward(gem: Gem, tmp_path) -> None:
     tool = tmp_path / "weather.py"
     tool.write_text('import sys, json\njson.load(sys.stdin)\nprint(json.dumps({"temp": 21}))\n')

@@ -16,8 +16,8 @@ def test_save_and_output(gem: Gem, tmp_path: Path, command: str) -> None:
     saved = gem(command, ident, "--save", str(tmp_path / "out"))
     assert saved.exit_code == 0, saved.stderr
     (image,) = (tmp_path / "out").iterdir()
-    # (a GET's steps start with the user_input: the model_output is step 2)
-    assert image.name == f"{ident}-2-1.png" and image.read_bytes().startswith(b"\x89PNG")
+    # the answer's first media block, as create names it (a GET's steps add the user_input)
+    assert image.name == f"{ident}-1.png" and image.read_bytes().startswith(b"\x89PNG")
     assert saved.stdout == "Step 1: Echo: [[mixed]] bake (turn 1)\n\n\n\nStep 2: the end.\n"
     assert "not shown" not in saved.stderr and f"gem: saved {image}" in saved.stderr
     one = gem(command, ident, "-o", str(tmp_path / "one.png"))

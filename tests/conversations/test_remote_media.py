@@ -39,8 +39,8 @@ def test_save_downloads_uri_media_with_the_key_only_on_the_api_host(
     assert own.calls[0].request.headers["x-goog-api-key"] == api_key
     assert "x-goog-api-key" not in foreign.calls[0].request.headers
     saved = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert saved == [f"{IID}-0-1.png", f"{IID}-0-2.mp4"]
-    assert (tmp_path / "out" / f"{IID}-0-1.png").read_bytes() == PNG
+    assert saved == [f"{IID}-1.png", f"{IID}-2.mp4"]
+    assert (tmp_path / "out" / f"{IID}-1.png").read_bytes() == PNG
     assert result.stdout == "Here.\n"
 
 

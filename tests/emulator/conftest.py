@@ -1,34 +1,15 @@
-"""Fixtures for the emulator tests: a fake clock, an engine, a loopback server, an SSE parser."""
+"""Fixtures for the emulator tests: an engine on the shared fake clock, loopback servers, an SSE
+parser."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from gemini_cli.emulator import Engine, start_background
-
-START = 1_790_000_000.0  # 2026-09-21T..., any fixed instant will do
-
-
-class FakeClock:
-    """time.time + time.sleep stand-in: sleeping advances the clock instantly."""
-
-    def __init__(self, start: float = START) -> None:
-        self.now = start
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from gemini_cli.emulator import Engine
+from tests.conftest import FakeClock
 
 
 class Sequential:
@@ -81,22 +62,19 @@ def any_engine(clock: FakeClock, flavor: str) -> Engine:
 
 
 @pytest.fixture
-def server(flavor: str) -> Iterator[Any]:
+def server(flavor: str, start_emulator: Any) -> Any:
     """A loopback server of each flavor in turn."""
-    with start_background(work_seconds=0.4, flavor=flavor) as handle:
-        yield handle
+    return start_emulator(work_seconds=0.4, flavor=flavor)
 
 
 @pytest.fixture
-def sdk_server() -> Iterator[Any]:
-    with start_background(work_seconds=0.4, flavor="sdk") as handle:
-        yield handle
+def sdk_server(start_emulator: Any) -> Any:
+    return start_emulator(work_seconds=0.4, flavor="sdk")
 
 
 @pytest.fixture
-def live_server() -> Iterator[Any]:
-    with start_background(work_seconds=0.4, flavor="live") as handle:
-        yield handle
+def live_server(start_emulator: Any) -> Any:
+    return start_emulator(work_seconds=0.4, flavor="live")
 
 
 def error_message(payload: dict[str, Any]) -> str:

@@ -129,3 +129,27 @@ def test_the_state_of_the_embedded_mode_is_private(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     files = list(tmp_path.rglob("emulator.sqlite3*"))
     assert files and all(path.stat().st_mode & 0o777 == 0o600 for path in files)
+
+
+@pytest.mark.e2e
+def test_the_url_file_never_follows_a_planted_symlink(emulators, tmp_path: Path) -> None:
+    """--url-file in a shared folder such as /tmp: a symlink planted where the temporary file
+    used to go (`URLFILE.partial`) must not make gem overwrite the file it points at."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    url_file = tmp_path / "emu.url"
+    (tmp_path / "emu.url.partial").symlink_to(victim)
+    emulator = start("--url-file", str(url_file))
+    emulators.append(emulator)
+    assert victim.read_text() == "precious\n"
+    assert url_file.read_text() == emulator.url + "\n" and not url_file.is_symlink()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == [
+        "emu.url.partial"
+    ]  # only the planted link: gem's own temporary file is gone
+    assert emulator.stop() == (0, "")
+
+
+def test_emulator_url_file_in_a_missing_folder(invoke, tmp_path) -> None:
+    result = invoke(["emulator", "--url-file", str(tmp_path / "no" / "such" / "x")])
+    assert result.exit_code == 2
+    assert "url file" in result.stderr and "cannot listen" not in result.stderr

@@ -53,6 +53,7 @@ def test_no_api_key_needed_and_state_in_sqlite(tmp_path: Path) -> None:
     assert (tmp_path / "emulator.sqlite3").exists()
 
 
+@pytest.mark.e2e
 def test_two_processes_share_the_state(tmp_path: Path) -> None:
     first = run_python(
         "a = http.post('/v1/interactions', json={'model': 'm', 'input': 'one'}).json()\n"
@@ -154,6 +155,7 @@ def test_concurrent_threads_do_not_lose_writes(tmp_path: Path) -> None:
     assert len(set(ids)) == 60
 
 
+@pytest.mark.e2e
 def test_concurrent_processes_do_not_corrupt_the_store(tmp_path: Path) -> None:
     code = (
         "ids = []\n"
@@ -204,7 +206,7 @@ def test_background_stream_uses_the_injected_sleep(tmp_path: Path) -> None:
     with embedded(tmp_path, clock=clock, sleep=clock.sleep, work_seconds=2) as http:
         body = {"model": "m", "input": "x", "stream": True, "background": True}
         raw = http.post("/v1/interactions", json=body).content
-    assert sum(clock.slept) == pytest.approx(2)
+    assert sum(clock.sleeps) == pytest.approx(2)
     assert events_only(parse_sse(raw))[-1]["interaction"]["status"] == "completed"
 
 
@@ -233,7 +235,7 @@ def test_status_faults_and_stall_honour_the_header(tmp_path: Path) -> None:
         second = http.post("/v1/interactions", json={"model": "m", "input": "x"}, headers=headers)
     assert (first.status_code, second.status_code) == (429, 200)
     assert first.headers["retry-after-ms"] == "50"
-    assert clock.slept == [0.2]
+    assert clock.sleeps == [0.2]
 
 
 def test_transport_level_faults(tmp_path: Path) -> None:
@@ -265,7 +267,7 @@ def test_a_stall_longer_than_the_read_timeout_times_out(tmp_path: Path) -> None:
             headers={HEADER: "stall:8"},
             timeout=2,
         )
-    assert clock.slept == [2]
+    assert clock.sleeps == [2]
 
 
 def test_a_paced_stream_honours_the_read_timeout(tmp_path: Path) -> None:

@@ -374,9 +374,9 @@ def test_stream_of_running_interaction_replays_then_goes_live(
     reply = engine.handle("GET", f"{V}/{created['id']}", "stream=true", {}, b"")
     assert reply.events is not None
     first = [next(reply.events) for _ in range(5)]  # created..third summary: all already due
-    assert clock.slept == []
+    assert clock.sleeps == []
     rest = list(reply.events)
-    assert clock.slept  # the remaining events were waited for
+    assert clock.sleeps  # the remaining events were waited for
     events = events_only(parse_sse(b"".join(first + rest)))
     assert stream_text(events) == "Echo: later (turn 1)"
 

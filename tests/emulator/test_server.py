@@ -245,6 +245,7 @@ def _serve_process(tmp_path: Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 0), (signal.SIGINT, 130)])
 def test_serve_prints_url_first_and_stops_cleanly(tmp_path: Path, sig: int, code: int) -> None:
     process = _serve_process(tmp_path)

@@ -3,13 +3,13 @@ with every request it answers recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from gemini_cli.emulator import Engine, start_background
+from gemini_cli.emulator import Engine
 from gemini_cli.emulator.files import FilesService, service
 from tests.conftest import FakeClock, Invoke
 
@@ -55,12 +55,11 @@ class Emulator:
 
 
 @pytest.fixture
-def emulator(fake_clock: FakeClock) -> Iterator[Emulator]:
+def emulator(fake_clock: FakeClock, start_emulator: Any) -> Emulator:
     """The emulator whose time is the test's fake clock: a client's wait is instant, and a
     file's processing is over when the client has slept long enough."""
     engine = Engine(work_seconds=1.0, clock=fake_clock.wall, sleep=fake_clock.sleep)
-    with start_background(engine=engine) as handle:
-        yield Emulator(handle)
+    return Emulator(start_emulator(engine=engine))
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -149,3 +151,98 @@ def test_a_history_locked_for_good_costs_a_bounded_wait_and_one_warning(
     assert "database is locked" in result.stderr
     assert fake.sleeps and fake.now <= 6.0  # WAIT_SECONDS and one last busy timeout
     assert [r.id for r in history.entries()][-1] == "a"
+
+
+JOBS = 8
+
+
+WRITER = """
+import sys
+from gemini_cli.history import store as history
+from gemini_cli.api.models import Interaction
+for n in range(int(sys.argv[2])):
+    history.record(Interaction.from_dict({{"id": f"{{sys.argv[1]}}-{{n}}", "status": "completed"}}),
+                   {{"input": "p"}})
+"""
+
+
+@pytest.mark.e2e
+def test_parallel_creates_are_all_recorded(shell_env: dict[str, str], gem_bin) -> None:
+    env = {**shell_env, "GEM_BASE_URL": "emulator:"}
+    procs = [
+        subprocess.Popen(
+            [str(gem_bin), "create", "--no-stdin", f"job {i}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(JOBS)
+    ]
+    outcomes = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    assert all(code == 0 for code, _, _ in outcomes), outcomes
+    assert not any("warning" in err for _, _, err in outcomes), outcomes
+    prompts = sorted(r.prompt for r in history.entries(limit=0))
+    assert prompts == sorted(f"job {i}" for i in range(JOBS))
+
+
+@pytest.mark.e2e
+def test_xargs_parallel_pipeline(shell_env: dict[str, str]) -> None:
+    script = f"set -o pipefail; seq {JOBS} | xargs -P {JOBS} -I{{}} gem create --no-stdin 'x {{}}'"
+    done = subprocess.run(
+        ["bash", "-c", script],
+        env={**shell_env, "GEM_BASE_URL": "emulator:"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == JOBS
+    assert len(history.entries(limit=0)) == JOBS
+
+
+@pytest.mark.e2e
+def test_many_writers_lose_no_rows(shell_env: dict[str, str]) -> None:
+    """History writes alone, hammered by 8 processes at once: every row is kept."""
+    per_proc = 40
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER.format(), f"w{i}", str(per_proc)],
+            env=shell_env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(JOBS)
+    ]
+    errors = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
+    assert all(code == 0 for code, _ in errors), errors
+    assert len(history.entries(limit=0)) == JOBS * per_proc
+
+
+def test_last_skips_interactions_created_without_store() -> None:
+    history.record(make("kept"), {"input": "a"})
+    history.record(make("gone"), {"input": "b", "store": False})
+    assert history.last_id() == "kept"
+    rows = history.entries()
+    assert [(r.id, r.stored) for r in rows] == [("gone", False), ("kept", True)]
+
+
+def test_only_no_store_runs_means_nothing_to_continue() -> None:
+    history.record(make("gone"), {"input": "b", "store": False})
+    with pytest.raises(Exception, match="no previous interaction"):
+        history.last_id()
+
+
+def test_an_older_history_without_the_stored_column_still_works() -> None:
+    import sqlite3
+
+    path = history.db_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as conn:
+        conn.execute(history.SCHEMA.replace(",\n    stored INTEGER", ""))
+        conn.execute("INSERT INTO interactions (id, created, updated) VALUES ('old', 'c', 'u')")
+    assert history.last_id() == "old"
+    assert history.entries()[0].stored is None
+    history.record(make("new"), {"input": "x"})
+    assert [r.id for r in history.entries()] == ["new", "old"]

@@ -26,6 +26,7 @@ def test_config_set_api_key_from_stdin_does_not_warn(invoke, config_file):
     assert "warning" not in result.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.usefixtures("api_key")
 def test_a_hostile_call_id_reaches_the_tool_escaped_and_the_key_does_not(
     invoke, scripted_server: ScriptedServer, tmp_path

@@ -46,11 +46,13 @@ def test_env_key_beats_config_key(config_file: Path, monkeypatch):
     assert settings().api_key() == "env-key"
 
 
+@pytest.mark.e2e
 def test_key_from_api_key_command(config_file: Path):
     config_file.write_text("api_key_command: echo '  command-key  '\n")
     assert settings().api_key() == "command-key"
 
 
+@pytest.mark.e2e
 def test_api_key_command_not_run_until_the_key_is_needed(config_file: Path, tmp_path: Path):
     marker = tmp_path / "ran"
     config_file.write_text(f"api_key_command: touch {marker}; echo k\n")
@@ -60,18 +62,21 @@ def test_api_key_command_not_run_until_the_key_is_needed(config_file: Path, tmp_
     assert marker.exists()
 
 
+@pytest.mark.e2e
 def test_failing_api_key_command_is_an_auth_error(config_file: Path):
     config_file.write_text("api_key_command: exit 3\n")
     with pytest.raises(AuthError, match="exited 3"):
         settings().api_key()
 
 
+@pytest.mark.e2e
 def test_silent_api_key_command_is_an_auth_error(config_file: Path):
     config_file.write_text("api_key_command: 'true'\n")
     with pytest.raises(AuthError, match="printed nothing"):
         settings().api_key()
 
 
+@pytest.mark.e2e
 def test_api_key_command_uses_the_first_non_empty_line(config_file: Path):
     config_file.write_text("api_key_command: \"printf '\\\\nthe-key\\\\nlogin: me\\\\n'\"\n")
     assert settings().api_key() == "the-key"
@@ -86,6 +91,7 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to inspect processes")
 def test_a_timed_out_api_key_command_leaves_no_process_behind(config_file: Path, tmp_path):
     pidfile = tmp_path / "pid"
@@ -96,6 +102,7 @@ def test_a_timed_out_api_key_command_leaves_no_process_behind(config_file: Path,
     assert any(_gone(pid) for _ in range(2000))  # bounded: SIGKILL is delivered at once
 
 
+@pytest.mark.e2e
 def test_a_key_printed_by_a_lingering_command_is_used(config_file: Path):
     config_file.write_text("api_key_command: echo early-key; exec sleep 5\n")
     assert settings().api_key(timeout=0.5) == "early-key"
@@ -238,3 +245,9 @@ def test_deprecated_models_are_replaced(model):
 @pytest.mark.parametrize("model", ["gemini-2.5-pro", "gemini-3.1-pro-preview", "gemini-10.0-x"])
 def test_current_models_are_kept(model):
     assert substitute_deprecated(model) is None
+
+
+def test_api_version_from_env_and_flag_is_checked(invoke, monkeypatch) -> None:
+    assert invoke(["create", "--dry-run", "--api-version", "v1/../../x", "hi"]).exit_code == 2
+    monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", "..")
+    assert invoke(["create", "--dry-run", "hi"]).exit_code == 2

@@ -160,6 +160,7 @@ def test_stream_format_id_prints_only_the_final_hop(emulator):
     assert created.stdout.splitlines() == [history.last_id()]
 
 
+@pytest.mark.e2e
 def test_stream_format_id_with_run_tools_prints_one_id(emulator, script):
     result = emulator(
         [
@@ -202,6 +203,7 @@ def test_history_row_sums_the_hops_and_keeps_the_command_previous_id(emulator, c
     assert newest.previous_id == first
 
 
+@pytest.mark.e2e
 def test_history_row_sums_the_tool_rounds(emulator, script):
     from gemini_cli.history import store as history
 

@@ -41,9 +41,9 @@ def test_save_writes_every_block_and_reports_paths_on_stderr(invoke, reply, tmp_
     result = invoke(["create", "--save", str(out), "Draw"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "Here you go.\n"
-    assert (out / "v1_abc123-1-1.png").read_bytes() == PNG
-    assert (out / "v1_abc123-1-2.wav").read_bytes() == WAV
-    assert f"gem: saved {out / 'v1_abc123-1-1.png'}" in result.stderr
+    assert (out / "v1_abc123-1.png").read_bytes() == PNG
+    assert (out / "v1_abc123-2.wav").read_bytes() == WAV
+    assert f"gem: saved {out / 'v1_abc123-1.png'}" in result.stderr
     assert "gem: media at gs://b/v.mp4" in result.stderr
 
 
@@ -52,8 +52,8 @@ def test_format_paths_prints_paths_and_uris_on_stdout(invoke, reply, tmp_path):
     result = invoke(["create", "-f", "paths", "--save", str(tmp_path), "Draw"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        str(tmp_path / "v1_abc123-1-1.png"),
-        str(tmp_path / "v1_abc123-1-2.wav"),
+        str(tmp_path / "v1_abc123-1.png"),
+        str(tmp_path / "v1_abc123-2.wav"),
         "gs://b/v.mp4",
     ]
 
@@ -66,7 +66,7 @@ def test_a_malicious_id_stays_inside_the_folder(invoke, reply, tmp_path):
     assert result.exit_code == 0, result.stderr
     for line in result.stdout.splitlines():
         assert Path(line).resolve().parent == out.resolve()
-    assert sorted(p.name for p in out.iterdir()) == ["xevil-1-1.png", "xevil-1-2.wav"]
+    assert sorted(p.name for p in out.iterdir()) == ["xevil-1.png", "xevil-2.wav"]
     assert not (tmp_path / "x").exists()
 
 
@@ -79,7 +79,7 @@ def test_safe_stem(ident, stem):
 
 
 def test_unknown_mime_type_gets_bin():
-    assert file_name("v1", 0, 1, "application/x-unknown-thing") == "v1-0-1.bin"
+    assert file_name("v1", 1, "application/x-unknown-thing") == "v1-1.bin"
 
 
 def test_output_file_takes_one_block(invoke, api, api_key, tmp_path):
@@ -123,7 +123,7 @@ def test_emulator_image_is_a_valid_png(emulator, tmp_path):
     assert result.exit_code == 0, result.stderr
     (path,) = result.stdout.splitlines()
     data = Path(path).read_bytes()
-    assert data.startswith(b"\x89PNG\r\n\x1a\n") and path.endswith("-1-1.png")
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and path.endswith("-1.png")
 
 
 def test_emulator_streamed_media_is_assembled_and_saved(emulator, tmp_path):

@@ -135,14 +135,14 @@ def test_save_does_not_follow_a_planted_symlink(invoke, reply, tmp_path):
     out.mkdir()
     victim = tmp_path / "victim"
     victim.write_text("keep me")
-    (out / "v1_abc123-0-0.png").symlink_to(victim)
-    (out / "v1_abc123-0-0-1.png").write_text("old")
+    (out / "v1_abc123-1.png").symlink_to(victim)
+    (out / "v1_abc123-1-1.png").write_text("old")
     result = invoke(["create", "-f", "paths", "--save", str(out), "Draw"])
     assert result.exit_code == 0, result.stderr
     assert victim.read_text() == "keep me"
-    assert (out / "v1_abc123-0-0-1.png").read_text() == "old"
-    assert result.stdout == f"{out / 'v1_abc123-0-0-2.png'}\n"
-    assert (out / "v1_abc123-0-0-2.png").read_bytes() == PNG
+    assert (out / "v1_abc123-1-1.png").read_text() == "old"
+    assert result.stdout == f"{out / 'v1_abc123-1-2.png'}\n"
+    assert (out / "v1_abc123-1-2.png").read_bytes() == PNG
 
 
 def test_output_file_overwrites_like_a_shell_redirect(invoke, reply, tmp_path):
@@ -178,6 +178,7 @@ def test_a_malformed_result_sends_nothing(invoke, api, api_key, spec):
 # -- 3. --tool-timeout kills the command's whole process group --------------------------------
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(os.name != "posix", reason="process groups are POSIX")
 def test_tool_timeout_kills_the_children_too(tmp_path):
     pidfile = tmp_path / "child.pid"

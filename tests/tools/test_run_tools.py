@@ -41,6 +41,7 @@ def answers(api, *responses):
     return route
 
 
+@pytest.mark.e2e
 def test_loop_runs_the_command_and_resends_the_turn_scoped_fields(invoke, api, api_key, script):
     route = answers(
         api,
@@ -81,6 +82,7 @@ def test_loop_runs_the_command_and_resends_the_turn_scoped_fields(invoke, api, a
     assert "gem: result get_weather" in result.stderr
 
 
+@pytest.mark.e2e
 def test_quiet_silences_the_call_report(invoke, api, api_key, script):
     answers(api, calling("v1_a", ("c1", "get_weather", {"city": "P"})), interaction(ident="v1_b"))
     result = invoke(
@@ -90,6 +92,7 @@ def test_quiet_silences_the_call_report(invoke, api, api_key, script):
     assert result.stdout == "Hello there.\n"
 
 
+@pytest.mark.e2e
 def test_failing_command_becomes_an_error_result(invoke, api, api_key, script):
     route = answers(api, calling("v1_a", ("c1", "f", {})), interaction(ident="v1_b"))
     result = invoke(["create", "--function", f"f={script('bad', FAILING)}", "--run-tools", "Hi"])
@@ -106,6 +109,7 @@ def test_failing_command_becomes_an_error_result(invoke, api, api_key, script):
     assert "gem: error f" in result.stderr
 
 
+@pytest.mark.e2e
 def test_invalid_output_is_sent_as_text(invoke, api, api_key, script):
     route = answers(api, calling("v1_a", ("c1", "f", {})), interaction(ident="v1_b"))
     result = invoke(["create", "--function", f"f={script('odd', NOT_JSON)}", "--run-tools", "Hi"])
@@ -113,6 +117,7 @@ def test_invalid_output_is_sent_as_text(invoke, api, api_key, script):
     assert sent_json(route, 1)["input"][0]["result"] == "sunny \ufffd[1, 2"
 
 
+@pytest.mark.e2e
 def test_a_model_that_keeps_calling_stops_at_max_steps(invoke, api, api_key, script):
     route = api.post("/interactions")
     route.side_effect = lambda request: httpx.Response(
@@ -144,6 +149,7 @@ def test_a_call_without_a_local_command_exits_9_with_the_calls(invoke, api, api_
     assert "no local command for other" in result.stderr
 
 
+@pytest.mark.e2e
 def test_parallel_calls_keep_their_order(invoke, api, api_key, script):
     slow = "import time, json, sys; a = json.load(sys.stdin); time.sleep(a['s']); print(a['s'])"
     route = answers(
@@ -170,6 +176,7 @@ def test_without_run_tools_calls_are_printed_and_exit_9(invoke, api, api_key, sc
     assert f"--previous {'v1_a'} --result CALL_ID=FILE" in result.stderr
 
 
+@pytest.mark.e2e
 def test_store_false_resends_the_whole_conversation(invoke, api, api_key, script):
     route = answers(api, calling("v1_a", ("c1", "f", {})), interaction(ident="v1_b"))
     result = invoke(
@@ -187,12 +194,14 @@ def test_store_false_resends_the_whole_conversation(invoke, api, api_key, script
     assert second["input"][-1]["result"] == "7"
 
 
+@pytest.mark.e2e
 def test_tool_timeout_kills_the_command(script):
     command = script("sleepy", "import time; time.sleep(5)").split()
     outcome = run_command(command, {"name": "f", "arguments": {}}, timeout=0.2)
     assert outcome.is_error and "timed out after 0.2s" in outcome.result
 
 
+@pytest.mark.e2e
 def test_the_command_gets_arguments_on_stdin_and_the_call_in_env(script):
     echo = (
         "import json, os, sys; print(json.dumps({'in': json.load(sys.stdin), "
@@ -223,6 +232,7 @@ def test_parse_result(stdout, result):
 # -- against the emulator ----------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_emulator_function_round_trip(emulator, script, tmp_path):
     schema = tmp_path / "w.json"
     schema.write_text(
@@ -251,6 +261,7 @@ def test_emulator_function_round_trip(emulator, script, tmp_path):
     )
 
 
+@pytest.mark.e2e
 def test_emulator_streamed_round_trip(emulator, script, tmp_path):
     schema = tmp_path / "w.json"
     schema.write_text(
@@ -295,6 +306,7 @@ def test_emulator_stream_without_run_tools_prints_the_reassembled_call(emulator,
     assert json.loads(result.stdout)["arguments"] == {"city": "call get_weather"}
 
 
+@pytest.mark.e2e
 def test_emulator_stream_json_prints_only_the_final_turn(emulator, script):
     result = emulator(
         [

@@ -73,7 +73,7 @@ def test_save_creates_its_folder_but_not_the_parents(invoke, scripted_server, tm
     scripted_server.reply(200, headers=JSON, body=media_answer(b"png!"))
     result = invoke(gem(scripted_server, "--save", str(tmp_path / "a")))
     assert result.exit_code == 0, result.stderr
-    assert (tmp_path / "a" / "v1_m-0-0.png").read_bytes() == b"png!"
+    assert (tmp_path / "a" / "v1_m-1.png").read_bytes() == b"png!"
 
 
 def test_a_corrupt_block_leaves_no_file_at_all(invoke, scripted_server, tmp_path):
@@ -104,11 +104,11 @@ def test_save_never_overwrites_nor_follows_a_symlink(invoke, scripted_server, tm
     outside.write_bytes(b"secret")
     save = tmp_path / "out"
     save.mkdir()
-    (save / "v1_m-0-0.png").symlink_to(outside)
+    (save / "v1_m-1.png").symlink_to(outside)
     result = invoke(gem(scripted_server, "--save", str(save)))
     assert result.exit_code == 0, result.stderr
     assert outside.read_bytes() == b"secret"
-    assert (save / "v1_m-0-0-1.png").read_bytes() == b"new"
+    assert (save / "v1_m-1-1.png").read_bytes() == b"new"
     assert not [p for p in save.iterdir() if p.name.startswith(".gem-")]
 
 
@@ -130,7 +130,7 @@ def test_a_300_mib_block_is_decoded_to_disk_in_pieces(isolated_env, scripted_ser
     result = run_gem(isolated_env, args, env={"GEM_MAX_RESPONSE_BYTES": "400M"}, measure=True)
     *lines, maxrss = result.stderr.decode().splitlines()
     assert result.returncode == 0, lines
-    saved = tmp_path / "v1_m-0-0.png"
+    saved = tmp_path / "v1_m-1.png"
     assert saved.stat().st_size == size // 4 * 3
     with saved.open("rb") as handle:
         assert handle.read(6) == b"AAAAAA"

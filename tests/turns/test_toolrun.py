@@ -15,6 +15,7 @@ from tests.hostile.conftest import JSON, body, calling, run_gem
 PY = sys.executable
 
 
+@pytest.mark.e2e
 def test_the_api_key_is_not_in_a_tool_environment(monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", TEST_KEY)
     monkeypatch.setenv("GOOGLE_API_KEY", TEST_KEY)
@@ -30,6 +31,7 @@ def test_the_api_key_is_not_in_a_tool_environment(monkeypatch):
     assert env["KEEP_ME"] == "1" and env["GEM_CALL_ID"] == "c1"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("call_id", "shown"),
     [("a\x00b", "a\\x00b"), ("a\x1b]0;x\x07", "a\\x1b]0;x\\x07"), ("\ud800z", "\\ud800z")],
@@ -43,6 +45,7 @@ def test_a_call_id_that_cannot_go_in_an_environment_is_escaped(call_id, shown):
     assert (printed.is_error, printed.result) == (False, shown)
 
 
+@pytest.mark.e2e
 def test_arguments_with_a_lone_surrogate_reach_the_tool_as_json():
     printed = run_command(
         [PY, "-c", "import sys; print(sys.stdin.read())"], {"arguments": {"q": "a\ud800b"}}, 10
@@ -51,6 +54,7 @@ def test_arguments_with_a_lone_surrogate_reach_the_tool_as_json():
     assert json.loads(json.dumps(printed.result))["q"] == "a\ud800b"
 
 
+@pytest.mark.e2e
 def test_output_beyond_the_cap_is_cut_with_a_note(monkeypatch):
     monkeypatch.setenv("GEM_MAX_TOOL_OUTPUT_BYTES", "1k")
     script = "import sys; sys.stdout.write('é' * 100_000)"  # 200,000 bytes

@@ -10,7 +10,7 @@ import yaml
 
 from gemini_cli.history import store as history
 from tests.helpers import FullDevice
-from tests.stream.fakes import (
+from tests.stream_fakes import (
     CALL_ID,
     CALL_SSE,
     TEXT_ID,
@@ -23,6 +23,9 @@ from tests.stream.fakes import (
     sse,
     sse_response,
 )
+
+# Every test here talks to the respx `api` router with a key configured.
+pytestmark = pytest.mark.usefixtures("api_key")
 
 CREATED = {
     "event_type": "interaction.created",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -453,4 +454,57 @@ def test_embedded_emulator_state_dir_gem_cannot_create_is_exit_2(
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith(
         f"gem: error: the embedded emulator cannot use the state directory {blocker / 'gem'}"
+    )
+
+
+def test_continue_picks_the_last_stored_run(invoke) -> None:
+    assert invoke([*EMU, "create", "--no-stdin", "first"]).exit_code == 0
+    first = history.entries()[0].id
+    assert invoke([*EMU, "create", "--no-stdin", "--no-store", "second"]).exit_code == 0
+    result = invoke([*EMU, "create", "--no-stdin", "-c", "--dry-run", "third"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["body"]["previous_interaction_id"] == first
+
+
+@pytest.mark.e2e
+def test_a_tool_run_is_one_row_pointing_at_its_last_hop(invoke, tmp_path) -> None:
+    script = tmp_path / "f.py"
+    script.write_text("import sys; print('{\"ok\": 1}')\n")
+    result = invoke(
+        [
+            *EMU,
+            "create",
+            "--no-stdin",
+            "--function",
+            f"f={sys.executable} {script}",
+            "--run-tools",
+            "--json",
+            "call f please",
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    final = json.loads(result.stdout)["id"]
+    rows = history.entries()
+    assert [r.id for r in rows] == [final]
+    assert rows[0].prompt == "call f please" and rows[0].status == "completed"
+    assert history.last_id() == final
+
+
+def test_streamed_continuation_hops_are_one_row(invoke) -> None:
+    result = invoke([*EMU, "stream", "--no-stdin", "--json", "a long story [[continue:2]]"])
+    assert result.exit_code == 0, result.stderr
+    rows = history.entries()
+    assert len(rows) == 1 and rows[0].id == json.loads(result.stdout)["id"]
+
+
+def test_history_escapes_control_characters(invoke) -> None:
+    history.record(make("v1_a\x00b"), {"input": "red \x1b[31mALERT\x1b[0m"})
+    for tty in ({}, {"stdout_isatty": True}):
+        result = invoke(["history", "--all-backends"], tty=tty)
+        assert result.exit_code == 0
+        assert "\x1b" not in result.stdout and "\x00" not in result.stdout
+        assert "\\x1b[31mALERT" in result.stdout and "v1_a\\x00b" in result.stdout
+    assert (
+        "\x1b[31m"
+        in json.loads(invoke(["history", "--all-backends", "--json"]).stdout)[0]["prompt"]
     )

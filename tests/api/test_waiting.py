@@ -10,8 +10,8 @@ import pytest
 from gemini_cli.api.client import InteractionsClient
 from gemini_cli.api.errors import NetworkError, NotFoundError, ServerError, StillRunningError
 from gemini_cli.api.waiting import heading, latest_thought, poll_intervals, wait_until_done
+from tests.fake_api import Dropped, completed, sse, thought
 from tests.helpers import IID
-from tests.poll.conftest import Dropped, completed, sse, thought
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from tests.conftest import FakeClock
+from tests.fake_api import completed, sse, thought
 from tests.helpers import IID
-from tests.poll.conftest import completed, sse, thought
 
 
 class InterruptingClock(FakeClock):

@@ -173,3 +173,28 @@ def test_show_and_path_in_yaml(invoke, config_file: Path) -> None:
     assert shown["settings"]["model"]["value"] == "m1"
     path = yaml.safe_load(invoke(["config", "path", "-f", "yaml"]).stdout)
     assert path == {"path": str(config_file), "exists": True}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("format", "bogus", "format"),
+        ("aliases.a.b", "x", "alias name"),
+        ("api_version", "../../x", "api_version"),
+        ("api_version", "/v1", "api_version"),
+        ("api_version", "v1/", "api_version"),
+    ],
+)
+def test_config_set_refuses(invoke, key, value, message) -> None:
+    result = invoke(["config", "set", key, value])
+    assert result.exit_code == 2 and message in result.stderr
+
+
+@pytest.mark.parametrize("value", ["v1", "v1beta", "v1alpha", "v1beta1/projects/p-1/locations/us"])
+def test_config_set_accepts_api_versions(invoke, value) -> None:
+    assert invoke(["config", "set", "api_version", value]).exit_code == 0
+
+
+def test_a_value_starting_with_a_dash_after_double_dash(invoke) -> None:
+    result = invoke(["config", "set", "--", "model", "-odd"])
+    assert result.exit_code == 0, result.stderr

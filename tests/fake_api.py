@@ -1,4 +1,5 @@
-"""A scripted fake API for waits: GETs answer from a status script, streams from SSE bytes."""
+"""A scripted fake API for waits (poll, research): GETs answer from a status script, streams from
+SSE bytes. The `fake_api` fixture (tests/conftest.py) installs it on the shared respx router."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 import respx
 
-from tests.helpers import API_ROOT, IID, interaction
+from tests.helpers import IID, interaction
 
 SSE_HEADERS = {"content-type": "text/event-stream"}
 
@@ -114,9 +114,3 @@ class FakeAPI:
                 last = params.get("last_event_id")
                 out.append(f"stream@{last}" if last else "stream")
         return out
-
-
-@pytest.fixture
-def fake_api(api_key: str) -> Iterator[FakeAPI]:
-    with respx.mock(base_url=API_ROOT, assert_all_called=False) as router:
-        yield FakeAPI(router)

@@ -7,7 +7,10 @@ import json
 import httpx
 import pytest
 
-from tests.stream.fakes import SSE_HEADERS, blocks, dropped, sse_response
+from tests.stream_fakes import SSE_HEADERS, blocks, dropped, sse_response
+
+# Every test here talks to the respx `api` router with a key configured.
+pytestmark = pytest.mark.usefixtures("api_key")
 
 IID = "v1_live"
 WORDS = [f"w{i} " for i in range(4)]

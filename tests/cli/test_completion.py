@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.shell.conftest import ROOT, load_script
+from tests.helpers import ROOT, load_script
 
 COMPLETIONS = ROOT / "completions"
 SHELLS = ("bash", "zsh", "fish")
@@ -126,6 +127,7 @@ def test_generator_writes_typer_scripts(tmp_path: Path) -> None:
     assert gen.stale(tmp_path) == []
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("shell", SHELLS)
 def test_show_completion_matches_checked_in_file(shell: str, shell_env: dict[str, str]) -> None:
     """`gem --show-completion` run from each shell prints exactly the checked-in script."""
@@ -136,6 +138,7 @@ def test_show_completion_matches_checked_in_file(shell: str, shell_env: dict[str
     assert out == (COMPLETIONS / name).read_text()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("shell", SHELLS)
 @pytest.mark.parametrize(
     ("words", "expected", "exact"), CASES, ids=[" ".join(w) for w, _, _ in CASES]
@@ -147,6 +150,7 @@ def test_completes_in_real_shell(
     assert offered == expected if exact else expected <= offered, offered
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("shell", SHELLS)
 def test_model_completion_offers_config_aliases(
     shell: str, shell_env: dict[str, str], config_file: Path
@@ -156,6 +160,7 @@ def test_model_completion_offers_config_aliases(
     assert DRIVERS[shell](["gem", "create", "-m", "fa"], shell_env) == {"fast"}
 
 
+@pytest.mark.e2e
 def test_model_completion_survives_a_broken_config(
     shell_env: dict[str, str], config_file: Path
 ) -> None:
@@ -163,9 +168,37 @@ def test_model_completion_survives_a_broken_config(
     assert "gemini-3-flash-preview" in complete_bash(["gem", "create", "-m", "gem"], shell_env)
 
 
+@pytest.mark.e2e
 def test_install_completion_for_bash(shell_env: dict[str, str], isolated_env: Path) -> None:
     """`gem --install-completion` (Typer's) writes the same script and sources it in .bashrc."""
     run_shell([require("bash"), "-c", "gem --install-completion; true"], shell_env)
     installed = isolated_env / ".bash_completions" / "gem.sh"
     assert installed.read_text().strip() == (COMPLETIONS / "gem.bash").read_text().strip()
     assert f"source '{installed}'" in (isolated_env / ".bashrc").read_text()
+
+
+@pytest.mark.parametrize("args", [["--show-completion", "zsh"], ["--show-completion=zsh"]])
+def test_show_completion_honours_the_named_shell(args, capsys) -> None:
+    from gemini_cli.cli.main import main
+
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out == (Path(__file__).parents[2] / "completions" / "_gem").read_text()
+
+
+def test_show_completion_refuses_an_unknown_shell(capsys) -> None:
+    from gemini_cli.cli.main import main
+
+    assert main(["--show-completion", "tcsh"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "tcsh" in captured.err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="bash install paths")
+def test_install_completion_reports_on_stderr(capsys, isolated_env) -> None:
+    from gemini_cli.cli.main import main
+
+    assert main(["--install-completion", "bash"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and "bash completion installed" in captured.err
+    assert (isolated_env / ".bash_completions" / "gem.sh").is_file()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.shell.conftest import ROOT, load_script
+from tests.helpers import ROOT, load_script
 
 
 def test_cli_reference_is_fresh() -> None:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from tests.cli.test_poll import InterruptingClock
+from tests.fake_api import completed, sse, thought
 from tests.helpers import IID
-from tests.poll.conftest import completed, sse, thought
-from tests.poll.test_poll_cli import InterruptingClock
 
 DEFAULT_CONFIG = {"type": "deep-research", "thinking_summaries": "auto"}
 
