@@ -6,16 +6,17 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from gemini_cli.api.bounded import WallClock, guarded, read_capped, response_text
 from gemini_cli.api.deadline import Deadline
-from gemini_cli.api.errors import NetworkError, TimeoutError_, error_from_response
+from gemini_cli.api.errors import NetworkError
 from gemini_cli.api.models import Interaction
-from gemini_cli.api.retry import Clock, RetryPolicy, is_lasting_quota, is_retryable_status
+from gemini_cli.api.retry import Clock, RetryPolicy
+from gemini_cli.api.retrying import Retrier
 from gemini_cli.api.tracing import redact, request_trace, response_trace
+from gemini_cli.api.transport import plain_http_transport
 from gemini_cli.api.wire import (
     CONNECT_TIMEOUT,
     DEFAULT_BASE_URL,
@@ -27,7 +28,6 @@ from gemini_cli.api.wire import (
     request_headers,
     uses_env_proxy,
 )
-from gemini_cli.core.errors import GemError, UsageError
 from gemini_cli.core.limits import RESPONSE_BYTES, limit
 
 Trace = Callable[[str], None]
@@ -249,45 +249,8 @@ class InteractionsClient:
         idempotent: bool,
         ident: str | None,
     ) -> httpx.Response:
-        """Run `attempt` until it succeeds, the failure is final, or the deadline is near."""
-        tries = 0
-        while True:
-            self._check_deadline(deadline, ident)
-            retries_left = tries < self.retry.max_retries
-            try:
-                resp = attempt()
-            except httpx.InvalidURL as exc:  # e.g. an id far too long for a URL: nothing sent
-                raise UsageError(
-                    f"cannot build the request URL: {str(exc)[:200]}", interaction_id=ident
-                ) from exc
-            except httpx.DecodingError as exc:  # e.g. Content-Encoding: gzip over plain bytes
-                raise NetworkError(
-                    "unreadable response from the API: its body could not be decoded "
-                    f"({exc.__class__.__name__})",
-                    interaction_id=ident,
-                ) from exc
-            except httpx.TransportError as exc:
-                if retries_left and self._retryable_transport(exc, idempotent):
-                    self._pause(self.retry.delay(tries, None), deadline, ident, exc)
-                    tries += 1
-                    continue
-                raise self._transport_error(exc, ident) from exc
-            if resp.is_success:
-                return resp
-            if (
-                retries_left
-                and is_retryable_status(resp.status_code, idempotent)
-                and not is_lasting_quota(resp.status_code, resp.content)
-            ):
-                delay = self.retry.delay(tries, resp.headers)
-                if delay <= deadline.remaining():
-                    self._note(f"retrying after HTTP {resp.status_code} in {delay:.2f}s")
-                    self.clock.sleep(delay)
-                    tries += 1
-                    continue
-            raise error_from_response(
-                resp.status_code, resp.content, ident, location=resp.headers.get("location")
-            )
+        retrier = Retrier(self.retry, self.wall, self.base_url, self._note)
+        return retrier.run(attempt, deadline, idempotent, ident)
 
     def _send_once(
         self, request: httpx.Request, deadline: Deadline, ident: str | None
@@ -309,43 +272,6 @@ class InteractionsClient:
         remaining = max(remaining, 0.001)
         return httpx.Timeout(remaining, connect=min(CONNECT_TIMEOUT, remaining))
 
-    @staticmethod
-    def _retryable_transport(exc: httpx.TransportError, idempotent: bool) -> bool:
-        # Connect failures mean the request never reached the server: safe even for a create.
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
-            return True
-        if isinstance(exc, httpx.LocalProtocolError):
-            return False  # gem's own request is malformed: it would fail the same way again
-        return idempotent
-
-    def _pause(
-        self, delay: float, deadline: Deadline, ident: str | None, exc: httpx.TransportError
-    ) -> None:
-        if delay > deadline.remaining():
-            raise self._transport_error(exc, ident) from exc
-        self._note(f"retrying after {type(exc).__name__} in {delay:.2f}s")
-        self.clock.sleep(delay)
-
-    def _check_deadline(self, deadline: Deadline, ident: str | None) -> None:
-        if deadline.expired():
-            raise self.wall.timed_out(deadline, ident)
-
-    def _transport_error(self, exc: httpx.TransportError, ident: str | None) -> GemError:
-        if isinstance(exc, httpx.TimeoutException):
-            return TimeoutError_(
-                f"timed out talking to the API ({type(exc).__name__})", interaction_id=ident
-            )
-        host = urlsplit(self.base_url).netloc.rpartition("@")[2] or self.base_url
-        if isinstance(exc, httpx.LocalProtocolError):
-            # Its text can quote a header value, the key among them: never print it.
-            return NetworkError(
-                f"could not send the request to {host}: invalid request header",
-                interaction_id=ident,
-            )
-        return NetworkError(
-            f"cannot reach the API at {host}: {exc or type(exc).__name__}", interaction_id=ident
-        )
-
     # -- tracing (--debug); the key never leaves this object unredacted ----------------
 
     def redact(self, text: str) -> str:
@@ -362,24 +288,3 @@ class InteractionsClient:
     def _trace_response(self, resp: httpx.Response, body: bool) -> None:
         if self.trace:
             self.trace(self.redact(response_trace(resp, body)))
-
-
-def plain_http_transport(base_url: str) -> httpx.BaseTransport | None:
-    """For an http:// base URL (loopback only), a transport without TLS: httpx's default one
-    loads the CA bundle when it is built (~20 ms of every start-up), for TLS never used here."""
-    return _PlainHTTPTransport() if urlsplit(base_url).scheme.lower() == "http" else None
-
-
-class _PlainHTTPTransport(httpx.HTTPTransport):
-    """http:// only: an https:// URL is refused (this transport verifies no certificate)."""
-
-    def __init__(self) -> None:
-        super().__init__(verify=False)  # no CA bundle to load; TLS is refused below
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.scheme != "http":
-            raise httpx.UnsupportedProtocol(
-                f"{request.url.scheme}:// URL on a plain http:// client: {request.url.host}",
-                request=request,
-            )
-        return super().handle_request(request)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+from array import array
 from enum import Enum
 
 from gemini_cli.core.jsontypes import JSONObject
@@ -19,16 +19,24 @@ class Admission(Enum):
     DIVERGED = "diverged"  # a replay that differs from what was consumed: stop trusting it
 
 
-def event_digest(event: JSONObject) -> bytes:
-    """A digest of the event's content, `event_id` aside (a replay may number it anew).
+def event_digest(event: JSONObject, raw: str | None = None) -> int:
+    """A 64-bit digest of the event's content, `event_id` aside (a replay may number it anew).
 
-    Canonical JSON (sorted keys), so a server re-serialising the same event still matches."""
+    With `raw` (the SSE `data:` payload the event was parsed from) and no `event_id` in the
+    event, the raw text is digested as it is: no re-serialising per event, and a replay of the
+    live service (no ids) is byte-identical. Otherwise canonical JSON (sorted keys, id
+    removed), so a server renumbering ids or re-serialising the same event still matches. A
+    replay the raw digest cannot recognise is DIVERGED: the caller then trusts the stored
+    interaction or stops with a clear error, never splices it. `hash()` of a str is a keyed
+    64-bit hash, stable within the process (the cursor never outlives it)."""
+    if raw is not None and "event_id" not in event:
+        return hash(raw)
     content = {key: value for key, value in event.items() if key != "event_id"}
     try:
         text = json.dumps(content, sort_keys=True, separators=(",", ":"))
     except (ValueError, RecursionError, TypeError):
         text = repr(content)
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return hash(text)
 
 
 def _event_id(event: JSONObject) -> str | None:
@@ -36,15 +44,14 @@ def _event_id(event: JSONObject) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-# Events whose digests (and ids) are kept, at 16 bytes each: 32 MiB at most, far beyond any real
+# Events whose digests (and ids) are kept, at 8 bytes each: 16 MiB at most, far beyond any real
 # answer; a server flooding tiny events must not grow memory without bound. A replay past this
 # point cannot be checked, so it is DIVERGED (the stored interaction decides, or a clear error).
 MAX_TRACKED_EVENTS = 1 << 21
-_DIGEST = 16
 
 
 class ResumeCursor:
-    """Remembers every consumed event (a 16-byte digest each, by position) and the event ids.
+    """Remembers every consumed event (an 8-byte digest each, by position) and the event ids.
 
     The live service sends no event ids: a re-attach then replays from the start, and the
     events already consumed are recognised by position and digest. With event ids, a re-attach
@@ -59,7 +66,7 @@ class ResumeCursor:
     def __init__(self, last_event_id: str | None = None, max_tracked: int = MAX_TRACKED_EVENTS):
         self.last_event_id = last_event_id or None
         self.max_tracked = max_tracked
-        self._digests = bytearray()  # one flat buffer: no per-event object overhead
+        self._digests = array("q")  # one flat buffer of int64: no per-event object overhead
         self._count = 0
         # event_id -> position; an attach from an id starts after it (position -1).
         self._ids: dict[str, int] = {} if self.last_event_id is None else {self.last_event_id: -1}
@@ -75,8 +82,9 @@ class ResumeCursor:
         """A new connection starts: its first event tells where its replay begins."""
         self._next = None
 
-    def admit(self, event: JSONObject) -> Admission:
-        digest = event_digest(event)
+    def admit(self, event: JSONObject, raw: str | None = None) -> Admission:
+        """Judge the next event of this connection; `raw` is its SSE data, if it has one."""
+        digest = event_digest(event, raw)
         event_id = _event_id(event)
         if event_id is not None and event_id in self._ids:
             return self._replayed_at(self._ids[event_id], digest)
@@ -88,19 +96,19 @@ class ResumeCursor:
         self._count += 1
         self._next = self._count
         if position < self.max_tracked:
-            self._digests += digest
+            self._digests.append(digest)
             if event_id is not None:
                 self._ids[event_id] = position
         if event_id is not None:
             self.last_event_id, self._last_position = event_id, position
         return Admission.NEW
 
-    def _digest_at(self, position: int) -> bytes | None:
+    def _digest_at(self, position: int) -> int | None:
         if not 0 <= position < min(self._count, self.max_tracked):
             return None
-        return bytes(self._digests[position * _DIGEST : (position + 1) * _DIGEST])
+        return self._digests[position]
 
-    def _replay_start(self, digest: bytes) -> int:
+    def _replay_start(self, digest: int) -> int:
         """Where a connection's replay starts, judged by its first event (which has no known
         id): after `last_event_id` if the server honoured it, else from the start."""
         expected = self._last_position + 1 if self.last_event_id else 0
@@ -110,7 +118,7 @@ class ResumeCursor:
             return 0  # the server ignored last_event_id and replays everything
         return expected
 
-    def _replayed_at(self, position: int, digest: bytes) -> Admission:
+    def _replayed_at(self, position: int, digest: int) -> Admission:
         self._next = position + 1
         if position < 0 or self._digest_at(position) == digest:
             return Admission.REPLAY

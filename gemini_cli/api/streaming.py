@@ -5,7 +5,6 @@ waiting (`poll`, `research`) is a short loop over it."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import TYPE_CHECKING
@@ -14,11 +13,11 @@ import httpx
 
 from gemini_cli.api.deadline import Deadline, DeadlineExceeded, Watchdog, cut_response
 from gemini_cli.api.errors import TRANSIENT_ERRORS, NetworkError
-from gemini_cli.api.events import current_schema, is_terminal_event, is_unparseable, parse_event
-from gemini_cli.api.plain_reply import as_event, is_plain_json
-from gemini_cli.api.resume import Admission, ResumeCursor
+from gemini_cli.api.plain_reply import is_plain_json
+from gemini_cli.api.resume import ResumeCursor
 from gemini_cli.api.retry import Clock, RetryPolicy
-from gemini_cli.api.sse import ServerSentEvent, SSEDecoder
+from gemini_cli.api.sse import SSEDecoder
+from gemini_cli.api.stream_intake import EventIntake
 from gemini_cli.core.errors import GemError
 from gemini_cli.core.jsontypes import JSONObject
 
@@ -38,7 +37,7 @@ class _Silence(Exception):
     """No event for idle_timeout seconds on a connection, and nobody to ask what to do."""
 
 
-class Follow:
+class Follow(EventIntake):
     """An iterator of event dicts that re-attaches by itself until the interaction ends.
 
     Starts with a streaming create (`body`) or an attach (`interaction_id`, after
@@ -252,9 +251,6 @@ class Follow:
             return nullcontext()
         return Watchdog(self.clock, lambda: self.deadline.end, cut_response(resp))
 
-    def _over(self) -> bool:
-        return self.finished or self.diverged or self._saw_done
-
     def _between_reads(self) -> bool:
         """After each read: the deadline, the silence, the output. True to stop following."""
         if self.on_batch is not None:
@@ -268,66 +264,6 @@ class Follow:
         self._last_event_at = now
         self.stopped = self.on_idle()
         return self.stopped
-
-    def _take(self, sse: ServerSentEvent) -> JSONObject | None:
-        """The event an SSE block carries, if it is new; records what it tells."""
-        event = parse_event(sse)
-        if event is None or sse.event == "done":  # `event: done` / `data: [DONE]`: the end
-            self._saw_done = True
-            return None
-        if is_unparseable(event):
-            # Not admitted: a replay would not contain a proxy's garbage either. Nor is it a
-            # sign of life (--idle-timeout): endless `data: ping` must not hold the stream open.
-            if self.on_garbage is not None:
-                self.on_garbage(sse.data)
-            return None
-        self._last_event_at = self.clock.monotonic()  # any real event shows the server is alive
-        verdict = self.cursor.admit(event)
-        if verdict is Admission.DIVERGED:
-            self.diverged = True
-        if verdict is not Admission.NEW:
-            return None
-        self._progressed = True
-        self.last_data = sse.data
-        self._observe(event)
-        return event
-
-    def _json_reply(self, resp: httpx.Response) -> Iterator[JSONObject]:
-        """A plain JSON interaction where SSE was asked for (a proxy, or a server ignoring
-        `stream`): use it as the stream's content rather than call the stream broken."""
-        from gemini_cli.api.bounded import read_capped
-
-        cap = self.client.max_response_bytes
-        body = read_capped(resp, cap, self.deadline, self.interaction_id)
-        text = body.decode("utf-8", "replace")
-        event = as_event(text)
-        if event is None:
-            if self.on_garbage is not None:
-                self.on_garbage(text)
-            return
-        last_data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-        # A snapshot, not a replay: the cursor cannot place it. The same snapshot again is
-        # no progress (a proxy that strips SSE from a running interaction ends after retries).
-        self._progressed = last_data != self.last_data
-        self.last_data = last_data
-        self._observe(event)
-        yield event
-
-    def _observe(self, event: JSONObject) -> None:
-        if self.interaction_id is None:
-            current = current_schema(event)
-            found = current.get("interaction_id")
-            payload = current.get("interaction")
-            if isinstance(payload, dict) and "id" in payload:
-                found = payload.get("id") or found
-                self.unstored = self.unstored or payload.get("id") == ""
-            if isinstance(found, str) and found:
-                from gemini_cli.api.wire import check_server_id
-
-                check_server_id(found)  # `..` would climb the re-attach URL: exit 6
-                self.interaction_id = found
-        if is_terminal_event(event):
-            self.finished = True
 
 
 # The public name: `follow(client, body=...)` or `follow(client, interaction_id=...)`.

@@ -8,7 +8,7 @@ import typer
 
 from gemini_cli.cli.option_group import OUTPUT_PANEL, OptionGroup
 from gemini_cli.cli.tool_options import TOOLS
-from gemini_cli.render.report import AnswerOptions
+from gemini_cli.render.options import AnswerOptions
 
 if TYPE_CHECKING:
     from gemini_cli.cli.runtime import Runtime

@@ -19,7 +19,16 @@ BATCH_PANEL = "Batch"
 FORMATS = ("jsonl", "json")
 # Flags that make no sense per item in a batch (local tool runs, media files, --result).
 _NOT_PER_ITEM = ("run_tools", "max_steps", "tool_timeout", "results", "save", "output")
-BATCH_TOOLS = TOOLS.without(*_NOT_PER_ITEM)
+BATCH_TOOLS = TOOLS.without(*_NOT_PER_ITEM).with_help(
+    "functions",
+    "Declare function NAME (repeatable). A batch runs no local commands: COMMAND is not run, "
+    "and an item whose model calls NAME ends requires_action (exit 9 for that item).",
+)
+# Each item has its own deadline (a worker's client and wait); the batch as a whole has none.
+BATCH_TIMEOUT = {
+    "timeout": "Deadline for each item: its request, retries and (background) wait, not the "
+    "whole batch (default 600) [env: GEM_TIMEOUT].",
+}
 # --background means something else for a batch: submit everything, then collect.
 BATCH_REQUEST = OptionGroup(
     REQUEST.name,
@@ -167,7 +176,12 @@ Examples:
 
 
 @gem_command(
-    batch_app, "run", groups=(BATCH, BATCH_REQUEST, BATCH_TOOLS), help=RUN_HELP, formats=FORMATS
+    batch_app,
+    "run",
+    groups=(BATCH, BATCH_REQUEST, BATCH_TOOLS),
+    help=RUN_HELP,
+    formats=FORMATS,
+    global_help=BATCH_TIMEOUT,
 )
 def run_(run: Runtime, batch: BatchOptions, request: RequestOptions, tools: ToolOptions) -> None:
     from gemini_cli.batch.commands import run_batch
@@ -194,6 +208,7 @@ Examples:
     groups=(BATCH.without("tpm", "unordered"), REQUEST.without("background"), BATCH_TOOLS),
     help=SUBMIT_HELP,
     formats=FORMATS,
+    global_help=BATCH_TIMEOUT,
 )
 def submit(run: Runtime, batch: BatchOptions, request: RequestOptions, tools: ToolOptions) -> None:
     from gemini_cli.batch.commands import run_batch
@@ -216,7 +231,14 @@ Examples:
 COLLECT = BATCH.without("source", "tpm", "journal", "retry_failed", "strict", "shard")
 
 
-@gem_command(batch_app, "collect", groups=(COLLECT,), help=COLLECT_HELP, formats=FORMATS)
+@gem_command(
+    batch_app,
+    "collect",
+    groups=(COLLECT,),
+    help=COLLECT_HELP,
+    formats=FORMATS,
+    global_help=BATCH_TIMEOUT,
+)
 def collect(
     run: Runtime,
     batch: BatchOptions,

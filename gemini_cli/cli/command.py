@@ -130,16 +130,18 @@ def gem_command(
     groups: tuple[Any, ...] = (),
     uses_settings: bool = True,
     omit: tuple[str, ...] = (),
+    global_help: dict[str, str] | None = None,
     **kwargs: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `fn(run, ...)` as a command with option groups, the global options and the
     error boundary. Each group's values reach `fn` as one dataclass named after the group.
     `omit`: global options that do nothing for this command (e.g. NETWORK_OPTIONS), left out
-    of it and its help; -f/--json list only `formats`."""
+    of it and its help; -f/--json list only `formats`; `global_help`: a global option's help
+    where this command gives it another meaning."""
     from gemini_cli.cli.help_panels import PanelCommand, global_options
 
     kwargs.setdefault("cls", PanelCommand)
-    own_globals = global_options(GLOBAL_OPTIONS, formats, omit)
+    own_globals = global_options(GLOBAL_OPTIONS, formats, omit, global_help)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)

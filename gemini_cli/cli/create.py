@@ -7,7 +7,7 @@ from gemini_cli.cli.options import DRY_RUN_OPTION, INPUT, REQUEST, USAGE_OPTION
 from gemini_cli.cli.prepare import dry_run, prepare_request
 from gemini_cli.cli.runtime import Runtime
 from gemini_cli.cli.tool_options import TOOLS, ToolOptions
-from gemini_cli.render.report import AnswerOptions
+from gemini_cli.render.options import AnswerOptions
 from gemini_cli.request.body import RequestOptions
 from gemini_cli.request.inputs import InputOptions
 
@@ -47,14 +47,16 @@ def create(
     dry: bool = DRY_RUN_OPTION,
     usage: bool = USAGE_OPTION,
 ) -> None:
-    from gemini_cli.cli.turns import ask_for_thoughts, execute, render_result
-
     prepared = prepare_request(run, inputs, request, tools, dry=dry)
     if answer.thoughts:
+        from gemini_cli.cli.turns import ask_for_thoughts
+
         ask_for_thoughts(prepared.body)
     if dry:
         dry_run(run, "POST", body=prepared.body)
         return
+    from gemini_cli.cli.turns import execute, render_result  # not for --dry-run
+
     interaction = execute(run, prepared, tools)
     render_result(
         run, interaction, tools, expect_json=prepared.expect_json, usage=usage, answer=answer

@@ -9,7 +9,7 @@ from gemini_cli.cli.options import USAGE_OPTION, DryRun, InteractionId
 from gemini_cli.cli.prepare import dry_run
 from gemini_cli.cli.runtime import Runtime
 from gemini_cli.cli.tool_options import ToolOptions
-from gemini_cli.render.report import AnswerOptions
+from gemini_cli.render.options import AnswerOptions
 
 HELP = """Fetch an interaction and print it; the exit code follows its status.
 

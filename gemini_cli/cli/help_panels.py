@@ -4,6 +4,7 @@ type names, wrapped only between words."""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
 from typer.core import TyperCommand
@@ -104,10 +105,14 @@ def _listed(formats: tuple[str, ...]) -> str:
 
 
 def global_options(
-    options: dict[str, tuple[Any, Any]], formats: tuple[str, ...], omit: tuple[str, ...]
+    options: dict[str, tuple[Any, Any]],
+    formats: tuple[str, ...],
+    omit: tuple[str, ...],
+    helps: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """The global options one command declares: without `omit`, without -f/--json when the
-    command has one format (--json when it has no json), -f's help naming its formats."""
+    command has one format (--json when it has no json), -f's help naming its formats;
+    `helps`: option -> the help it has in this command (batch's per-request --timeout)."""
     import copy
 
     left_out = set(omit)
@@ -121,4 +126,9 @@ def global_options(
         option = copy.copy(option)
         option.help = f"Output format: {_listed(formats)}."
         kept["format"] = (typ, option)
+    for key, text in (helps or {}).items():
+        typ, option = kept[key]
+        option = copy.copy(option)
+        option.help = text
+        kept[key] = (typ, option)
     return kept

@@ -66,6 +66,15 @@ class OptionGroup:
             self.name, self.factory, {**self.options, name: (typ, argument, default)}
         )
 
+    def with_help(self, name: str, help: str) -> "OptionGroup":
+        """The same group with option `name` described differently (batch runs no tools)."""
+        import copy
+
+        typ, option, default = self.options[name]
+        option = copy.copy(option)
+        option.help = help
+        return OptionGroup(self.name, self.factory, {**self.options, name: (typ, option, default)})
+
     def build(self, values: dict[str, Any]) -> Any:
         known = {f.name for f in fields(self.factory)}
         return self.factory(**{k: v for k, v in values.items() if k in known})

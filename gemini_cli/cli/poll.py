@@ -14,7 +14,7 @@ from gemini_cli.cli.options import USAGE_OPTION
 from gemini_cli.cli.runtime import Runtime
 from gemini_cli.cli.tool_options import ToolOptions
 from gemini_cli.core.errors import Interrupted, UsageError
-from gemini_cli.render.report import AnswerOptions
+from gemini_cli.render.options import AnswerOptions
 
 if TYPE_CHECKING:
     from gemini_cli.api.deadline import Deadline

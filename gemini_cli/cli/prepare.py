@@ -194,9 +194,9 @@ def note_skipped_unstored(run: Runtime, resolved: str) -> None:
     from gemini_cli.history.store import skipped_unstored
 
     skipped = skipped_unstored(run.settings.base_url)
-    if skipped is None or skipped[1] is None or skipped[1].id != resolved:
+    unstored, older = skipped if skipped is not None else (None, None)
+    if unstored is None or older is None or older.id != resolved:
         return
-    unstored, older = skipped
     run.info(
         f"gem: note: the last interaction ({unstored.created}) was not stored (--no-store); "
         f"continuing from {older.id} of {older.created} instead"

@@ -23,7 +23,7 @@ from gemini_cli.cli.prepare import dry_run, prepare_body
 from gemini_cli.cli.runtime import Runtime
 from gemini_cli.cli.tool_options import RESEARCH_TOOLS, ToolOptions
 from gemini_cli.core.errors import UsageError
-from gemini_cli.render.report import AnswerOptions
+from gemini_cli.render.options import AnswerOptions
 from gemini_cli.request.body import RequestOptions
 from gemini_cli.request.inputs import InputOptions
 from gemini_cli.request.setpath import apply_set

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from gemini_cli.api.errors import InteractionError
 from gemini_cli.api.models import Interaction
 from gemini_cli.cli.tool_options import ToolOptions
-from gemini_cli.core.errors import Interrupted
 from gemini_cli.core.jsontypes import JSONObject
 from gemini_cli.render.live import Sink
 

@@ -61,6 +61,8 @@ def prepare_with_tools(
 
 def check_outputs(run: Runtime, opts: ToolOptions) -> None:
     """-o/--save checked before anything is sent: `-o -` owns stdout, paths must be usable."""
+    if opts.output is None and opts.save is None:
+        return  # nothing to check: the media module stays unloaded
     from gemini_cli.turns import media
 
     if opts.output == "-" and run.format != "text":
@@ -127,6 +129,8 @@ def _declared_tools(existing: list[Any], tool_files: list[str]) -> ToolSet:
 def apply_response_format(body: JSONObject, opts: ToolOptions) -> bool:
     """Set the body's response_format from --schema/--response-format; True when the reply
     must be a JSON document."""
+    if opts.schema is None and not opts.response_formats and body.get("response_format") is None:
+        return False  # no response format: its module stays unloaded
     from gemini_cli.request.response_format import response_format, wants_json
 
     value = response_format(opts.schema, opts.response_formats, body.get("response_format"))

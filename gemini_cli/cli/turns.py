@@ -16,7 +16,7 @@ from gemini_cli.core.jsontypes import JSONObject, JSONValue
 if TYPE_CHECKING:  # pydantic stays out of start-up (`create --dry-run`)
     from gemini_cli.api.models import Interaction
     from gemini_cli.cli.runtime import Runtime
-    from gemini_cli.render.report import AnswerOptions
+    from gemini_cli.render.options import AnswerOptions
     from gemini_cli.turns.media import Saved
 
 Send = Callable[[JSONObject], "Interaction"]

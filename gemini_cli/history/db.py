@@ -114,3 +114,19 @@ def upgrade(conn: sqlite3.Connection) -> None:
         if name not in columns:
             with contextlib.suppress(sqlite3.OperationalError):  # another process just added it
                 conn.execute(f"ALTER TABLE interactions ADD COLUMN {name} {kind}")
+
+
+def write_failure(exc: BaseException) -> str:
+    """A failed history write as one line naming the file (a warning: the command's work is
+    done, the history is a convenience)."""
+    import errno
+
+    if isinstance(exc, FileExistsError) or getattr(exc, "errno", None) == errno.ENOTDIR:
+        reason = "a part of the path is not a directory"
+    elif getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM):
+        reason = "permission denied"
+    elif isinstance(exc, OSError):
+        reason = exc.strerror or str(exc)
+    else:
+        reason = str(exc) or type(exc).__name__
+    return f"could not write the history {db_path()}: {reason[:1].lower()}{reason[1:]}"

@@ -23,6 +23,7 @@ from gemini_cli.history.db import (  # noqa: F401 - the history's public names, 
     db_path,
     with_retry,
 )
+from gemini_cli.history.db import write_failure as write_failure  # (moved there; still here)
 from gemini_cli.history.rows import (  # noqa: F401
     COLUMNS,
     PROMPT_CHARS,
@@ -95,22 +96,6 @@ def logging_disabled() -> bool:
 
 
 # -- writing -------------------------------------------------------------------------------
-
-
-def write_failure(exc: BaseException) -> str:
-    """A failed history write as one line naming the file (a warning: the command's work is
-    done, the history is a convenience)."""
-    import errno
-
-    if isinstance(exc, FileExistsError) or getattr(exc, "errno", None) == errno.ENOTDIR:
-        reason = "a part of the path is not a directory"
-    elif getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM):
-        reason = "permission denied"
-    elif isinstance(exc, OSError):
-        reason = exc.strerror or str(exc)
-    else:
-        reason = str(exc) or type(exc).__name__
-    return f"could not write the history {db_path()}: {reason[:1].lower()}{reason[1:]}"
 
 
 def record(

@@ -132,9 +132,9 @@ class TextSink(Sink):
     def finish(self, interaction: Interaction) -> None:
         self.end_line()
         self.flush()
-        if self.thoughts and not self.thought_shown and not self.resumed:
-            if not interaction.is_running:
-                self.run.hint(NO_THOUGHTS)
+        asked = self.thoughts and not self.resumed and not interaction.is_running
+        if asked and not self.thought_shown:
+            self.run.hint(NO_THOUGHTS)
         if interaction.status == "requires_action":
             from gemini_cli.render.output import print_calls
 
@@ -177,7 +177,8 @@ class FinalSink(Sink):
         if self.run.format == "yaml":
             print_yaml(self.run, interaction.data)
         elif self.run.format == "markdown":  # the whole turn, once it is complete
-            from gemini_cli.render.report import AnswerOptions, print_markdown
+            from gemini_cli.render.options import AnswerOptions
+            from gemini_cli.render.report import print_markdown
 
             print_markdown(self.run, interaction, AnswerOptions(sources=self.sources), {})
         else:

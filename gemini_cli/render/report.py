@@ -6,7 +6,6 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass
 
 from gemini_cli.api.errors import RequiresActionError
 from gemini_cli.api.models import Interaction
@@ -14,6 +13,7 @@ from gemini_cli.api.steps import type_of
 from gemini_cli.core.jsontypes import JSONObject
 from gemini_cli.core.termio import escape_controls
 from gemini_cli.render import sources as cites
+from gemini_cli.render.options import AnswerOptions
 from gemini_cli.render.output import (
     Output,
     fail_on_status,
@@ -27,14 +27,6 @@ from gemini_cli.render.output import (
 )
 
 FORMATS = ("text", "markdown")  # what render_answer prints itself; others: render_interaction
-
-
-@dataclass(frozen=True)
-class AnswerOptions:
-    """How an answer is shown: its sources (None: when an agent made it) and thoughts."""
-
-    sources: bool | None = None
-    thoughts: bool = False
 
 
 def shows_sources(interaction: Interaction, answer: AnswerOptions) -> bool:

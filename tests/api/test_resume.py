@@ -179,7 +179,7 @@ def test_memory_is_bounded_and_a_replay_past_the_bound_is_not_trusted() -> None:
     cursor = ResumeCursor(max_tracked=3)
     seen = [{"n": n} for n in range(6)]
     assert admit_all(cursor, seen) == [NEW] * 6
-    assert cursor.consumed == 6 and len(cursor._digests) == 3 * 16
+    assert cursor.consumed == 6 and cursor._digests.itemsize * len(cursor._digests) == 3 * 8
     cursor.reattached()  # a replay from the start: checked as far as digests were kept
     assert admit_all(cursor, seen[:4]) == [REPLAY, REPLAY, REPLAY, DIVERGED]
 
@@ -191,3 +191,14 @@ def test_ids_past_the_bound_still_resume_after_the_last_one() -> None:
     assert cursor.last_event_id == "e4"
     cursor.reattached()  # the server honours last_event_id: what follows is new
     assert admit_all(cursor, [{"n": 5, "event_id": "e5"}]) == [NEW]
+
+
+def test_cursor_with_raw_data_recognises_the_same_bytes_and_renumbered_ids() -> None:
+    cursor = ResumeCursor()
+    raws = ['{"n":1}', '{"n":2,"event_id":"a"}']
+    assert [cursor.admit(json.loads(r), r) for r in raws] == [NEW, NEW]
+    cursor.reattached()  # same bytes without ids; the id renumbered (judged canonically)
+    replay = ['{"n":1}', '{"event_id":"b", "n":2}', '{"n":3}']
+    assert [cursor.admit(json.loads(r), r) for r in replay] == [REPLAY, REPLAY, NEW]
+    cursor.reattached()  # other bytes for an id-less event: not trusted, never spliced
+    assert cursor.admit({"n": 1}, '{"n": 1}') is DIVERGED

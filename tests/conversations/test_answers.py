@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from gemini_cli.api.models import Interaction
 from gemini_cli.core.errors import GemError
-from gemini_cli.render.report import AnswerOptions, render_answer
+from gemini_cli.render.options import AnswerOptions
+from gemini_cli.render.report import render_answer
 from tests.api.strategies import interactions, json_values
 from tests.conversations.conftest import Gem, body_of, last_id
 from tests.render.test_output import FakeRun

@@ -45,7 +45,7 @@ TEXT_FILES = {
     "tools.yaml": "- type: function\n  name: get_weather\n  description: Current weather for a city\n"
     "  parameters:\n    type: object\n    properties: {city: {type: string}}\n"
     "    required: [city]\n  command: ./weather.py --units metric\n",
-    "my-script.sh": "#!/bin/sh\nset -e\ngem create --no-stdin \"Hello from my script\"\n",
+    "my-script.sh": '#!/bin/sh\nset -e\ngem create --no-stdin "Hello from my script"\n',
     "docs/a.md": "Alpha document.\n",
     "docs/b.md": "Beta document.\n",
 }

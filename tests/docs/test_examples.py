@@ -70,7 +70,9 @@ def examples_in_help(text: str) -> str:
 
 
 @pytest.mark.parametrize(("language", "script"), doc_blocks() + help_blocks())
-def test_example_runs(language: str, script: str, sandbox: Path, sandbox_env: dict[str, str]) -> None:
+def test_example_runs(
+    language: str, script: str, sandbox: Path, sandbox_env: dict[str, str]
+) -> None:
     stdin = None
     if language == "python":
         command = [str(BIN / "python"), "-c", script]
@@ -78,12 +80,19 @@ def test_example_runs(language: str, script: str, sandbox: Path, sandbox_env: di
     else:
         command = ["bash", "-c", as_bash(script)]
     done = subprocess.run(
-        command, cwd=sandbox, env=sandbox_env, input=stdin,
+        command,
+        cwd=sandbox,
+        env=sandbox_env,
+        input=stdin,
         stdin=subprocess.DEVNULL if stdin is None else None,
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert "Traceback" not in done.stderr, done.stderr
-    assert done.returncode == 0, f"exit {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+    assert done.returncode == 0, (
+        f"exit {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+    )
 
 
 EXPECTED_EXIT = re.compile(r"^(?P<line>.*?)\s+#\s*exit (?P<code>\d+)\s*$")
@@ -115,10 +124,15 @@ def sandbox_env(sandbox: Path, tmp_path: Path, emulator_url: str) -> dict[str, s
     home = tmp_path / "home"
     env.update(
         PATH=f"{sandbox / 'bin'}{os.pathsep}{BIN}{os.pathsep}{env.get('PATH', '')}",
-        HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_STATE_HOME=str(home / ".local/state"), GEM_BASE_URL="emulator:",
-        NO_COLOR="1", COLUMNS="100", GOOGLE_GEMINI_BASE_URL=emulator_url,
-        EDITOR="true", TOKEN="example-token",
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_STATE_HOME=str(home / ".local/state"),
+        GEM_BASE_URL="emulator:",
+        NO_COLOR="1",
+        COLUMNS="100",
+        GOOGLE_GEMINI_BASE_URL=emulator_url,
+        EDITOR="true",
+        TOKEN="example-token",
     )
     return env
 

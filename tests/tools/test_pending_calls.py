@@ -27,10 +27,10 @@ def test_the_requires_action_hint_names_the_real_call_ids(invoke, api, api_key):
 def test_continue_with_run_tools_and_no_prompt_answers_the_pending_call(
     invoke, api, api_key, script
 ):
-    route = answers(
-        api, calling("v1_a", PARIS), interaction(text="21C in Paris", ident="v1_b")
+    route = answers(api, calling("v1_a", PARIS), interaction(text="21C in Paris", ident="v1_b"))
+    api.get("/interactions/v1_a").mock(
+        return_value=httpx.Response(200, json=calling("v1_a", PARIS))
     )
-    api.get("/interactions/v1_a").mock(return_value=httpx.Response(200, json=calling("v1_a", PARIS)))
     first = invoke(["create", "--function", f"get_weather={script('w', WEATHER)}", "Weather?"])
     assert first.exit_code == 9
     result = invoke(["create", "-c", "--run-tools"])
@@ -43,7 +43,9 @@ def test_continue_with_run_tools_and_no_prompt_answers_the_pending_call(
 
 def test_continue_with_run_tools_and_nothing_pending_is_no_input(invoke, api, api_key):
     route = answers(api, interaction(ident="v1_a"))
-    api.get("/interactions/v1_a").mock(return_value=httpx.Response(200, json=interaction(ident="v1_a")))
+    api.get("/interactions/v1_a").mock(
+        return_value=httpx.Response(200, json=interaction(ident="v1_a"))
+    )
     assert invoke(["create", "--function", f"get_weather={sys.executable}", "hi"]).exit_code == 0
     result = invoke(["create", "-c", "--run-tools"])
     assert result.exit_code == 2 and "no pending function calls" in result.stderr
