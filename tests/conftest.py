@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from gemini_cli.api.retry import Clock
 from tests.fake_api import FakeAPI
 from tests.helpers import API_ROOT
 from tests.scripted_server import ScriptedServer
+
+pytest_plugins = ["pytester"]  # tests/test_e2e_guard.py runs pytest on a scratch file
 
 TEST_KEY = "test-key-123"
 ISOLATED_PREFIXES = ("GEM_", "GOOGLE_", "GEMINI_")
@@ -167,6 +171,32 @@ def start_emulator() -> Iterator[Callable[..., Any]]:
             return stack.enter_context(start_background(**options))
 
         yield start
+
+
+@pytest.fixture
+def embedded(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """`embedded(args, input=None, tty=None, ...)`: `gem --base-url emulator: ARGS` in-process
+    (no key, no socket); background work (agents) finishes at once. Interactions persist across
+    calls, as they do across processes."""
+    monkeypatch.setenv("GEM_EMULATOR_WORK_SECONDS", "0")
+
+    def run(args: str | Sequence[str], **kwargs: Any) -> Result:
+        argv = args.split() if isinstance(args, str) else list(args)
+        return invoke(["--base-url", "emulator:", *argv], **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Callable[[str, str], str]:
+    """`script(name, body)`: a Python script in tmp_path; returns a command line running it."""
+
+    def make(name: str, body: str) -> str:
+        path = tmp_path / f"{name}.py"
+        path.write_text(textwrap.dedent(body), encoding="utf-8")
+        return f"{shlex.quote(sys.executable)} {shlex.quote(str(path))}"
+
+    return make
 
 
 @pytest.fixture

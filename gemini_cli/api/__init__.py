@@ -1,1 +1,1 @@
-"""Wire-level helpers for the Interactions API: SSE decoding and event assembly."""
+"""The Interactions API over httpx (never typer or rich): client, retries, errors, stream reader."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeGuard
 
-from gemini_cli.api.events import current_schema, event_type_of
+from gemini_cli.api.events import current_schema
 from gemini_cli.api.stepbuild import (
     Block,
     Step,
@@ -48,7 +48,8 @@ class InteractionAssembler:
     def add(self, event: JSONObject) -> None:
         """Apply one event. Unknown event types are ignored; malformed events never raise."""
         event = current_schema(event)
-        handler = self._HANDLERS.get(event_type_of(event))
+        kind = event.get("event_type")
+        handler = self._HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is not None:
             handler(self, event)
 
@@ -140,7 +141,7 @@ class InteractionAssembler:
             last = Block({"type": "text", "text": ""}, "text")
             step.add_block(last)
         last.add(text, self.keep_text)
-        if step.type == "model_output":
+        if step.fields.get("type") == "model_output":  # step.type, without two calls per delta
             self.streamed_answer.update(text)
 
     def _apply_annotations(self, step: Step, delta: JSONObject) -> None:

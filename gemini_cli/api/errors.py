@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from gemini_cli.core.errors import (
     EXIT_API_REFUSED,
@@ -16,6 +15,7 @@ from gemini_cli.core.errors import (
     EXIT_UNAVAILABLE,
     GemError,
 )
+from gemini_cli.core.jsontypes import JSONValue
 
 
 class APIError(GemError):
@@ -123,7 +123,7 @@ def error_from_response(
     )
 
 
-def _error_message(status: int, body: bytes) -> tuple[str, Any]:
+def _error_message(status: int, body: bytes) -> tuple[str, JSONValue]:
     text = body.decode("utf-8", "replace").strip()
     try:
         parsed = json.loads(text)

@@ -91,7 +91,8 @@ def current_schema(event: JSONObject) -> JSONObject:
     anything else (thought, function_call, tool items) a step of its own. A legacy function
     call's delta (type `function_call`, the whole call) merges into its step like a tool delta.
     """
-    kind = _LEGACY_EVENTS.get(event_type_of(event))
+    kind = event.get("event_type")  # event_type_of, inlined: this runs several times per event
+    kind = _LEGACY_EVENTS.get(kind) if isinstance(kind, str) else None
     if kind is None:
         return event
     new = {key: value for key, value in event.items() if key != "content"}

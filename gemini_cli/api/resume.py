@@ -85,7 +85,7 @@ class ResumeCursor:
     def admit(self, event: JSONObject, raw: str | None = None) -> Admission:
         """Judge the next event of this connection; `raw` is its SSE data, if it has one."""
         digest = event_digest(event, raw)
-        event_id = _event_id(event)
+        event_id = _event_id(event) if "event_id" in event else None
         if event_id is not None and event_id in self._ids:
             return self._replayed_at(self._ids[event_id], digest)
         if self._next is None:

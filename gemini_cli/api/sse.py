@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gemini_cli.core.errors import EXIT_UNAVAILABLE, GemError
 from gemini_cli.core.limits import MIB, human, limit
@@ -48,9 +48,9 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _BOM = "\ufeff"
 
 
-@dataclass(frozen=True)
-class ServerSentEvent:
-    """One dispatched SSE block. `id` is the stream's last event ID (persists, per the spec)."""
+class ServerSentEvent(NamedTuple):
+    """One dispatched SSE block. `id` is the stream's last event ID (persists, per the spec).
+    A named tuple: one is built per event, and a tuple is the cheapest immutable record."""
 
     event: str | None = None
     data: str = ""
@@ -131,7 +131,8 @@ class SSEDecoder:
         if self._partial:
             self._partial.append(text)
             text = "".join(self._partial)
-        lines = _LINE_END.split(text)
+        # str.split is many times faster than the regex; a CR anywhere takes the general way.
+        lines = _LINE_END.split(text) if "\r" in text else text.split("\n")
         tail = lines.pop()
         self._partial = [tail] if tail else []
         self._partial_size = len(tail)
@@ -147,16 +148,16 @@ class SSEDecoder:
         if not line:
             self._dispatch(events)
             return
+        if line.startswith("data: "):  # the usual shape of the usual field, taken directly
+            self._add_data(line[6:])
+            return
         if line.startswith(":"):
             return  # comment / keep-alive
         name, colon, value = line.partition(":")
         if colon and value.startswith(" "):
             value = value[1:]
         if name == "data":
-            self._data_size += len(value) + 1
-            if self._data_size > self._cap:
-                raise EventTooLarge(self._cap)
-            self._data.append(value)
+            self._add_data(value)
         elif name == "event":
             self._event = value
         elif name == "id":
@@ -171,14 +172,20 @@ class SSEDecoder:
             # Unknown field (ignored per the SSE spec) or stray non-SSE text: report, go on.
             self._garbage(line)
 
+    def _add_data(self, value: str) -> None:
+        self._data_size += len(value) + 1
+        if self._data_size > self._cap:
+            raise EventTooLarge(self._cap)
+        self._data.append(value)
+
     def _dispatch(self, events: list[ServerSentEvent]) -> None:
         if self._data:
             events.append(
                 ServerSentEvent(
-                    data="\n".join(self._data),
-                    event=self._event,
-                    id=self._last_id,
-                    retry=self._retry,
+                    self._event,
+                    "\n".join(self._data),
+                    self._last_id,
+                    self._retry,
                 )
             )
         # Blocks without data are dropped, per the spec (their retry/event are discarded too).

@@ -94,8 +94,8 @@ class Follow(EventIntake):
     def last_event_id(self) -> str | None:
         return self.cursor.last_event_id
 
-    def __iter__(self) -> Follow:
-        return self
+    def __iter__(self) -> Iterator[JSONObject]:
+        return self._events  # the generator itself: no Python-level __next__ per event
 
     def __next__(self) -> JSONObject:
         return next(self._events)

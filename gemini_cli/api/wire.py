@@ -13,7 +13,7 @@ DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 EMBEDDED_BASE_URL = "emulator:"
 CONNECT_TIMEOUT = 10.0
 USER_AGENT = f"gem/{__version__} python/{platform.python_version()}"
-# The longest interaction id gem takes (the same bound as cli/backend.py's for typed ids).
+# The longest interaction id gem takes, typed (cli/backend.check_id) or from the server.
 MAX_ID_CHARS = 1024
 
 

@@ -67,15 +67,6 @@ class Journal:
     def _set(self, name: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
 
-    def meta(self, name: str) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
-        return str(row[0]) if row else None
-
-    def set_meta(self, name: str, value: str) -> None:
-        with self._lock:
-            self._set(name, value)
-
     def lookup(self, key: str) -> Entry | None:
         with self._lock:
             row = self._db.execute(_SELECT + " WHERE key = ?", (key,)).fetchone()

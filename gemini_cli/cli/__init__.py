@@ -1,0 +1,1 @@
+"""The command line (the only package importing typer): the app, one module per command."""

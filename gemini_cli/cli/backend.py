@@ -53,17 +53,14 @@ def fault_headers() -> dict[str, str]:
     return {"x-gem-emulator-fault": fault}
 
 
-MAX_ID_CHARS = 1024
-
-
 def check_id(interaction_id: str) -> None:
-    """An id must fit in a URL path segment: not too long, no control or non-UTF-8 character."""
+    """An id given on the command line must fit in a URL path segment: not too long, and
+    none of what `api.wire.id_problem` refuses (`.`/`..`, control characters, surrogates)."""
+    from gemini_cli.api.wire import MAX_ID_CHARS, check_user_id
+
     if len(interaction_id) > MAX_ID_CHARS:
         raise UsageError(
             f"the interaction id is too long ({len(interaction_id)} characters; "
             f"at most {MAX_ID_CHARS})"
         )
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in interaction_id):
-        raise UsageError("the interaction id contains a control character")
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in interaction_id):
-        raise UsageError("the interaction id is not valid UTF-8")
+    check_user_id(interaction_id)

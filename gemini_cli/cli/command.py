@@ -146,22 +146,7 @@ def gem_command(
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
-            # Imported when a command runs, not when it is registered (`gem --help`).
-            from gemini_cli.cli.boundary import error_boundary
-            from gemini_cli.cli.runtime import Runtime
-            from gemini_cli.core.envflags import check_flags
-            from gemini_cli.core.termio import IO
-
-            ctx = kw.pop("gem_ctx", None)
-            local = {key: kw.pop(key, DEFAULTS.get(key)) for key in GLOBAL_OPTIONS}
-            kw.update(_group_values(groups, kw))
-            obj = ctx.obj if ctx is not None and isinstance(ctx.obj, dict) else {}
-            run = Runtime(IO.from_sys(obj.get("tty")), merged_options(ctx, local), formats, obj)
-            run.uses_settings = uses_settings
-            with error_boundary(run):
-                _ = run.format  # validates --format before any work is done
-                check_flags()  # and GEM_DEBUG/GEM_NO_LOG: a bad value is exit 2, nothing sent
-                fn(run, *args, **kw)
+            _run_command(fn, args, kw, groups=groups, formats=formats, uses_settings=uses_settings)
 
         typer_compat.with_signature(wrapper, _parameters(fn, groups, own_globals))
         # a function attribute (Typer copies it to its callback): what --format completes to
@@ -169,6 +154,34 @@ def gem_command(
         return app.command(name, **kwargs)(wrapper)
 
     return decorate
+
+
+def _run_command(
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kw: dict[str, Any],
+    *,
+    groups: tuple[Any, ...],
+    formats: tuple[str, ...],
+    uses_settings: bool,
+) -> None:
+    """One command run: its Runtime from the global options, then `fn` inside the boundary."""
+    # Imported when a command runs, not when it is registered (`gem --help`).
+    from gemini_cli.cli.boundary import error_boundary
+    from gemini_cli.cli.runtime import Runtime
+    from gemini_cli.core.envflags import check_flags
+    from gemini_cli.core.termio import IO
+
+    ctx = kw.pop("gem_ctx", None)
+    local = {key: kw.pop(key, DEFAULTS.get(key)) for key in GLOBAL_OPTIONS}
+    kw.update(_group_values(groups, kw))
+    obj = ctx.obj if ctx is not None and isinstance(ctx.obj, dict) else {}
+    run = Runtime(IO.from_sys(obj.get("tty")), merged_options(ctx, local), formats, obj)
+    run.uses_settings = uses_settings
+    with error_boundary(run):
+        _ = run.format  # validates --format before any work is done
+        check_flags()  # and GEM_DEBUG/GEM_NO_LOG: a bad value is exit 2, nothing sent
+        fn(run, *args, **kw)
 
 
 def _group_values(groups: tuple[Any, ...], kw: dict[str, Any]) -> dict[str, Any]:

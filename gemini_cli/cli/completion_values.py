@@ -13,11 +13,6 @@ KNOWN_MODELS = (
     "gemma-4-31b-it",
     "gemma-4-26b-a4b-it",
 )
-KNOWN_AGENTS = (
-    "deep-research-preview-04-2026",
-    "deep-research-max-preview-04-2026",
-    "deep-research-pro-preview-12-2025",
-)
 
 
 def model_ids() -> list[str]:

@@ -56,6 +56,19 @@ def emulator(
         "(repeatable; per request: header x-gem-emulator-fault).",
     ),
 ) -> None:
+    serve_emulator(run, host, port, url_file, work_seconds, flavor, list(faults or []))
+
+
+def serve_emulator(
+    run: Runtime,
+    host: str,
+    port: int,
+    url_file: Path | None,
+    work_seconds: float,
+    flavor: str | None,
+    faults: list[str],
+) -> None:
+    """Check the options (exit 2 before binding), then serve until Ctrl-C or SIGTERM."""
     from gemini_cli.core.errors import UsageError
     from gemini_cli.emulator.faults import FaultSpecError
     from gemini_cli.emulator.flavor import check_work_seconds, flavor_from_env, parse_flavor
@@ -75,7 +88,7 @@ def emulator(
             port=port,
             url_file=url_file,
             work_seconds=work_seconds,
-            faults=list(faults or []),
+            faults=faults,
             out=run.io.stdout,
             flavor=flavor,
         )

@@ -17,7 +17,6 @@ from gemini_cli.core.errors import Interrupted, UsageError
 from gemini_cli.render.options import AnswerOptions
 
 if TYPE_CHECKING:
-    from gemini_cli.api.deadline import Deadline
     from gemini_cli.api.models import Interaction
 
 HELP = """Wait until an interaction finishes, then print it; the exit code follows its status.
@@ -78,15 +77,6 @@ def id_from_stdin(run: Runtime) -> str:
     return run._id_from_stdin(  # within --timeout; closed, terminal, odd bytes: exit 2
         hint="pipe it in: gem create --background --format id ... | gem poll -"
     )
-
-
-def command_deadline(run: Runtime) -> Deadline:
-    """--timeout (flag, GEM_TIMEOUT or config) bounds the whole command in wall-clock time;
-    for waiting and streaming there is no bound by default (the work may take hours)."""
-    from gemini_cli.api.deadline import Deadline
-
-    explicit = run.settings.sources.get("timeout") != "default"
-    return Deadline.since(run.started, run.settings.timeout if explicit else None, run.clock)
 
 
 def wait_budget(run: Runtime, started: float | None = None) -> float | None:

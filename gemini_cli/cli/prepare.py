@@ -18,6 +18,7 @@ from gemini_cli.request.localread import read_stdin
 if TYPE_CHECKING:
     from gemini_cli.cli.runtime import Runtime
     from gemini_cli.cli.tool_options import ToolOptions
+    from gemini_cli.request.localread import Stdin
     from gemini_cli.turns.carry import Carried
 
 
@@ -160,7 +161,7 @@ def note_stdin_read(run: Runtime, inputs: InputOptions, blocks: list[JSONObject]
         )
 
 
-def _body_stdin(run: Runtime, request: RequestOptions) -> object:
+def _body_stdin(run: Runtime, request: RequestOptions) -> Stdin:
     """`--body -` reads stdin here, within the deadline, and never from a terminal."""
     stdin = run.io.stdin
     if request.body != "-":

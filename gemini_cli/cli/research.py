@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -23,10 +23,14 @@ from gemini_cli.cli.prepare import dry_run, prepare_body
 from gemini_cli.cli.runtime import Runtime
 from gemini_cli.cli.tool_options import RESEARCH_TOOLS, ToolOptions
 from gemini_cli.core.errors import UsageError
+from gemini_cli.core.jsontypes import JSONObject
 from gemini_cli.render.options import AnswerOptions
 from gemini_cli.request.body import RequestOptions
 from gemini_cli.request.inputs import InputOptions
 from gemini_cli.request.setpath import apply_set
+
+if TYPE_CHECKING:
+    from gemini_cli.api.models import Interaction
 
 DEFAULT_AGENT = "deep-research-preview-04-2026"
 MAX_AGENT = "deep-research-max-preview-04-2026"
@@ -86,9 +90,9 @@ class ResearchOptions:
             )
         return self.agent or (MAX_AGENT if self.max_ else None)
 
-    def agent_config(self, given: dict[str, Any]) -> dict[str, Any]:
+    def agent_config(self, given: JSONObject) -> JSONObject:
         """`given` (carried or from --body) with the flags given applied over it."""
-        config: dict[str, Any] = {**given, "type": "deep-research"}
+        config: JSONObject = {**given, "type": "deep-research"}
         if self.thinking_summaries is not None:
             config["thinking_summaries"] = _choice(
                 "--thinking-summaries", self.thinking_summaries, ("auto", "none")
@@ -222,9 +226,7 @@ def research(
     if dry:
         dry_run(run, "POST", body=body)
         return
-    from gemini_cli.cli.turns import render_result
     from gemini_cli.core.status import is_done
-    from gemini_cli.render.report import approve_command, wants_plan
 
     interaction = run.client().create(body)
     run.created(interaction, body)
@@ -241,8 +243,24 @@ def research(
             cancel_on_interrupt=cancel_on_interrupt,
         )
         run.observed(interaction)
+    show_report(run, interaction, tools, answer, usage=usage, plan=deep_research.plan)
+
+
+def show_report(
+    run: Runtime,
+    interaction: Interaction,
+    tools: ToolOptions,
+    answer: AnswerOptions,
+    *,
+    usage: bool,
+    plan: bool,
+) -> None:
+    """Print the finished research; after a plan, say how to approve or edit it."""
+    from gemini_cli.cli.turns import render_result
+    from gemini_cli.render.report import approve_command, wants_plan
+
     render_result(run, interaction, tools, usage=usage, answer=answer)
-    if deep_research.plan and interaction.status == "completed" and not wants_plan(interaction):
+    if plan and interaction.status == "completed" and not wants_plan(interaction):
         command = approve_command(interaction.id, interaction.agent or "")
         run.hint(f"approve or edit the plan with: {command}")
 
@@ -253,7 +271,7 @@ def research_body(
     request: RequestOptions,
     research: ResearchOptions,
     dry: bool = False,
-) -> dict[str, Any]:
+) -> JSONObject:
     """The create body: the input as for `gem create`, the agent (--agent/--max, else a
     follow-up's carried one, else the default), background and agent_config (flags given over
     the carried one); --set applies last so it can still change anything."""
@@ -274,7 +292,7 @@ def research_body(
     return body
 
 
-def print_started(run: Runtime, interaction: Any) -> None:
+def print_started(run: Runtime, interaction: Interaction) -> None:
     """--no-wait: the id (or the created interaction in json/yaml), and how to wait for it."""
     from gemini_cli.render.output import print_json, print_yaml
 

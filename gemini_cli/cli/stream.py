@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -16,11 +15,9 @@ from gemini_cli.cli.prepare import PreparedRequest, dry_run, prepare_body, prepa
 from gemini_cli.cli.runtime import Runtime
 from gemini_cli.cli.tool_options import TOOLS, ToolOptions
 from gemini_cli.core.errors import UsageError
+from gemini_cli.core.jsontypes import JSONObject
 from gemini_cli.request.body import RequestOptions
 from gemini_cli.request.inputs import InputOptions
-
-if TYPE_CHECKING:  # pydantic stays out of start-up (`gem --help`, `--dry-run`)
-    pass
 
 HELP = """Create an interaction and print its output as it is generated.
 
@@ -41,11 +38,44 @@ Examples:
 FORMATS = ("text", "ndjson", "json", "yaml", "id", "markdown")
 
 
+THOUGHTS_OPTION = typer.Option(
+    False, "--thoughts", help="Show thought summaries on stderr (asks for them)."
+)
+SOURCES_OPTION = typer.Option(
+    None,
+    "--sources/--no-sources",
+    show_default=False,
+    help="List the answer's sources after it [default: on for agents' answers].",
+)
+IDLE_TIMEOUT_OPTION = typer.Option(
+    60.0,
+    "--idle-timeout",
+    metavar="SECONDS",
+    help="Re-attach when no data arrives for this long.",
+)
+FOLLOW_OPTION = typer.Option(
+    None,
+    "--follow",
+    metavar="ID",
+    help="Stream an existing interaction (e.g. a --background one) instead of creating one; "
+    "'--attach ID' works too when ID is not a file.",
+)
+LAST_EVENT_ID_OPTION = typer.Option(
+    None,
+    "--last-event-id",
+    metavar="EVENT_ID",
+    help="With --follow: start after this event (from a Ctrl-C hint or NDJSON event_id).",
+)
+CANCEL_ON_INTERRUPT_OPTION = typer.Option(
+    False, "--cancel-on-interrupt", help="On Ctrl-C, cancel the interaction before exiting."
+)
+
+
 @dataclass(frozen=True)
 class Plan:
     """What to stream: a new interaction (`body`) or an existing one (`interaction_id`)."""
 
-    body: dict[str, Any] | None
+    body: JSONObject | None
     interaction_id: str | None
     last_event_id: str | None
     idle_timeout: float
@@ -61,37 +91,12 @@ def stream(
     inputs: InputOptions,
     request: RequestOptions,
     tools: ToolOptions,
-    thoughts: bool = typer.Option(
-        False, "--thoughts", help="Show thought summaries on stderr (asks for them)."
-    ),
-    sources: bool | None = typer.Option(
-        None,
-        "--sources/--no-sources",
-        show_default=False,
-        help="List the answer's sources after it [default: on for agents' answers].",
-    ),
-    idle_timeout: float = typer.Option(
-        60.0,
-        "--idle-timeout",
-        metavar="SECONDS",
-        help="Re-attach when no data arrives for this long.",
-    ),
-    follow_id: str | None = typer.Option(
-        None,
-        "--follow",
-        metavar="ID",
-        help="Stream an existing interaction (e.g. a --background one) instead of creating one; "
-        "'--attach ID' works too when ID is not a file.",
-    ),
-    last_event_id: str | None = typer.Option(
-        None,
-        "--last-event-id",
-        metavar="EVENT_ID",
-        help="With --follow: start after this event (from a Ctrl-C hint or NDJSON event_id).",
-    ),
-    cancel_on_interrupt: bool = typer.Option(
-        False, "--cancel-on-interrupt", help="On Ctrl-C, cancel the interaction before exiting."
-    ),
+    thoughts: bool = THOUGHTS_OPTION,
+    sources: bool | None = SOURCES_OPTION,
+    idle_timeout: float = IDLE_TIMEOUT_OPTION,
+    follow_id: str | None = FOLLOW_OPTION,
+    last_event_id: str | None = LAST_EVENT_ID_OPTION,
+    cancel_on_interrupt: bool = CANCEL_ON_INTERRUPT_OPTION,
     usage: bool = USAGE_OPTION,
     dry: bool = DRY_RUN_OPTION,
 ) -> None:

@@ -13,6 +13,7 @@ from gemini_cli.core.jsontypes import JSONObject
 
 if TYPE_CHECKING:  # pydantic stays out of start-up (`gem --help`, `--dry-run`)
     from gemini_cli.api.assembler import InteractionAssembler
+    from gemini_cli.api.deadline import Deadline
     from gemini_cli.api.models import Interaction
     from gemini_cli.api.streaming import Follow
     from gemini_cli.cli.runtime import Runtime
@@ -22,6 +23,16 @@ if TYPE_CHECKING:  # pydantic stays out of start-up (`gem --help`, `--dry-run`)
 SERVER_FIELDS = ("status", "usage", "errors", "continuation_token", "updated")
 
 
+def command_deadline(run: Runtime) -> Deadline:
+    """--timeout (flag, GEM_TIMEOUT or config) bounds the whole command in wall-clock time;
+    for streaming there is no bound by default (the work may take hours). Here, not in
+    cli/poll.py: `gem stream` must not import another command's module."""
+    from gemini_cli.api.deadline import Deadline
+
+    explicit = run.settings.sources.get("timeout") != "default"
+    return Deadline.since(run.started, run.settings.timeout if explicit else None, run.clock)
+
+
 def follow_and_print(
     run: Runtime, plan: Plan, sink: Sink, cancel_on_interrupt: bool
 ) -> Interaction:
@@ -29,7 +40,6 @@ def follow_and_print(
     from gemini_cli.api.assembler import InteractionAssembler
     from gemini_cli.api.deadline import DeadlineExceeded
     from gemini_cli.api.streaming import follow
-    from gemini_cli.cli.poll import command_deadline
 
     assembler = InteractionAssembler(keep_text=plan.keep_text)
     events = follow(
@@ -56,31 +66,49 @@ def follow_and_print(
         raise interrupted(run, events, cancel_on_interrupt) from None
     except GemError as exc:
         sink.abort_line()
-        if exc.interaction_id is None:
-            exc.interaction_id = events.interaction_id  # e.g. stdout full: the work exists
-        if isinstance(exc, TRANSIENT_ERRORS) and exc.hint is None and events.interaction_id:
-            # In the message too, so --quiet keeps it (the hint is for --json).
-            exc.hint = f"re-attach later with: {reattach_command(events)}"
-            exc.message += f"; {exc.hint}"
+        add_reattach_hint(exc, events)
         raise
     finally:
         events.close()
     with naming(final.id):
-        if events.diverged:
-            finish_diverged(run, sink, assembler, final)
-        elif plan.last_event_id is None and (events.done_early or not assembler.from_deltas):
-            catch_up(run, sink, assembler, final)  # seen from the start: what deltas did not carry
-        if events.done_early and run.format == "ndjson":
-            run.warn(
-                f"the stream ended before interaction.completed; the final state of "
-                f"{final.id} was fetched with GET (gem get {final.id} shows it)"
-            )
-        if plan.body is not None:
-            run.created(final, plan.body)  # refresh the row written at the start: final status
-        else:
-            run.observed(final)
-        sink.finish(final)
+        finish_output(run, plan, events, assembler, sink, final)
     return final
+
+
+def add_reattach_hint(exc: GemError, events: Follow) -> None:
+    """Make `exc` name the interaction (e.g. stdout full: the work exists) and, for a transient
+    failure, the command that re-attaches."""
+    if exc.interaction_id is None:
+        exc.interaction_id = events.interaction_id
+    if isinstance(exc, TRANSIENT_ERRORS) and exc.hint is None and events.interaction_id:
+        # In the message too, so --quiet keeps it (the hint is for --json).
+        exc.hint = f"re-attach later with: {reattach_command(events)}"
+        exc.message += f"; {exc.hint}"
+
+
+def finish_output(
+    run: Runtime,
+    plan: Plan,
+    events: Follow,
+    assembler: InteractionAssembler,
+    sink: Sink,
+    final: Interaction,
+) -> None:
+    """After the stream: print what the deltas did not carry, record the final state, finish."""
+    if events.diverged:
+        finish_diverged(run, sink, assembler, final)
+    elif plan.last_event_id is None and (events.done_early or not assembler.from_deltas):
+        catch_up(run, sink, assembler, final)  # seen from the start: what deltas did not carry
+    if events.done_early and run.format == "ndjson":
+        run.warn(
+            f"the stream ended before interaction.completed; the final state of "
+            f"{final.id} was fetched with GET (gem get {final.id} shows it)"
+        )
+    if plan.body is not None:
+        run.created(final, plan.body)  # refresh the row written at the start: final status
+    else:
+        run.observed(final)
+    sink.finish(final)
 
 
 @contextmanager

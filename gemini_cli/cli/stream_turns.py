@@ -59,7 +59,6 @@ def stream_turns(
     """follow_and_print for the first turn, hops and tool rounds; then finish, save, check."""
     from gemini_cli.cli.prepare import PreparedRequest
     from gemini_cli.cli.stream_follow import follow_and_print, naming
-    from gemini_cli.cli.tool_body import check_outputs
     from gemini_cli.cli.turns import between_turns, execute, save_media
 
     if opts.output == "-":  # stdout carries the media bytes only: no live text, no calls
@@ -67,11 +66,7 @@ def stream_turns(
 
         sink = Sink(run)
     if plan.body is None:  # --follow: an existing interaction, nothing to answer or resume
-        check_outputs(run, opts)
-        sink.media_handled = opts.save is not None or opts.output is not None
-        final = follow_and_print(run, plan, sink, cancel_on_interrupt)
-        save_media(run, final, opts, to_stdout=False)
-        return final
+        return follow_existing(run, plan, opts, sink, cancel_on_interrupt)
     prepared = plan.prepared or PreparedRequest(plan.body)
     deferred = DeferredSink(sink)
     turns: list[Interaction] = []
@@ -98,6 +93,21 @@ def stream_turns(
         save_media(run, final, opts, to_stdout=False)
         if prepared.expect_json and run.format == "text" and final.status == "completed":
             check_json(final)
+    return final
+
+
+def follow_existing(
+    run: Runtime, plan: Plan, opts: ToolOptions, sink: Sink, cancel_on_interrupt: bool
+) -> Interaction:
+    """`--follow ID`: print an existing interaction's stream and save its media."""
+    from gemini_cli.cli.stream_follow import follow_and_print
+    from gemini_cli.cli.tool_body import check_outputs
+    from gemini_cli.cli.turns import save_media
+
+    check_outputs(run, opts)
+    sink.media_handled = opts.save is not None or opts.output is not None
+    final = follow_and_print(run, plan, sink, cancel_on_interrupt)
+    save_media(run, final, opts, to_stdout=False)
     return final
 
 

@@ -212,6 +212,8 @@ def save_media(
     run: Runtime, interaction: Interaction, opts: ToolOptions, to_stdout: bool
 ) -> list[Saved] | None:
     """Write media blocks per --save/-o (--format paths alone means the current folder)."""
+    if opts.output is None and opts.save is None and not to_stdout:
+        return None  # nothing to save: the media modules stay unloaded
     from gemini_cli.turns import media
 
     blocks = interaction.output_media()

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 
 @dataclass
@@ -46,13 +46,18 @@ class IO:
     def out(self, text: str, end: str = "", flush: bool = True) -> None:
         """Write data to stdout and flush at once: pipelines see it live. `flush=False` for
         a stream's pieces: the reader flushes once per network read (`flush_out`)."""
-        with _output_errors():
+        text = text + end if end else text
+        try:  # not `with _output_errors()`: this runs once per streamed delta
             try:
-                self.stdout.write(text + end)
+                self.stdout.write(text)
             except UnicodeEncodeError:  # a lone surrogate from the server, or a non-UTF-8 locale
-                self.stdout.write(encodable(text + end, self.stdout))
+                self.stdout.write(encodable(text, self.stdout))
             if flush:
                 self.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _output_failed(exc)
 
     def flush_out(self) -> None:
         with _output_errors():
@@ -121,10 +126,14 @@ def _output_errors() -> Iterator[None]:
     except BrokenPipeError:
         raise
     except OSError as exc:
-        from gemini_cli.core.errors import OutputError
+        _output_failed(exc)
 
-        silence_stdout()  # the interpreter's final flush must not fail again
-        raise OutputError(f"cannot write output: {exc.strerror or exc}") from None
+
+def _output_failed(exc: OSError) -> NoReturn:
+    from gemini_cli.core.errors import OutputError
+
+    silence_stdout()  # the interpreter's final flush must not fail again
+    raise OutputError(f"cannot write output: {exc.strerror or exc}") from None
 
 
 _CONTROLS = dict.fromkeys([*range(0x20), 0x7F, *range(0x80, 0xA0)])

@@ -5,10 +5,13 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from gemini_cli.core.jsontypes import JSONObject
+from gemini_cli.core.jsontypes import JSONObject, JSONValue
+
+if TYPE_CHECKING:
+    from gemini_cli.api.models import Interaction
 
 PROMPT_CHARS = 200
 EMULATOR = "emulator:"
@@ -89,7 +92,9 @@ def now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def row_for(interaction: Any, body: JSONObject, base_url: str | None = None) -> dict[str, Any]:
+def row_for(
+    interaction: Interaction, body: JSONObject, base_url: str | None = None
+) -> dict[str, Any]:
     """The columns for one interaction, from the response and the request body that made it."""
     return {
         "id": getattr(interaction, "id", "") or "",
@@ -106,7 +111,7 @@ def row_for(interaction: Any, body: JSONObject, base_url: str | None = None) -> 
     }
 
 
-def tokens_of(interaction: Any) -> Tokens:
+def tokens_of(interaction: Interaction) -> Tokens:
     return tokens_of_usage(getattr(interaction, "usage", None))
 
 
@@ -121,7 +126,7 @@ def add_tokens(*counts: Tokens | None) -> Tokens:
     return total
 
 
-def tokens_of_usage(usage: Any) -> Tokens:
+def tokens_of_usage(usage: JSONValue) -> Tokens:
     def get(name: str) -> int | None:
         value = usage.get(name) if isinstance(usage, dict) else getattr(usage, name, None)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -133,7 +138,7 @@ def tokens_of_usage(usage: Any) -> Tokens:
     }
 
 
-def first_line(value: Any) -> str | None:
+def first_line(value: JSONValue) -> str | None:
     """The first non-empty line of the prompt text (a string, blocks or turns)."""
     text = _first_text(value)
     for line in (text or "").splitlines():
@@ -142,7 +147,7 @@ def first_line(value: Any) -> str | None:
     return None
 
 
-def _first_text(value: Any) -> str | None:
+def _first_text(value: JSONValue) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):

@@ -9,24 +9,20 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
-from gemini_cli.core import envflags
-from gemini_cli.core.envflags import env_flag
 from gemini_cli.core.errors import UsageError
-from gemini_cli.core.jsontypes import JSONObject
+from gemini_cli.core.jsontypes import JSONObject, JSONValue
 from gemini_cli.history.db import (  # noqa: F401 - the history's public names, in one place
-    BUSY_TIMEOUT_MS,
-    DB_NAME,
     SCHEMA,
     connect,
     db_path,
     with_retry,
 )
-from gemini_cli.history.db import write_failure as write_failure  # (moved there; still here)
+from gemini_cli.history.db import (
+    write_failure as write_failure,  # re-exported: mypy --strict wants it explicit
+)
 from gemini_cli.history.rows import (  # noqa: F401
-    COLUMNS,
-    PROMPT_CHARS,
     Entry,
     Tokens,
     add_tokens,
@@ -35,11 +31,12 @@ from gemini_cli.history.rows import (  # noqa: F401
     first_line,
     now,
     row_for,
-    tokens_of,
     tokens_of_usage,
 )
 
-NO_LOG_ENV = envflags.NO_LOG
+if TYPE_CHECKING:
+    from gemini_cli.api.models import Interaction
+
 ANY_BACKEND = None  # read every back-end's rows (`gem history --all-backends`, library use)
 
 UPSERT = """
@@ -90,16 +87,11 @@ SETTINGS_SCHEMA = (
 SAVE_SETTINGS = "INSERT OR REPLACE INTO settings (id, document) VALUES (?, ?)"
 
 
-def logging_disabled() -> bool:
-    """`GEM_NO_LOG=1` turns the history off (like `--no-log` on every command)."""
-    return env_flag(NO_LOG_ENV)
-
-
 # -- writing -------------------------------------------------------------------------------
 
 
 def record(
-    interaction: Any,
+    interaction: Interaction,
     body: JSONObject | None = None,
     replaces: str | None = None,
     earlier: Tokens | None = None,
@@ -140,7 +132,7 @@ def record(
     with_retry(write)
 
 
-def update_status(interaction_id: str, status: str, usage: Any = None) -> bool:
+def update_status(interaction_id: str, status: str, usage: JSONValue = None) -> bool:
     """Refresh the status (and usage) of a known interaction; False when gem did not create it."""
     if not interaction_id or not status or not db_path().exists():
         return False

@@ -1,0 +1,1 @@
+"""Output for people and scripts (the only package importing rich): text, JSON, live streams."""

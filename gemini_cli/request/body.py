@@ -7,13 +7,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gemini_cli.core.errors import UsageError
 from gemini_cli.core.jsontypes import JSONObject
 from gemini_cli.request.document import parse_object
 from gemini_cli.request.inputs import input_value
-from gemini_cli.request.localread import read_attachment
+from gemini_cli.request.localread import Stdin, read_attachment
 from gemini_cli.request.setpath import apply_set
 
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
@@ -46,7 +45,7 @@ class RequestOptions:
     sets: list[str] = field(default_factory=list)
 
 
-def load_body(spec: str, stdin: Any) -> JSONObject:
+def load_body(spec: str, stdin: Stdin) -> JSONObject:
     """`--body FILE|-`: a whole JSON or YAML request body."""
     if spec == "-":
         source = getattr(stdin, "buffer", stdin) if stdin is not None else None
@@ -108,7 +107,7 @@ def build_body(
     *,
     default_model: str,
     resolve_model: Callable[[str], str],
-    stdin: Any = None,
+    stdin: Stdin = None,
     base: JSONObject | None = None,
 ) -> JSONObject:
     """The request body: `base` (settings a follow-up carries), --body, then flags, then --set;

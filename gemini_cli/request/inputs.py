@@ -7,12 +7,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gemini_cli.core.errors import UsageError
 from gemini_cli.core.jsontypes import JSONObject, JSONValue
 from gemini_cli.request import mime
-from gemini_cli.request.localread import read_attachment, read_stdin
+from gemini_cli.request.localread import Stdin, read_attachment, read_stdin
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ def _unknown_binary(data: bytes, name: str) -> UsageError:
 
 def build_input_blocks(
     opts: InputOptions,
-    stdin: Any,
+    stdin: Stdin,
     stdin_is_tty: bool,
     stdin_taken: bool = False,
     timeout: float | None = None,

@@ -12,9 +12,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeAlias
 
 from gemini_cli.core.errors import UsageError
+
+# What gem is given as stdin: the process's text stream (read through its `.buffer`), a
+# binary one, or None when fd 0 is closed.
+Stdin: TypeAlias = IO[str] | IO[bytes] | None
 
 # Every local input (stdin, each --attach/--body/--tool/--schema/--system-file/--result file,
 # and all of them together) is capped: the API's inline limit is far lower anyway, and a
@@ -90,7 +94,7 @@ def _count(size: int) -> None:
 
 
 def read_stdin(
-    stdin: Any,
+    stdin: Stdin,
     is_tty: bool,
     timeout: float | None = None,
     monotonic: Callable[[], float] = time.monotonic,
@@ -124,7 +128,7 @@ def read_stdin(
 
 
 def read_stdin_line(
-    stdin: Any,
+    stdin: Stdin,
     timeout: float | None,
     what: str,
     monotonic: Callable[[], float] = time.monotonic,

@@ -9,11 +9,10 @@ import shlex
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from gemini_cli.core.errors import UsageError
-from gemini_cli.core.jsontypes import JSONObject
+from gemini_cli.core.jsontypes import JSONObject, JSONValue
 from gemini_cli.request.document import parse_document
 from gemini_cli.request.localread import read_attachment
 
@@ -27,9 +26,6 @@ class ToolSet:
 
     tools: list[JSONObject] = field(default_factory=list)
     commands: dict[str, list[str]] = field(default_factory=dict)
-
-    def function_names(self) -> set[str]:
-        return {str(t.get("name")) for t in self.tools if t.get("type") == "function"}
 
 
 # -- --tool FILE -----------------------------------------------------------------------------
@@ -78,7 +74,7 @@ def _function_name(entry: JSONObject, where: str) -> str:
     return name
 
 
-def command_argv(command: Any, where: str) -> list[str]:
+def command_argv(command: JSONValue, where: str) -> list[str]:
     """A command as argv: a list is taken as is, a string is split like a shell would (no shell)."""
     if isinstance(command, list) and command and all(isinstance(a, str) for a in command):
         return list(command)

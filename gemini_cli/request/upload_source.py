@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from gemini_cli.core.errors import UsageError
 from gemini_cli.request import mime
+from gemini_cli.request.localread import Stdin
 
 SPOOL_READ = 1 << 20
 _MIME_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*(?:\s*;[ -~]*)?$")
@@ -54,7 +55,7 @@ def human_size(size: int) -> str:
 def open_source(
     spec: str,
     *,
-    stdin: Any,
+    stdin: Stdin,
     stdin_is_tty: bool,
     mime_type: str | None,
     limit: int,
@@ -129,10 +130,10 @@ def check_size(label: str, size: int, limit: int, *, cut: bool = False) -> None:
 
 
 def _open_stream(
-    stdin: Any, label: str, limit: int, timeout: float | None, monotonic: Callable[[], float]
+    stdin: Stdin, label: str, limit: int, timeout: float | None, monotonic: Callable[[], float]
 ) -> tuple[IO[bytes], int, int]:
     """stdin as (handle, base, size): a regular file is used in place, else copied."""
-    source = getattr(stdin, "buffer", stdin)
+    source: Any = getattr(stdin, "buffer", stdin)  # a text stream's bytes, or a binary stream
     try:
         fd = source.fileno()
         info = os.fstat(fd)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
 
 from gemini_cli.api.models import Interaction
-from gemini_cli.core.jsontypes import JSONObject
+from gemini_cli.core.jsontypes import JSONObject, JSONValue
 
 Send = Callable[[JSONObject], Interaction]
 Note = Callable[[str], None]
@@ -74,7 +73,7 @@ def merge_hops(hops: list[Interaction]) -> Interaction:
     return Interaction.from_dict(merged)
 
 
-def sum_usage(usages: list[Any]) -> JSONObject | None:
+def sum_usage(usages: list[JSONValue]) -> JSONObject | None:
     """Token counts and per-modality lists summed; initial_input_tokens from the first hop."""
     present = [u for u in usages if isinstance(u, dict)]
     if not present:
@@ -96,7 +95,7 @@ def sum_usage(usages: list[Any]) -> JSONObject | None:
     return total
 
 
-def _sum_lists(current: Any, more: list[Any]) -> list[Any]:
+def _sum_lists(current: JSONValue, more: list[JSONValue]) -> list[JSONValue]:
     """Sum `[{modality|type: X, tokens|count: N}]` lists entry by entry."""
     out = copy.deepcopy(current) if isinstance(current, list) else []
     for item in more:

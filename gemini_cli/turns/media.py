@@ -11,10 +11,10 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gemini_cli.api.errors import InteractionError
 from gemini_cli.core.errors import UsageError
+from gemini_cli.core.jsontypes import JSONObject
 from gemini_cli.request import mime
 from gemini_cli.turns.b64 import decode_into
 
@@ -42,14 +42,14 @@ def file_name(interaction_id: str, number: int, mime_type: str | None) -> str:
     return f"{safe_stem(interaction_id)}-{number}.{mime.extension(mime_type)}"
 
 
-def decode(block: dict[str, Any], interaction_id: str) -> bytes:
+def decode(block: JSONObject, interaction_id: str) -> bytes:
     """The block's bytes (for `-o -`); see decode_to."""
     buffer = io.BytesIO()
     decode_to(block, interaction_id, buffer.write)
     return buffer.getvalue()
 
 
-def decode_to(block: dict[str, Any], interaction_id: str, write: Callable[[bytes], object]) -> None:
+def decode_to(block: JSONObject, interaction_id: str, write: Callable[[bytes], object]) -> None:
     """Decode the block's base64 into `write` piece by piece; anything but clean base64
     (standard or URL-safe) is exit 1, so a corrupt block never becomes a file with the
     garbage silently dropped."""
@@ -103,7 +103,7 @@ def write_failed(path: Path, exc: OSError, interaction_id: str) -> InteractionEr
 
 
 def _write_temp(
-    directory: Path, block: dict[str, Any], interaction_id: str, mode: int | None = None
+    directory: Path, block: JSONObject, interaction_id: str, mode: int | None = None
 ) -> Path:
     """The block decoded into a new hidden temporary file in `directory` (so a kill never
     leaves a partial file under the final name); removed again if anything fails."""
@@ -127,7 +127,7 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _write_new(directory: Path, name: str, block: dict[str, Any], interaction_id: str) -> Path:
+def _write_new(directory: Path, name: str, block: JSONObject, interaction_id: str) -> Path:
     """A new file (never through a symlink, never over an existing file): `name`, else
     `stem-1.ext`, `stem-2.ext`, ... It appears complete: a hard link from the finished
     temporary file claims the name atomically."""
@@ -159,7 +159,7 @@ def _claim(temp: Path, path: Path) -> bool:
 
 
 def save_all(
-    media: list[tuple[int, int, dict[str, Any]]], interaction_id: str, directory: Path
+    media: list[tuple[int, int, JSONObject]], interaction_id: str, directory: Path
 ) -> list[Saved]:
     """Write every inline block into `directory` as new files (an existing name or a symlink
     there gets a `-1`, `-2`... suffix); blocks given by `uri` are only reported."""
@@ -178,7 +178,7 @@ def save_all(
     return results
 
 
-def check_one(media: list[tuple[int, int, dict[str, Any]]], interaction_id: str) -> None:
+def check_one(media: list[tuple[int, int, JSONObject]], interaction_id: str) -> None:
     """-o takes at most one media block: checked before any of them is downloaded."""
     if len(media) > 1:
         raise InteractionError(
@@ -188,9 +188,7 @@ def check_one(media: list[tuple[int, int, dict[str, Any]]], interaction_id: str)
         )
 
 
-def save_one(
-    media: list[tuple[int, int, dict[str, Any]]], interaction_id: str, target: Path
-) -> Saved:
+def save_one(media: list[tuple[int, int, JSONObject]], interaction_id: str, target: Path) -> Saved:
     """`-o FILE`: exactly one media block; exit 1 when there is none or several, or when it is
     held by the server (`uri`, not downloaded). FILE is replaced once complete."""
     check_one(media, interaction_id)

@@ -10,16 +10,16 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from gemini_cli.api.models import Interaction
 from gemini_cli.api.steps import CONTENT_TYPES
 from gemini_cli.core.children import NEW_GROUP, kill_running, killed_on_signals, tracked
+from gemini_cli.core.jsontypes import JSONObject, JSONValue
 from gemini_cli.core.limits import TOOL_OUTPUT_BYTES, human, limit
 from gemini_cli.core.termio import escape_controls
 from gemini_cli.turns.capture import collect
 
-Send = Callable[[dict[str, Any]], Interaction]
+Send = Callable[[JSONObject], Interaction]
 Note = Callable[[str], None]
 MAX_WORKERS = 8
 PREVIEW_CHARS = 160
@@ -33,7 +33,7 @@ KEY_VARIABLES = frozenset({"GEMINI_API_KEY", "GOOGLE_API_KEY"})
 class Outcome:
     """What running one command produced."""
 
-    result: Any
+    result: JSONValue
     is_error: bool = False
     seconds: float = 0.0
     printed: int = 0  # when the output was cut at the cap: how many bytes it had in all
@@ -50,7 +50,7 @@ class ToolLoop:
     note: Note = field(default=lambda _msg: None)
     rounds: int = 0
 
-    def run(self, body: dict[str, Any], turn: Interaction) -> Interaction:
+    def run(self, body: JSONObject, turn: Interaction) -> Interaction:
         """From a first response: answer calls and resend while the status is requires_action."""
         stateless = body.get("store") is False
         history = as_steps(body.get("input")) if stateless else []
@@ -74,7 +74,7 @@ class ToolLoop:
             turn = self.send(body)
         return turn
 
-    def answer(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def answer(self, calls: list[JSONObject]) -> list[JSONObject]:
         """Run every call of one turn (in parallel), results in call order."""
         for call in calls:
             self.note(f"gem: call {call.get('name')} {_preview(call.get('arguments'))}")
@@ -97,11 +97,11 @@ class ToolLoop:
             steps.append(result_step(call, outcome))
         return steps
 
-    def _run_one(self, call: dict[str, Any]) -> Outcome:
+    def _run_one(self, call: JSONObject) -> Outcome:
         return run_command(self.commands[str(call.get("name"))], call, self.timeout)
 
 
-def run_command(argv: list[str], call: dict[str, Any], timeout: float) -> Outcome:
+def run_command(argv: list[str], call: JSONObject, timeout: float) -> Outcome:
     """Run argv (no shell) with the call's arguments as JSON on stdin; never raises. What it
     prints is kept up to GEM_MAX_TOOL_OUTPUT_BYTES (the rest is read and dropped)."""
     arguments = call.get("arguments")
@@ -143,7 +143,7 @@ def truncation_note(printed: int) -> str:
     )
 
 
-def tool_env(call: dict[str, Any]) -> dict[str, str]:
+def tool_env(call: JSONObject) -> dict[str, str]:
     """gem's environment without the API key (a tool has no business with it), plus the
     call's name and id, escaped: a NUL or a lone surrogate cannot go in an environment."""
     env = {k: v for k, v in os.environ.items() if k.upper() not in KEY_VARIABLES}
@@ -152,12 +152,12 @@ def tool_env(call: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def env_safe(value: Any) -> str:
+def env_safe(value: JSONValue) -> str:
     text = escape_controls(str(value or ""))
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def parse_result(text: str) -> Any:
+def parse_result(text: str) -> JSONValue:
     """A JSON object (or list of content blocks) when stdout is one; otherwise the text itself."""
     stripped = text.strip()
     try:
@@ -176,8 +176,8 @@ def parse_result(text: str) -> Any:
     return value if isinstance(value, str) else stripped
 
 
-def result_step(call: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
-    step: dict[str, Any] = {
+def result_step(call: JSONObject, outcome: Outcome) -> JSONObject:
+    step: JSONObject = {
         "type": "function_result",
         "call_id": call.get("id"),
         "name": call.get("name"),
@@ -188,9 +188,7 @@ def result_step(call: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
     return step
 
 
-def follow_up(
-    body: dict[str, Any], previous_id: str | None, steps: list[dict[str, Any]]
-) -> dict[str, Any]:
+def follow_up(body: JSONObject, previous_id: str | None, steps: list[JSONObject]) -> JSONObject:
     """The next turn: the same body (tools, model, config...) with new input steps."""
     nxt = {k: copy.deepcopy(v) for k, v in body.items() if k not in TURN_FIELDS}
     if previous_id:
@@ -199,7 +197,7 @@ def follow_up(
     return nxt
 
 
-def as_steps(value: Any) -> list[dict[str, Any]]:
+def as_steps(value: JSONValue) -> list[JSONObject]:
     """Any accepted `input` shape as a list of steps (for stateless history)."""
     if value is None:
         return []
@@ -213,7 +211,7 @@ def as_steps(value: Any) -> list[dict[str, Any]]:
     return items
 
 
-def _preview(value: Any) -> str:
+def _preview(value: JSONValue) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"

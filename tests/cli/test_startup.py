@@ -140,6 +140,10 @@ def test_dry_run_imports_only_its_command_and_no_http_models_or_rich() -> None:
     modules = imported_by("create", "--no-stdin", "--dry-run", "hi")
     assert COMMAND_MODULES & modules == {"gemini_cli.cli.create"}
     assert not loads(modules, "httpx", "pydantic", "rich", "yaml")
+    # nor the renderers, the sending turns or the media and response-format code it does not use
+    renderers = ("gemini_cli.render.report", "gemini_cli.render.output", "gemini_cli.cli.turns")
+    unused = ("gemini_cli.turns.media", "gemini_cli.request.response_format")
+    assert not loads(modules, *renderers, *unused)
 
 
 @pytest.mark.e2e
@@ -150,6 +154,16 @@ def test_a_one_shot_create_imports_no_pydantic_rich_or_tool_runner(scripted_serv
     assert scripted_server.requests, "the create was not sent"
     assert not loads(modules, "pydantic", "rich", "yaml", "gemini_cli.turns.toolrun")
     assert COMMAND_MODULES & modules == {"gemini_cli.cli.create"}
+
+
+@pytest.mark.e2e
+def test_a_stream_imports_only_its_command_and_no_media_code(scripted_server) -> None:
+    reply = {"id": "v1_a", "status": "completed", "steps": []}
+    scripted_server.json(200, json.dumps(reply))
+    modules = imported_by("stream", "--no-stdin", "hi", GEM_BASE_URL=scripted_server.url)
+    assert scripted_server.requests, "the stream was not opened"
+    assert COMMAND_MODULES & modules == {"gemini_cli.cli.stream"}
+    assert not loads(modules, "pydantic", "rich", "yaml", "gemini_cli.turns.media")
 
 
 # -- Typer compatibility ------------------------------------------------------------------------

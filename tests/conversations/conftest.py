@@ -9,17 +9,18 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
+from tests.conftest import Invoke
+
 Gem = Callable[..., Result]
 
 
 @pytest.fixture
-def gem(invoke: Any, monkeypatch: pytest.MonkeyPatch) -> Gem:
-    """`gem(*args, input=None, tty=None)`: gem ARGS on the embedded emulator; background work
-    (agents) finishes at once. Interactions persist across calls, as they do across processes."""
-    monkeypatch.setenv("GEM_EMULATOR_WORK_SECONDS", "0")
+def gem(embedded: Invoke) -> Gem:
+    """`gem(*args, input=None, tty=None)`: the shared `embedded` runner (tests/conftest.py),
+    taking the arguments one by one."""
 
     def run(*args: str, **kwargs: Any) -> Result:
-        return invoke(["--base-url", "emulator:", *args], **kwargs)
+        return embedded(list(args), **kwargs)
 
     return run
 

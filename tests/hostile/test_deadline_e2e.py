@@ -144,4 +144,4 @@ def test_sigterm_during_a_tool_round_names_the_waiting_turn(scripted_server, tmp
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 143, err
     assert "interaction v1_live_call is requires_action" in err
-    assert "gem create --previous v1_live_call --result CALL_ID=FILE" in err
+    assert "gem create --previous v1_live_call --result call_1=FILE" in err

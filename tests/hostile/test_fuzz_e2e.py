@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.hostile.conftest import run_gem
+from tests.processes import run_gem
 from tests.scripted_server import Reply, ScriptedServer
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

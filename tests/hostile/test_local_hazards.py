@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.hostile.conftest import JSON, body, calling
+from tests.processes import JSON, body, calling
 from tests.scripted_server import ScriptedServer
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from gemini_cli.api.retry import Clock
 from gemini_cli.api.wire import is_loopback
-from tests.hostile.conftest import JSON, body
+from tests.processes import JSON, body
 from tests.scripted_server import ScriptedServer, endless
 
 pytestmark = pytest.mark.usefixtures("api_key")

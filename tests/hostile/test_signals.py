@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.conftest import JSON, body, calling, start_gem
+from tests.processes import JSON, body, calling, start_gem
 from tests.scripted_server import ScriptedServer
 
 # A command that records its own pid and its child's, then waits: both must die with gem.

@@ -10,7 +10,7 @@ import pytest
 
 from gemini_cli.api.waiting import Progress
 from gemini_cli.render.progress import WaitDisplay
-from tests.hostile.conftest import JSON
+from tests.processes import JSON
 from tests.scripted_server import ScriptedServer
 
 pytestmark = pytest.mark.usefixtures("api_key")

@@ -187,7 +187,9 @@ def test_legacy_stream_function_call(replay: Replay) -> None:
 
 @pytest.mark.parametrize("command", ["create", "stream"])
 def test_format_id_without_an_id_is_an_error(replay: Replay, command: str) -> None:
+    # A server that sends no id although the request was stored: exit 6 (--no-store with
+    # --format id is refused before sending: tests/cli/test_request_refusals.py).
     fixture = "create-store-false.json" if command == "create" else "stream-store-false.sse"
-    result = replay([command, "--no-store", "-f", "id", "hi"], fixture)
+    result = replay([command, "-f", "id", "hi"], fixture)
     assert (result.exit_code, result.stdout) == (6, "")
     assert "the API returned no interaction id" in result.stderr

@@ -65,3 +65,32 @@ def test_ctrl_c_in_a_tool_round_names_the_interaction_and_its_calls(
     assert result.exit_code == 130
     assert "interaction v1_a is requires_action" in result.stderr
     assert "gem create --previous v1_a --result c1=FILE" in result.stderr
+
+
+@pytest.mark.e2e
+def test_sigterm_during_a_create_tool_round_names_the_interaction(scripted_server, tmp_path):
+    import json
+    import signal
+    import time
+
+    from tests.hostile.test_deadline_e2e import gem
+
+    reply = calling("v1_a", PARIS)
+    scripted_server.reply(
+        200, body=json.dumps(reply).encode(), headers={"Content-Type": "application/json"}
+    )
+    started = tmp_path / "started"
+    tool = tmp_path / "tool.sh"
+    tool.write_text(f"#!/bin/sh\ntouch {started}\nexec sleep 30\n")
+    tool.chmod(0o755)
+    proc = gem(
+        scripted_server.url, "create", "--run-tools", "--function", f"get_weather={tool}", "hi"
+    )
+    deadline = time.monotonic() + 20
+    while not started.exists() and time.monotonic() < deadline:  # the tool command runs
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert "interaction v1_a is requires_action" in err
+    assert "gem create --previous v1_a --result c1=FILE" in err

@@ -173,7 +173,7 @@ def test_without_run_tools_calls_are_printed_and_exit_9(invoke, api, api_key, sc
         "name": "f",
         "arguments": {"a": 1},
     }
-    assert f"--previous {'v1_a'} --result CALL_ID=FILE" in result.stderr
+    assert "--previous v1_a --result c1=FILE" in result.stderr
 
 
 @pytest.mark.e2e

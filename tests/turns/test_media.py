@@ -13,7 +13,7 @@ import pytest
 
 from gemini_cli.turns import b64
 from gemini_cli.turns.b64 import decode_into
-from tests.hostile.conftest import JSON, body, run_gem
+from tests.processes import JSON, body, run_gem
 from tests.scripted_server import ScriptedServer
 
 pytestmark = pytest.mark.usefixtures("api_key")

@@ -10,7 +10,7 @@ import pytest
 
 from gemini_cli.turns.toolrun import run_command, tool_env
 from tests.conftest import TEST_KEY
-from tests.hostile.conftest import JSON, body, calling, run_gem
+from tests.processes import JSON, body, calling, run_gem
 
 PY = sys.executable
 
