@@ -55,19 +55,8 @@ Examples:
 """
 
 # Model-only flags make no sense for an agent; background is implied and store must stay on.
-MODEL_ONLY = (
-    "model",
-    "agent",
-    "background",
-    "no_store",
-    "thinking",
-    "thinking_summaries",
-    "max_tokens",
-    "seed",
-    "stop",
-    "temperature",
-    "top_p",
-)
+MODEL_ONLY: tuple[str, ...] = ("model", "agent", "background", "no_store", "thinking")
+MODEL_ONLY += ("thinking_summaries", "max_tokens", "seed", "stop", "temperature", "top_p")
 RESEARCH_REQUEST = REQUEST.without(*MODEL_ONLY)
 
 
@@ -185,6 +174,20 @@ RESEARCH = OptionGroup(
 )
 
 
+NO_WAIT_OPTION = typer.Option(
+    False, "--no-wait", help="Print the id at once and exit 0; wait later with gem poll."
+)
+CANCEL_ON_INTERRUPT_OPTION = typer.Option(
+    False,
+    "--cancel-on-interrupt",
+    help="Ctrl-C cancels the research instead of leaving it running.",
+)
+NO_WAIT_SAVE = (
+    "--no-wait prints the id at once: there is no media to save yet "
+    "(save it later with: gem poll ID --save DIR)"
+)
+
+
 @gem_command(
     app,
     "research",
@@ -199,14 +202,8 @@ def research(
     deep_research: ResearchOptions,
     tools: ToolOptions,
     answer: AnswerOptions,
-    no_wait: bool = typer.Option(
-        False, "--no-wait", help="Print the id at once and exit 0; wait later with gem poll."
-    ),
-    cancel_on_interrupt: bool = typer.Option(
-        False,
-        "--cancel-on-interrupt",
-        help="Ctrl-C cancels the research instead of leaving it running.",
-    ),
+    no_wait: bool = NO_WAIT_OPTION,
+    cancel_on_interrupt: bool = CANCEL_ON_INTERRUPT_OPTION,
     max_interval: float = MAX_INTERVAL_OPTION,
     usage: bool = USAGE_OPTION,
     dry: bool = DRY_RUN_OPTION,
@@ -217,10 +214,7 @@ def research(
     check_max_interval(max_interval)
     check_media(run, tools)
     if no_wait and (tools.save or tools.output):
-        raise UsageError(
-            "--no-wait prints the id at once: there is no media to save yet "
-            "(save it later with: gem poll ID --save DIR)"
-        )
+        raise UsageError(NO_WAIT_SAVE)
     body = research_body(run, inputs, request, deep_research, dry)
     apply_tools(body, tools)
     if dry:

@@ -192,11 +192,12 @@ def serve(
     """Serve in the foreground until SIGTERM/Ctrl-C; returns the exit status (0, or 130)."""
     out = out if out is not None else sys.stdout
     server = make_server(host, port, work_seconds=work_seconds, faults=faults, flavor=flavor)
-    if url_file is not None:
-        _write_atomically(Path(url_file), server.url + "\n")
-    print(server.url, file=out, flush=True)
+    # The handler goes in before the URL is announced: whoever read the URL may stop us at once.
     previous = _on_sigterm(server)
     try:
+        if url_file is not None:
+            _write_atomically(Path(url_file), server.url + "\n")
+        print(server.url, file=out, flush=True)
         server.serve_forever()
         return 0
     except KeyboardInterrupt:

@@ -23,8 +23,6 @@ DOCS = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").glob("*.md") if p
 FENCE = re.compile(r"(<!-- example: skip[^>]*-->\s*)?```(sh|bash|python)\n(.*?)```", re.S)
 BIN = Path(sys.executable).parent
 
-pytestmark = pytest.mark.e2e
-
 
 def doc_blocks() -> list[pytest.param]:
     found = []
@@ -69,6 +67,7 @@ def examples_in_help(text: str) -> str:
     return textwrap.dedent("\n".join(script)).strip() + "\n"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("language", "script"), doc_blocks() + help_blocks())
 def test_example_runs(
     language: str, script: str, sandbox: Path, sandbox_env: dict[str, str]
@@ -162,3 +161,17 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     command = re.search(r"example: skip[^>]*-->\s*```sh\n(.*?)\n```", readme, re.S)
     assert command is not None
     assert command.group(1).strip() in [line.strip() for line in ci.splitlines()]
+
+
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+@pytest.mark.parametrize("page", DOCS, ids=lambda p: p.name)
+def test_every_relative_link_points_at_a_file(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    missing = [
+        target
+        for target in LINK.findall(text)
+        if "://" not in target and not (page.parent / target).exists()
+    ]
+    assert not missing, f"{page.name} links to missing files: {missing}"
