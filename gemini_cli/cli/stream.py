@@ -137,7 +137,7 @@ def make_plan(
 ) -> Plan:
     if not idle_timeout > 0:
         raise UsageError("--idle-timeout must be a positive number of seconds")
-    if follow_id is None and attach_names_an_interaction(inputs):
+    if follow_id is None and attach_names_an_interaction(inputs, stdin_offers_input(run, inputs)):
         follow_id = str(inputs.attach[-1])
         inputs = dataclasses.replace(inputs, attach=inputs.attach[:-1])
     if follow_id is None:
@@ -159,17 +159,36 @@ def make_plan(
     return Plan(None, run.resolve_id(follow_id), last_event_id or None, idle_timeout)
 
 
-def attach_names_an_interaction(inputs: InputOptions) -> bool:
-    """`gem stream --attach ID`: a lone --attach that is no file, with no prompt, is an id.
+def attach_names_an_interaction(inputs: InputOptions, stdin_given: bool = False) -> bool:
+    """`gem stream --attach ID`: a lone --attach that is no file, with no prompt and nothing
+    piped in, is an id.
 
     --attach adds files everywhere else (as in create); this keeps the spelling people use
     for re-attaching working too. --follow ID says the same without any guessing. A value
     that looks like a file name (an extension, a slash) is a file: a typo in it must say "no
     such file" (exit 2), not send a GET for an interaction called `notez.md`."""
-    if len(inputs.attach) != 1 or inputs.words or Path(inputs.attach[0]).exists():
+    if len(inputs.attach) != 1 or inputs.words or stdin_given or Path(inputs.attach[0]).exists():
         return False
     name = inputs.attach[0]
     return "/" not in name and not Path(name).suffix
+
+
+def stdin_offers_input(run: Runtime, inputs: InputOptions) -> bool:
+    """stdin is a pipe or a non-empty file that gem would read (`echo hi | gem stream -a X`):
+    then -a X is a file to send with it, never an id. /dev/null, a terminal or --no-stdin
+    offer nothing."""
+    import os
+    import stat
+
+    stdin = run.io.stdin
+    if inputs.no_stdin or stdin is None or run.io.stdin_isatty:
+        return False
+    try:
+        mode = os.fstat(stdin.fileno()).st_mode
+        size = os.fstat(stdin.fileno()).st_size
+    except (AttributeError, OSError, ValueError):  # not a real file descriptor
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or (stat.S_ISREG(mode) and size > 0)
 
 
 def show_dry_run(run: Runtime, plan: Plan) -> None:

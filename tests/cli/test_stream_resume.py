@@ -198,6 +198,30 @@ def test_attach_with_a_prompt_is_a_file(invoke, api):
     assert result.exit_code == 2
 
 
+@pytest.mark.e2e
+@pytest.mark.parametrize(("stdin", "code"), [(b"hi", 2), (None, 3)])
+def test_attach_with_piped_stdin_is_a_file(tmp_path, stdin, code):
+    """`echo hi | gem stream -a v1_abc`: with input piped in, -a is a file to send ("no such
+    file", exit 2); with nothing on stdin (/dev/null) a lone -a is an id to re-attach to (the
+    emulator answers 404: exit 3)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEM_", "GEMINI_"))}
+    env.update(GEM_BASE_URL="emulator:", XDG_STATE_HOME=str(tmp_path), HOME=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "gemini_cli", "stream", "-a", "v1_abc"],
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == code, done.stderr
+    assert (b"no such file" in done.stderr) == (code == 2)
+
+
 @pytest.mark.parametrize("command", ["stream", "create"])
 def test_agent_implies_background(invoke, api_key, command):
     result = invoke([command, "--dry-run", "--agent", "deep-research-preview-04-2026", "hi"])
