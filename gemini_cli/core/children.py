@@ -87,6 +87,8 @@ def killed_on_signals() -> Iterator[None]:
             os.kill(os.getpid(), signum)
 
     for signum in ENDING_SIGNALS:
+        if signal.getsignal(signum) == signal.SIG_IGN:
+            continue  # ignored on purpose (`nohup` ignores SIGHUP): the commands must live on
         previous[signum] = signal.signal(signum, handler)
     try:
         yield

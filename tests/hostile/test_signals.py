@@ -70,6 +70,38 @@ def test_a_signal_to_gem_ends_the_tool_commands(isolated_env, scripted_server, t
 
 
 @pytest.mark.e2e
+def test_under_nohup_a_hangup_leaves_gem_and_its_tools_running(
+    isolated_env, scripted_server, tmp_path
+):
+    """`nohup gem create --run-tools ...`: SIGHUP is ignored on purpose, so it must not kill the
+    tool commands either (gem installs no handler over an ignored signal)."""
+    from tests.processes import GEM, gem_env
+
+    pids = tmp_path / "pids"
+    scripted_server.reply(200, headers=JSON, body=calling("work"))
+    tool = "sh -c " + repr(RECORD_AND_WAIT.format(pids=pids))
+    args = ["create", "--base-url", scripted_server.url, "--function", f"work={tool}"]
+    gem = subprocess.Popen(
+        [*GEM, *args, "--run-tools", "--no-log", "go"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=gem_env(isolated_env),
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # what nohup does
+    )
+    tool_pids = wait_for_pids(pids, gem)
+    gem.send_signal(signal.SIGHUP)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            gem.wait(timeout=0.5)  # a bounded look: gem must still be running
+        assert all(alive(pid) for pid in tool_pids)
+    finally:
+        gem.send_signal(signal.SIGTERM)
+        end_of(gem)
+    assert survivors(tool_pids) == []
+
+
+@pytest.mark.e2e
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGQUIT])
 def test_a_signal_during_api_key_command_ends_the_helper(
     isolated_env, config_file, scripted_server, tmp_path, signum
