@@ -229,8 +229,8 @@ def subprocesses_only_in_e2e(
 ) -> Iterator[None]:
     """Fail a test that starts a process (gem, bash, python -c, a tool command) unless it is
     marked `e2e`, so `pytest -m "not e2e"` stays a fast, in-process inner loop."""
-    if request.node.get_closest_marker("e2e") or request.node.nodeid.startswith("tests/cli/"):
-        yield  # TEMP(tests/cli exemption until the 07:45 hand-over)
+    if request.node.get_closest_marker("e2e"):
+        yield
         return
     import subprocess
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import sys
 import tracemalloc
@@ -556,3 +557,28 @@ def test_streamed_answer_is_the_answer_rule(parts: list[tuple[str, str]]) -> Non
             events += [start(index, step), stop(index)]
     assembler = assemble(events)
     assert assembler.streamed_answer.rest_of(answer(assembler)) == ""
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+PNG64 = base64.b64encode(PNG).decode()
+
+
+def test_an_invalid_base64_fragment_is_not_merged_with_the_next():
+    assembler = InteractionAssembler()
+    assembler.add({"event_type": "step.start", "index": 0, "step": {"type": "model_output"}})
+    for fragment in (
+        {"type": "image", "mime_type": "image/png", "data": "!!!not base64***"},
+        {"type": "image", "data": PNG64},
+    ):
+        assembler.add({"event_type": "step.delta", "index": 0, "delta": fragment})
+    content = assembler.steps[0]["content"]
+    assert [b["data"] for b in content] == ["!!!not base64***", PNG64]
+
+
+def test_split_base64_fragments_are_still_merged():
+    assembler = InteractionAssembler()
+    for piece in (PNG64[:10], PNG64[10:]):
+        assembler.add(
+            {"event_type": "step.delta", "index": 0, "delta": {"type": "image", "data": piece}}
+        )
+    assert [b["data"] for b in assembler.steps[0]["content"]] == [PNG64]

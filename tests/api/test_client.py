@@ -507,3 +507,17 @@ def test_server_text_in_errors_is_escaped(invoke, api, api_key) -> None:
     assert result.exit_code == 3
     assert "\x1b" not in result.stderr and "\x00" not in result.stderr
     assert "bad\\x1b[2J\\x00thing here" in result.stderr
+
+
+def test_the_client_turns_an_invalid_url_into_a_usage_error():
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=interaction())
+
+    transport = httpx.MockTransport(answer)
+    client = InteractionsClient(api_key="k" * 10, transport=transport, max_retries=0)
+    with pytest.raises(UsageError, match="cannot build the request URL") as raised:
+        client.get("a" * 70_000)
+    assert raised.value.exit_code == 2 and not sent  # a usage error (not 70), nothing sent

@@ -123,3 +123,51 @@ def test_an_empty_id_is_a_usage_error(invoke, api, ident):
     result = invoke(["get", ident])
     assert result.exit_code == 2
     assert not api.calls
+
+
+@pytest.mark.parametrize(
+    "reply, printed",
+    [
+        (httpx.Response(204), "{}\n"),
+        (httpx.Response(200, text="deleted, thanks"), "deleted, thanks\n"),
+        (httpx.Response(200, json={}), "{}\n"),
+    ],
+)
+def test_delete_json_prints_the_answer_as_sent(invoke, api, api_key, reply, printed):
+    api.delete(f"/interactions/{IID}").mock(return_value=reply)
+    result = invoke(["delete", IID, "--json"])
+    assert result.exit_code == 0
+    assert result.stdout == printed
+
+
+def test_an_id_on_stdin_that_is_not_utf8_is_exit_2(invoke, api, api_key):
+    result = invoke(["get", "-"], input=b"\xff\xfe\n")
+    assert result.exit_code == 2
+    assert "not valid UTF-8" in result.stderr
+    assert not api.calls
+
+
+@pytest.mark.parametrize(
+    "ident, message",
+    [
+        ("a" * 70_000, "the interaction id is too long"),
+        ("v1_a\x01b", "contains a control character"),
+    ],
+)
+def test_odd_ids_are_refused_before_sending(invoke, api, api_key, ident, message):
+    result = invoke(["get", ident])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not api.calls
+
+
+def test_a_huge_id_on_stdin_is_refused(invoke, api, api_key):
+    result = invoke(["get", "-"], input="a" * 3_000_000)
+    assert result.exit_code == 2
+    assert not api.calls
+
+
+def test_an_id_too_long_for_a_url_is_a_usage_error_before_sending(invoke, api, api_key):
+    result = invoke(["get", "a" * 70_000])
+    assert result.exit_code == 2 and "too long" in result.stderr
+    assert not api.calls

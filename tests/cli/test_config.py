@@ -198,3 +198,54 @@ def test_config_set_accepts_api_versions(invoke, value) -> None:
 def test_a_value_starting_with_a_dash_after_double_dash(invoke) -> None:
     result = invoke(["config", "set", "--", "model", "-odd"])
     assert result.exit_code == 0, result.stderr
+
+
+def test_config_path_works_with_a_broken_config(invoke, config_file):
+    config_file.write_text("model: [unclosed\n")
+    path = invoke(["config", "path"])
+    assert path.exit_code == 0 and path.stdout == f"{config_file}\n"
+    assert invoke(["config", "show"]).exit_code == 2
+    assert invoke(["config", "set", "model", "x"]).exit_code == 2
+
+
+def test_config_set_reads_only_the_first_line_of_stdin(invoke, config_file):
+    result = invoke(["config", "set", "model", "-"], input="\nmy-model\nignored\n")
+    assert result.exit_code == 0, result.stderr
+    assert "model: my-model" in config_file.read_text()
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("api_key", "ab\x01c"),
+        ("model", "a\nb"),
+        ("aliases.fast", "a\x1b[31m"),
+        ("model", "a\udcffb"),
+    ],
+)
+def test_config_set_refuses_control_characters(invoke, config_file, key, value):
+    result = invoke(["config", "set", key, value])
+    assert result.exit_code == 2
+    assert "it was not stored" in result.stderr
+    assert not config_file.exists()
+
+
+def test_config_show_shows_defaults_as_written(invoke):
+    result = invoke(["config", "show"])
+    lines = {
+        line.split()[0]: line.split()[1]
+        for line in result.stdout.splitlines()[1:]
+        if len(line.split()) > 2
+    }
+    assert lines["format"] == "text" and lines["timeout"] == "600"
+    report = json.loads(invoke(["config", "show", "--json"]).stdout)
+    assert report["settings"]["timeout"]["value"] == 600
+
+
+def test_config_show_says_which_variable_wins(invoke, monkeypatch) -> None:
+    monkeypatch.setenv("GOOGLE_API_KEY", "a")
+    monkeypatch.setenv("GEMINI_API_KEY", "b")
+    data = json.loads(invoke(["config", "show", "--json"]).stdout)
+    assert data["settings"]["api_key"]["source"] == (
+        "env GOOGLE_API_KEY; GEMINI_API_KEY is set too but GOOGLE_API_KEY wins"
+    )

@@ -404,3 +404,148 @@ def test_binary_attachment_with_an_unhelpful_name_uses_mime_type_or_is_exit_2(
     assert result.exit_code == 2 and result.stdout == ""
     assert "blob.bin: binary data of unknown type" in result.stderr
     assert "--mime-type" in result.stderr
+
+
+def test_unknown_attachment_hint_and_mime_type_fallback(invoke, tmp_path):
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(b"\x00\x01\x02\x03binary")
+    result = invoke(["create", "--dry-run", "-a", str(blob), "hi"])
+    assert result.exit_code == 2
+    assert "give the file a known extension" in result.stderr
+    assert "))" not in result.stderr and "; hint: " in result.stderr
+    given = invoke(["create", "--dry-run", "-a", str(blob), "--mime-type", "image/png", "hi"])
+    assert given.exit_code == 0, given.stderr
+    block = json.loads(given.stdout)["body"]["input"][0]["content"][0]
+    assert block["type"] == "image" and block["mime_type"] == "image/png"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "héllo wörld".encode("utf-16"),
+        "héllo wörld".encode("utf-8-sig"),
+        "héllo wörld".encode("utf-32"),
+    ],
+)
+def test_text_with_a_bom_is_text(invoke, data):
+    result = invoke(["create", "--dry-run"], input=data)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["body"]["input"] == "héllo wörld"
+
+
+def test_latin1_text_says_not_utf8(invoke):
+    result = invoke(["create", "--dry-run"], input="café au lait\n".encode("latin-1"))
+    assert result.exit_code == 2
+    assert "not UTF-8 text" in result.stderr and "iconv -f latin1 -t utf-8" in result.stderr
+
+
+def test_set_blames_body_or_set_for_tools(invoke):
+    result = invoke(
+        ["create", "--dry-run", "--set", 'tools=[{"a":1}]', "--set", "tools.-1.a=2", "hi"]
+    )
+    assert result.exit_code == 2
+    assert "--body/--set tools" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--set", "model.x=1"],
+        ["-m", "m", "--set", "model.x=1"],
+        ["--set", "generation_config.seed=1", "--set", "generation_config.seed.x=2"],
+    ],
+)
+def test_set_never_descends_into_a_non_object(invoke, args):
+    result = invoke(["create", "--dry-run", *args, "hi"])
+    assert result.exit_code == 2
+    assert "not an object" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, ok_",
+    [
+        (["--max-tokens", "-5"], False),
+        (["--max-tokens", "0"], False),
+        (["--max-tokens", "1"], True),
+        (["--seed", "-3"], True),
+        (["--temperature", "-0.1"], False),
+        (["--temperature", "0"], True),
+        (["--temperature", "nan"], False),
+        (["--top-p", "1.5"], False),
+        (["--top-p", "1"], True),
+        (["--top-p", "-0.1"], False),
+    ],
+)
+def test_generation_flags_ranges(invoke, args, ok_):
+    result = invoke(["create", "--dry-run", *args, "hi"])
+    assert (result.exit_code == 0) is ok_, result.stderr
+
+
+def test_whitespace_only_stdin_is_no_input(invoke):
+    assert invoke(["create", "--dry-run"], input=" \n\t\n").exit_code == 2
+    result = invoke(["create", "--dry-run", "hi"], input="  \n")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["body"]["input"] == "hi"
+
+
+def test_an_empty_attachment_is_exit_2(invoke, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    result = invoke(["create", "--dry-run", "-a", str(empty), "hi"])
+    assert result.exit_code == 2 and f"{empty}: is empty" in result.stderr
+
+
+def test_body_dash_from_a_terminal_is_refused(invoke):
+    result = invoke(["create", "--dry-run", "--body", "-", "hi"], tty={"stdin_isatty": True})
+    assert result.exit_code == 2
+    assert "stdin is a terminal: pipe the body in or give a file" in result.stderr
+
+
+def test_body_dash_from_a_pipe_still_works(invoke, api, api_key):
+    route = api.post("/interactions").mock(return_value=ok())
+    result = invoke(["create", "--body", "-", "hi"], input='{"service_tier": "flex"}')
+    assert result.exit_code == 0, result.stderr
+    assert sent_json(route)["service_tier"] == "flex"
+
+
+def test_set_into_a_missing_tools_list_is_exit_2(invoke, api_key):
+    result = invoke(["create", "--dry-run", "--set", "tools.0.name=x", "hi"])
+    assert result.exit_code == 2
+    assert "there is no tools list yet (set tools=[...] first)" in result.stderr
+
+
+EMU = ["--base-url", "emulator:"]
+
+
+NOTE = "stdin was read as input too"
+
+
+def test_stdin_read_with_prompt_words_is_said_once(invoke) -> None:
+    result = invoke([*EMU, "create", "Summarise"], input="line two\nline three\n")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count(NOTE) == 1
+    assert "--no-stdin" in result.stderr and "< /dev/null" in result.stderr
+    tty = invoke([*EMU, "create", "Summarise"], input="x\n", tty={"stderr_isatty": True})
+    assert NOTE in tty.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (["-q", "Summarise"], "x\n"),  # muted
+        (["--no-stdin", "Summarise"], "x\n"),  # not read
+        (["-", "Summarise"], "x\n"),  # asked for
+        ([], "only stdin\n"),  # no prompt words: stdin is the prompt
+        (["Summarise"], ""),  # nothing was there to swallow
+        (["Summarise"], "\n"),
+    ],
+)
+def test_no_stdin_note_when_it_is_meant_or_muted(invoke, args, stdin) -> None:
+    result = invoke([*EMU, "create", *args], input=stdin)
+    assert result.exit_code == 0, result.output
+    assert NOTE not in result.stderr
+
+
+def test_the_note_keeps_json_stderr_clean(invoke) -> None:
+    result = invoke([*EMU, "create", "--json", "Summarise"], input="x\n")
+    assert result.exit_code == 0 and result.stderr == ""

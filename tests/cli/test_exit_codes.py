@@ -236,3 +236,78 @@ def test_gem_format_json_makes_errors_json_too(invoke, get_route, monkeypatch):
     get_route.mock(return_value=error_body(404, "gone"))
     result = invoke(["get", IID])
     assert json.loads(result.stderr)["error"]["http_status"] == 404
+
+
+def test_a_local_protocol_error_never_prints_its_text(invoke, api, api_key):
+    api.get(f"/interactions/{IID}").mock(
+        side_effect=httpx.LocalProtocolError("Illegal header value b'SECRET-KEY\\nlogin: me'")
+    )
+    result = invoke(["get", IID])
+    assert result.exit_code == 6
+    assert "invalid request header" in result.stderr and "SECRET" not in result.stderr
+    assert len(api.calls) == 1  # gem's own malformed request: not retried
+
+
+def test_a_body_that_cannot_be_decoded_is_exit_6(invoke, api, api_key):
+    api.get(f"/interactions/{IID}").mock(
+        return_value=httpx.Response(
+            200, stream=httpx.ByteStream(b"notgzip"), headers={"content-encoding": "gzip"}
+        )
+    )
+    result = invoke(["get", IID])
+    assert result.exit_code == 6
+    assert "unreadable response" in result.stderr
+
+
+def test_an_interrupt_before_the_app_runs_is_130_without_traceback(monkeypatch, capsys):
+    import builtins
+
+    from gemini_cli.cli import main as entry
+
+    real_import = builtins.__import__
+
+    def interrupted_import(name, *args, **kwargs):
+        if name == "gemini_cli.cli.app":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted_import)
+    assert entry.main(["create", "hi"]) == 130
+    assert capsys.readouterr().err == "gem: error: interrupted\n"
+
+
+def test_a_redirect_names_its_location(invoke, api, api_key):
+    api.get(f"/interactions/{IID}").mock(
+        return_value=httpx.Response(301, headers={"location": "https://elsewhere.example/v1/x"})
+    )
+    result = invoke(["get", IID])
+    assert result.exit_code == 3
+    assert "redirected to https://elsewhere.example/v1/x" in result.stderr
+    assert "--base-url" in result.stderr
+
+
+def test_ctrl_c_while_options_are_parsed_still_says_so(invoke, monkeypatch):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("gemini_cli.cli.typer_compat.install_plain_coercion", interrupted)
+    result = invoke(["history"])
+    assert result.exit_code == 130
+    assert result.stderr == "gem: error: interrupted\n"
+
+
+def test_ctrl_c_in_a_command_is_reported_once(invoke, api_key, monkeypatch):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("gemini_cli.api.client.InteractionsClient.get", interrupted)
+    result = invoke(["get", IID])
+    assert (result.exit_code, result.stderr) == (130, "gem: error: interrupted\n")
+
+
+def test_a_deeply_nested_error_body_keeps_its_status(invoke, api, api_key):
+    deep = '{"error": {"message": "m", "details": ' + "[" * 50000 + "]" * 50000 + "}}"
+    api.get(f"/interactions/{IID}").mock(return_value=httpx.Response(400, text=deep))
+    result = invoke(["get", IID])
+    assert result.exit_code == 3
+    assert "HTTP 400" in result.stderr

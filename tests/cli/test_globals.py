@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
+import sys
 
 import httpx
 import pytest
 import respx
 
 from gemini_cli import __version__
+from gemini_cli.cli.main import main
 from tests.conftest import TEST_KEY
 from tests.helpers import IID, error_body, ok
 
@@ -163,6 +167,7 @@ def test_connection_error_never_shows_the_key(invoke, api, api_key):
     assert TEST_KEY not in result.stdout + result.stderr
 
 
+@pytest.mark.e2e
 def test_api_key_command_key_never_shows(invoke, api, config_file):
     config_file.write_text("api_key_command: echo secret-from-command\n")
     api.get(f"/interactions/{IID}").mock(return_value=error_body(403, "secret-from-command"))
@@ -233,3 +238,133 @@ def test_every_registered_command_has_a_help_example(invoke, path):
     result = invoke([*path, "--help"])
     assert result.exit_code == 0
     assert "Examples:" in result.stdout, f"gem {' '.join(path)} --help has no example"
+
+
+@pytest.mark.parametrize(
+    "url, why",
+    [
+        ("ftp://x", "must start with https://"),
+        ("http://127.0.0.1:1/?key=X", "query string"),
+        ("https://host/#frag", "query string or fragment"),
+        ("https://user:pw@host/", "credentials"),
+        ("https://", "no host"),
+    ],
+)
+def test_bad_base_urls_are_exit_2_before_the_key(invoke, api, url, why):
+    result = invoke(["get", IID, "--base-url", url])  # no key set: still 2, not 4
+    assert result.exit_code == 2, result.stderr
+    assert why in result.stderr and "pw" not in result.stderr
+
+
+def test_plain_http_to_a_remote_host_is_2_even_without_a_key(invoke):
+    result = invoke(["get", IID, "--base-url", "http://example.com"])
+    assert result.exit_code == 2 and "plain http://" in result.stderr
+
+
+def test_bad_base_url_in_the_config_names_the_file(invoke, config_file):
+    config_file.write_text("base_url: ftp://x\n")
+    result = invoke(["get", IID])
+    assert result.exit_code == 2 and str(config_file) in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, first",
+    [
+        (["help"], "Usage: gem [OPTIONS] COMMAND"),
+        (["help", "create"], "Usage: gem create"),
+        (["help", "config", "set"], "Usage: gem config set"),
+    ],
+)
+def test_gem_help(invoke, args, first):
+    result = invoke(args)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(first)
+
+
+def test_gem_help_unknown_command(invoke):
+    result = invoke(["help", "nope"])
+    assert result.exit_code == 2 and "no such command" in result.stderr
+
+
+def test_local_format_wins_over_root_json(invoke, api, api_key):
+    api.post("/interactions").mock(return_value=ok())
+    result = invoke(["--json", "create", "-f", "text", "hi"])
+    assert result.exit_code == 0
+    assert result.stdout == "Hello there.\n"
+
+
+def test_debug_shows_no_traceback_for_an_expected_error(invoke, api, api_key):
+    api.get(f"/interactions/{IID}").mock(
+        return_value=httpx.Response(
+            404, json={"error": {"code": 404, "message": "nope", "status": "NOT_FOUND"}}
+        )
+    )
+    result = invoke(["get", IID, "--debug"])
+    assert result.exit_code == 3
+    assert "< HTTP 404" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+class _FullStream(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    "args, number",
+    [
+        (["create", "\udcff\udcfe prompt"], 2),
+        (["get", "\udcff"], 2),
+        (["create", "-m", "\udcff", "hi"], 3),
+    ],
+)
+def test_an_argument_that_is_not_utf8_is_exit_2(capsys, args, number):
+    assert main(args) == 2
+    assert f"argument {number} is not valid UTF-8" in capsys.readouterr().err
+
+
+def test_an_env_value_that_is_not_utf8_is_exit_2(invoke, api_key, monkeypatch):
+    monkeypatch.setenv("GEM_MODEL", "\udcff")
+    result = invoke(["create", "--dry-run", "hi"])
+    assert result.exit_code == 2
+    assert "GEM_MODEL is not valid UTF-8" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["create", "--help"], ["help"], ["--version"], ["--debug", "--version"]]
+)
+def test_help_and_version_into_a_full_disk_are_exit_2(monkeypatch, capsys, args):
+    monkeypatch.setattr("gemini_cli.core.termio.silence_stdout", lambda: None)
+    with capsys.disabled():
+        err = io.StringIO()
+        monkeypatch.setattr(sys, "stdout", _FullStream())
+        monkeypatch.setattr(sys, "stderr", err)
+        code = main(args)
+    assert code == 2
+    assert "cannot write output: No space left on device" in err.getvalue()
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["help", "create"]])
+def test_help_and_version_with_stdout_closed_are_exit_2(monkeypatch, capsys, args):
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(args) == 2
+    assert "stdout is closed" in capsys.readouterr().err
+
+
+def test_help_of_help(invoke):
+    result = invoke(["help", "help"])
+    assert result.exit_code == 0
+    assert "Usage: gem help" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [("emulator:x", "exactly 'emulator:'"), ("https://exa mple.com", "must not contain spaces")],
+)
+def test_odd_base_urls_are_exit_2(invoke, api_key, url, message):
+    result = invoke(["--base-url", url, "get", IID])
+    assert result.exit_code == 2
+    assert message in result.stderr

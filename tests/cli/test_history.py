@@ -508,3 +508,12 @@ def test_history_escapes_control_characters(invoke) -> None:
         "\x1b[31m"
         in json.loads(invoke(["history", "--all-backends", "--json"]).stdout)[0]["prompt"]
     )
+
+
+def test_an_unusable_state_dir_is_a_usage_error(embedded, tmp_path, monkeypatch):
+    (tmp_path / "notadir").write_text("")
+    monkeypatch.setenv("GEM_STATE_DIR", str(tmp_path / "notadir"))
+    result = embedded(["create", "a"])
+    assert result.exit_code == 2
+    assert "state directory" in result.stderr and "notadir" in result.stderr
+    assert "internal error" not in result.stderr

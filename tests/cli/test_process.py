@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 
 from gemini_cli import __version__
+from tests.helpers import IID
+
+# Every test here runs a real process.
+pytestmark = pytest.mark.e2e
 
 NOISE = ("Traceback", "BrokenPipe", "Exception ignored", "Error")
 
@@ -148,3 +152,112 @@ def test_options_parse_without_pydantic(args, tmp_path):
 
 def test_help_imports_no_http_client_or_models():
     assert not imported_by("--help") & {"httpx", "pydantic"}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "redirect, message",
+    [("closed", "stdout is closed"), ("full", "cannot write output: No space left on device")],
+)
+def test_closed_or_full_stdout_in_a_process(tmp_path: Path, redirect, message):
+    import os
+    import sys
+
+    if redirect == "full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    env = {
+        **os.environ,
+        "GEM_BASE_URL": "emulator:",
+        "XDG_STATE_HOME": str(tmp_path),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+    }
+    out = "/dev/full" if redirect == "full" else None
+    cmd = [sys.executable, "-m", "gemini_cli", "create", "hi"]
+    with open(out, "w") if out else open(os.devnull) as target:
+        kwargs = {"stdout": target} if out else {"close_fds": True}
+        if not out:  # `>&-`: start the child with fd 1 closed
+            cmd = ["sh", "-c", 'exec "$@" >&-', "sh", *cmd]
+        done = subprocess.run(
+            cmd, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, timeout=60, **kwargs
+        )
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert message in err and "Traceback" not in err and "Exception ignored" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.e2e
+def test_open_silent_stdin_does_not_hang_the_process(tmp_path: Path):
+    import os
+    import sys
+
+    env = {
+        **os.environ,
+        "GEM_BASE_URL": "emulator:",
+        "XDG_STATE_HOME": str(tmp_path),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gemini_cli", "create", "hi", "--timeout", "0.5"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        code = proc.wait(timeout=30)  # stdin stays open: never written, never closed
+        out, err = proc.stdout.read(), proc.stderr.read()
+    finally:
+        proc.kill()
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            pipe.close()
+    assert code == 2
+    assert b"stdin stayed open without data" in err and out == b""
+
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs, closed fds")
+
+
+def _silent(*args: str) -> tuple[int, str]:
+    env = {**os.environ, "GEMINI_API_KEY": "test-key-123"}
+    read_end, write_end = os.pipe()  # we keep the write end open: stdin never ends
+    try:
+        done = subprocess.run(
+            gem(*args), stdin=read_end, capture_output=True, text=True, env=env, timeout=30
+        )
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    return done.returncode, done.stderr
+
+
+@posix_only
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("get", "-", "--timeout", "0.5"),
+        ("poll", "-", "--timeout", "0.5"),
+        ("create", "--dry-run", "-p", IID, "--result", "c1=-", "--timeout", "0.5"),
+        ("config", "set", "model", "-", "--timeout", "0.5"),
+    ],
+)
+def test_a_silent_stdin_ends_at_the_timeout(args):
+    code, err = _silent(*args)
+    assert code == 2, err
+    assert "stdin stayed open without data" in err
+
+
+@posix_only
+def test_a_closed_stdin_is_said_to_be_closed():
+    done = subprocess.run(
+        gem("get", "-"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "GEMINI_API_KEY": "k"},
+        preexec_fn=lambda: os.close(0),
+    )
+    assert done.returncode == 2
+    assert "stdin is closed" in done.stderr and "terminal" not in done.stderr

@@ -632,3 +632,22 @@ def test_without_event_ids_the_resume_hint_says_it_starts_over(invoke, post, api
         f"re-attach later with: gem stream --attach {CALL_ID} "
         "(from the start: this stream has no event ids)" in result.stderr
     )
+
+
+HINT = "gem: hint: no thought summaries in this answer"
+
+
+def test_thoughts_asked_but_none_sent_gives_the_hint(invoke, post):
+    events = sse(CREATED, text(0, "Answer"), completed())
+    post.mock(side_effect=lambda request: sse_response(events))
+    result = invoke(["stream", "--thoughts", "hi"])
+    assert result.exit_code == 0 and result.stdout == "Answer\n"
+    assert HINT in result.stderr
+    assert HINT not in invoke(["stream", "hi"]).stderr
+
+
+def test_no_hint_when_thoughts_were_shown(invoke, post):
+    events = sse(CREATED, thought(0, "Hm"), text(1, "Answer"), completed())
+    post.mock(side_effect=lambda request: sse_response(events))
+    result = invoke(["stream", "--thoughts", "hi"])
+    assert result.exit_code == 0 and HINT not in result.stderr

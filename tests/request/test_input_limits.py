@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -169,3 +170,102 @@ def test_set_into_a_list_that_is_not_there_says_so():
     body = {"tools": [{"type": "google_search"}]}
     apply_set(body, 'tools.0.search_types=["image_search"]')
     assert body["tools"][0]["search_types"] == ["image_search"]
+
+
+def test_stdin_that_stays_open_without_data_times_out(fake_clock):
+    import os
+
+    from gemini_cli.core.errors import UsageError
+    from gemini_cli.request.localread import read_stdin
+
+    read_end, write_end = os.pipe()
+    waits = []
+
+    def never_ready(rlist, wlist, xlist, timeout):
+        waits.append(timeout)
+        fake_clock.advance(timeout)
+        return [], [], []
+
+    try:
+        with os.fdopen(read_end, "rb") as stdin, pytest.raises(UsageError) as caught:
+            read_stdin(stdin, False, 7.0, fake_clock.monotonic, never_ready)
+    finally:
+        os.close(write_end)
+    assert "stdin stayed open without data for 7s" in caught.value.message
+    assert "--no-stdin" in caught.value.hint
+    assert waits == [7.0]
+
+
+def test_stdin_with_data_then_silence_times_out_too(fake_clock):
+    import os
+
+    from gemini_cli.core.errors import UsageError
+    from gemini_cli.request.localread import read_stdin
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"partial")
+    calls = []
+
+    def ready_once(rlist, wlist, xlist, timeout):
+        calls.append(timeout)
+        if len(calls) == 1:
+            return rlist, [], []
+        fake_clock.advance(timeout)
+        return [], [], []
+
+    try:
+        with os.fdopen(read_end, "rb") as stdin, pytest.raises(UsageError) as caught:
+            read_stdin(stdin, False, 3.0, fake_clock.monotonic, ready_once)
+    finally:
+        os.close(write_end)
+    assert "stdin did not end within 3s" in caught.value.message
+
+
+def test_a_pipe_that_ends_is_read_whole(fake_clock):
+    import os
+
+    from gemini_cli.request.localread import read_stdin
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"all of it")
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as stdin:
+        assert read_stdin(stdin, False, 3.0, fake_clock.monotonic) == b"all of it"
+
+
+@posix_only
+@pytest.mark.parametrize("flag", ["-a", "--system-file", "--body", "--tool", "--schema"])
+def test_a_fifo_input_nobody_writes_to_ends_at_the_timeout(invoke, api_key, tmp_path, flag):
+    from gemini_cli.api.retry import Clock  # a real clock: the FIFO wait is real
+
+    fifo = tmp_path / "ff"
+    os.mkfifo(fifo)
+    result = invoke(
+        ["create", "--dry-run", "--timeout", "0.3", flag, str(fifo), "hi"], clock=Clock()
+    )
+    assert result.exit_code == 2, result.stderr
+    assert "ff: no data arrived within" in result.stderr
+
+
+@posix_only
+def test_schema_reads_a_pipe(invoke, api_key, tmp_path):
+    fifo = tmp_path / "schema"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "w") as handle:
+            handle.write('{"type": "object", "properties": {"a": {"type": "string"}}}')
+
+    threading.Thread(target=write, daemon=True).start()
+    result = invoke(["create", "--dry-run", "--schema", str(fifo), "hi"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["body"]["response_format"]["schema"]["type"] == "object"
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe", b"\xef\xbb\xbf", b"  \n\t\n"])
+def test_an_attachment_with_no_text_is_empty(invoke, api_key, tmp_path, content):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(content)
+    result = invoke(["create", "--dry-run", "-a", str(path), "hi"])
+    assert result.exit_code == 2
+    assert "empty.txt: is empty" in result.stderr

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import httpx
 import pytest
+import respx
 
 from gemini_cli.api.errors import AuthError
 from gemini_cli.core.errors import UsageError
 from gemini_cli.settings.config import load_settings, substitute_deprecated
+from tests.helpers import IID, INTERACTIONS, error_body, ok
 
 
 def settings(**flags):
@@ -251,3 +255,132 @@ def test_api_version_from_env_and_flag_is_checked(invoke, monkeypatch) -> None:
     assert invoke(["create", "--dry-run", "--api-version", "v1/../../x", "hi"]).exit_code == 2
     monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", "..")
     assert invoke(["create", "--dry-run", "hi"]).exit_code == 2
+
+
+@pytest.mark.e2e
+def test_api_key_command_uses_the_first_line(invoke, api, config_file):
+    config_file.write_text("api_key_command: \"printf 'first-line-key\\\\nlogin: me\\\\n'\"\n")
+    config_file.chmod(0o600)
+    route = api.get(f"/interactions/{IID}").mock(return_value=ok())
+    result = invoke(["get", IID])
+    assert result.exit_code == 0, result.stderr
+    assert route.calls[0].request.headers["x-goog-api-key"] == "first-line-key"
+
+
+@pytest.mark.parametrize(
+    "key, kind",
+    [
+        ("SECRET-KEY\x1bx", "a control character"),
+        ("SECRET-KEY\tx", "a control character"),
+        ("SECRET-KEYé", "a non-ASCII character"),
+    ],
+)
+def test_a_key_with_a_control_or_non_ascii_character_is_refused(
+    invoke, api, monkeypatch, key, kind
+):
+    monkeypatch.setenv("GEMINI_API_KEY", key)
+    result = invoke(["get", IID])
+    assert result.exit_code == 4
+    assert f"contains {kind}" in result.stderr
+    assert "SECRET" not in result.stderr
+    assert not api.calls
+
+
+@pytest.mark.e2e
+def test_api_key_command_is_bounded_by_the_timeout(invoke, api, config_file):
+    config_file.write_text("api_key_command: sleep 20\n")
+    result = invoke(["get", IID, "--timeout", "0.5"])
+    assert result.exit_code == 4
+    assert "timed out after 0.5s" in result.stderr
+
+
+def test_a_config_file_that_is_not_utf8_is_exit_2(invoke, config_file):
+    config_file.write_bytes(b"model: caf\xe9\n")
+    result = invoke(["create", "--dry-run", "hi"])
+    assert result.exit_code == 2
+    assert f"broken config file {config_file}: not UTF-8" in result.stderr
+
+
+@pytest.mark.parametrize("how", ["flag-nan", "flag-inf", "env", "config"])
+def test_a_timeout_that_is_not_finite_is_exit_2(invoke, config_file, monkeypatch, how):
+    args = ["create", "--dry-run", "hi"]
+    if how == "flag-nan":
+        args += ["--timeout", "nan"]
+    elif how == "flag-inf":
+        args += ["--timeout", "inf"]
+    elif how == "env":
+        monkeypatch.setenv("GEM_TIMEOUT", "inf")
+    else:
+        config_file.write_text("timeout: .nan\n")
+    result = invoke(args)
+    assert result.exit_code == 2
+    assert "timeout from" in result.stderr
+
+
+def test_max_retries_must_be_whole_in_the_config(invoke, config_file):
+    config_file.write_text("max_retries: 2.5\n")
+    result = invoke(["create", "--dry-run", "hi"])
+    assert result.exit_code == 2 and "max_retries" in result.stderr
+
+
+def test_config_warnings_respect_a_json_format_from_the_environment(
+    invoke, api, config_file, monkeypatch
+):
+    config_file.write_text("bogus_key: 1\n")
+    monkeypatch.setenv("GEM_FORMAT", "json")
+    monkeypatch.setenv("GEMINI_API_KEY", "test-key-123")
+    api.get(f"/interactions/{IID}").mock(
+        return_value=httpx.Response(
+            404, json={"error": {"code": 404, "message": "nope", "status": "NOT_FOUND"}}
+        )
+    )
+    result = invoke(["get", IID])
+    assert result.exit_code == 3
+    assert json.loads(result.stderr)["error"]["http_status"] == 404  # one JSON object, no prose
+
+
+def refused(invoke, *args: str):
+    with respx.mock() as api:
+        api.post(INTERACTIONS).mock(return_value=error_body(401, "API key not valid"))
+        return invoke(["create", "--no-stdin", *args, "Hi"])
+
+
+def test_401_names_the_variable_that_won(invoke, monkeypatch) -> None:
+    monkeypatch.setenv("GOOGLE_API_KEY", "sk-google-secret")
+    monkeypatch.setenv("GEMINI_API_KEY", "sk-gemini-secret")
+    result = refused(invoke)
+    assert result.exit_code == 4
+    assert (
+        "the API key came from the environment variable GOOGLE_API_KEY; "
+        "GEMINI_API_KEY is set too but GOOGLE_API_KEY wins" in result.stderr
+    )
+    assert "secret" not in result.stderr
+    error = json.loads(refused(invoke, "--json").stderr)["error"]
+    assert "GOOGLE_API_KEY wins" in error["message"] and error["exit_code"] == 4
+
+
+def test_401_names_the_one_variable(invoke, monkeypatch) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", "sk-secret")
+    result = refused(invoke)
+    assert "(the API key came from the environment variable GEMINI_API_KEY)" in result.stderr
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("line", "origin"),
+    [("api_key: sk-secret", "api_key"), ("api_key_command: echo sk-secret", "api_key_command")],
+)
+def test_401_names_the_config_file(invoke, config_file, line, origin) -> None:
+    config_file.write_text(line + "\n")
+    config_file.chmod(0o600)
+    result = refused(invoke)
+    assert result.exit_code == 4
+    assert f"the API key came from {origin} in {config_file}" in result.stderr
+    assert "sk-secret" not in result.stderr
+
+
+def test_other_errors_do_not_mention_the_key(invoke, api_key) -> None:
+    with respx.mock() as api:
+        api.post(INTERACTIONS).mock(return_value=httpx.Response(400, json={"error": {}}))
+        result = invoke(["create", "--no-stdin", "Hi"])
+    assert result.exit_code == 3 and "API key came from" not in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import jsonschema
 import pytest
@@ -213,3 +214,66 @@ def test_stream_sends_tools_too(invoke, api_key):
     body = json.loads(result.stdout)["body"]
     assert body["tools"] == [{"type": "code_execution"}]
     assert body["response_format"]["schema"]["required"] == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--function", "f=cat", "--function", "f=ls"], "duplicate function f"),
+        (["--schema", "a int, a str"], "duplicate field"),
+        (["--file-search", ""], "store name is empty"),
+        (["--schema", ""], "empty schema"),
+    ],
+)
+def test_input_refused_with_a_clear_reason(invoke, api, api_key, args, message):
+    route = api.post("/interactions").mock(return_value=ok())
+    result = invoke(["create", *args, "hi"])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not route.called
+
+
+def test_tool_file_command_and_function_flag_for_one_name(invoke, api_key, tmp_path):
+    tools = tmp_path / "t.yaml"
+    tools.write_text("- {type: function, name: f, command: cat}\n")
+    result = invoke(["create", "--dry-run", "--tool", str(tools), "--function", "f=ls", "hi"])
+    assert result.exit_code == 2 and "duplicate function f" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the tool file is empty"),
+        (b"  \n", "the tool file is empty"),
+        (b"\x7fELF\x02\x01\x00\x00binary", "looks binary"),
+        (b"just words", "not a JSON or YAML"),
+    ],
+)
+def test_unusable_tool_files(invoke, api_key, tmp_path, content, message):
+    path = tmp_path / "t.yaml"
+    path.write_bytes(content)
+    result = invoke(["create", "--dry-run", "--tool", str(path), "hi"])
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="executable bits")
+def test_a_function_command_that_is_not_executable(invoke, api_key, tmp_path):
+    path = tmp_path / "noexec.sh"
+    path.write_text("#!/bin/sh\necho hi\n")
+    result = invoke(["create", "--dry-run", "--function", f"f={path}", "--run-tools", "hi"])
+    assert result.exit_code == 2
+    assert "is not executable" in result.stderr and "not found" not in result.stderr
+
+
+def test_the_readme_tools_example_works(invoke, api_key):
+    result = invoke(
+        [
+            "create",
+            "--dry-run",
+            "--set",
+            'tools=[{"type":"google_search","search_types":["image_search"]}]',
+            "hi",
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["body"]["tools"][0]["search_types"] == ["image_search"]

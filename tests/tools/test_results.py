@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
-from tests.helpers import interaction, ok, sent_json
+from tests.helpers import IID, interaction, ok, sent_json
 
 PREVIOUS = interaction(
     "requires_action",
@@ -73,3 +74,31 @@ def test_emulator_manual_round_trip(emulator, tmp_path):
     )
     assert answer.exit_code == 0, answer.stderr
     assert answer.stdout == 'Echo: function get_weather returned {"temp_c": 5} (turn 2)\n'
+
+
+def test_result_with_dry_run_sends_nothing(invoke, api, api_key, tmp_path):
+    get = api.get("/interactions/v1_prev").mock(return_value=ok())
+    path = tmp_path / "r.json"
+    path.write_text('{"t": 5}')
+    result = invoke(["create", "--dry-run", "-p", "v1_prev", "--result", f"c1={path}"])
+    assert result.exit_code == 0, result.stderr
+    assert not get.called
+    assert '"function_result"' in result.stdout
+
+
+@pytest.mark.parametrize("spec", ["c1", "=x", "c1=/no/such/file"])
+def test_a_malformed_result_sends_nothing(invoke, api, api_key, spec):
+    get = api.get("/interactions/v1_prev").mock(return_value=ok())
+    post = api.post("/interactions").mock(return_value=ok())
+    result = invoke(["create", "-p", "v1_prev", "--result", "c2=-", "--result", spec], input="x")
+    assert result.exit_code == 2
+    assert not get.called and not post.called
+
+
+def test_result_dash_refuses_a_terminal(invoke, api, api_key):
+    result = invoke(
+        ["create", "-p", IID, "--result", "c1=-"], input="{}", tty={"stdin_isatty": True}
+    )
+    assert result.exit_code == 2
+    assert "--result c1=-: stdin is a terminal" in result.stderr
+    assert not api.calls

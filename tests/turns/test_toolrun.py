@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +88,37 @@ def test_a_tool_printing_300_mb_stays_small(isolated_env, scripted_server):
     assert len(sent) < 1_100_000
     assert sent.endswith("(GEM_MAX_TOOL_OUTPUT_BYTES raises the limit)]")
     assert any("gem: warning: the command printed 314572800 bytes" in line for line in lines)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(os.name != "posix", reason="process groups are POSIX")
+def test_tool_timeout_kills_the_children_too(tmp_path):
+    pidfile = tmp_path / "child.pid"
+    code = (
+        "import subprocess, sys, time\n"
+        "p = subprocess.Popen(['sleep', '30'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+        "time.sleep(30)\n"
+    )
+    started = time.monotonic()
+    outcome = run_command([sys.executable, "-c", code], {"name": "f", "arguments": {}}, 1.0)
+    assert outcome.is_error and "timed out" in str(outcome.result)
+    assert time.monotonic() - started < 10
+    pid = int(pidfile.read_text())
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        if _is_zombie(pid):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"child {pid} survived the timeout")
