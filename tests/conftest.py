@@ -136,9 +136,34 @@ def invoke(runner: CliRunner, fake_clock: FakeClock) -> Invoke:
     ) -> Result:
         argv = args.split() if isinstance(args, str) else list(args)
         obj = {"tty": dict(tty or {}), "clock": clock or fake_clock}
-        return runner.invoke(app, argv, input=input, obj=obj, env=env, catch_exceptions=False)
+        with _through_dispatch(app):
+            return runner.invoke(app, argv, input=input, obj=obj, env=env, catch_exceptions=False)
 
     return run
+
+
+class _Dispatch:
+    """What the runner calls for `gem`: gem's own dispatch (the fast parser, else Typer), as
+    the console script runs it, inside the runner's isolated stdin/stdout/stderr."""
+
+    name = "gem"
+
+    def main(self, args: Sequence[str] = (), prog_name: str = "gem", **extra: Any) -> None:
+        from gemini_cli.cli.main import dispatch
+
+        sys.exit(dispatch(list(args), extra.get("obj")))
+
+
+@contextlib.contextmanager
+def _through_dispatch(app: Any) -> Iterator[None]:
+    import typer.testing
+
+    build = typer.testing._get_command
+    typer.testing._get_command = lambda given: _Dispatch() if given is app else build(given)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        typer.testing._get_command = build
 
 
 @pytest.fixture(scope="session")

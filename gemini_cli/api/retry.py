@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import math
-import random
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+from gemini_cli.core.clock import Clock as Clock  # re-exported: api code names it from here
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # A create (POST) is not idempotent: retry it only when the answer proves it was not processed.
 UNPROCESSED_STATUSES = frozenset({429, 503})
-_LASTING_QUOTA = re.compile(r"storage (limit|quota)|per[ _-]?day|daily (limit|quota)", re.I)
-
-
-@dataclass
-class Clock:
-    """Injectable time: tests pass fakes so backoff and deadlines never sleep for real."""
-
-    monotonic: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-    wall: Callable[[], float] = time.time
-    random: Callable[[], float] = random.random
+# A string: `re` compiles (and caches) it on first use, only for a 429.
+_LASTING_QUOTA = r"storage (limit|quota)|per[ _-]?day|daily (limit|quota)"
 
 
 @dataclass
 class RetryPolicy:
+    """How often and how long to retry: backoff from `initial_delay`, capped, with jitter."""
+
     max_retries: int = 4
     initial_delay: float = 0.5
     max_delay: float = 8.0
@@ -54,7 +47,7 @@ def is_lasting_quota(status: int, body: bytes) -> bool:
     retried. Ordinary rate limits (per minute, or no period named) still are."""
     if status != 429:
         return False
-    return bool(_LASTING_QUOTA.search(body[:8192].decode("utf-8", "replace")))
+    return bool(re.search(_LASTING_QUOTA, body[:8192].decode("utf-8", "replace"), re.I))
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float]) -> float | None:

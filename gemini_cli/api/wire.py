@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
-import platform
+import sys
 from urllib.parse import quote, urlsplit
 
 from gemini_cli import __version__
@@ -12,7 +11,8 @@ from gemini_cli.core.errors import UsageError
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 EMBEDDED_BASE_URL = "emulator:"
 CONNECT_TIMEOUT = 10.0
-USER_AGENT = f"gem/{__version__} python/{platform.python_version()}"
+# platform.python_version() is the first word of sys.version; importing platform costs ~2 ms.
+USER_AGENT = f"gem/{__version__} python/{sys.version.split()[0]}"
 # The longest interaction id gem takes, typed (cli/backend.check_id) or from the server.
 MAX_ID_CHARS = 1024
 
@@ -20,6 +20,8 @@ MAX_ID_CHARS = 1024
 def is_loopback(host: str) -> bool:
     """An IP literal on loopback, or `localhost` / `*.localhost` when every address the name
     resolves to is on loopback (an /etc/hosts entry could point it elsewhere)."""
+    import ipaddress  # here: only a plain http:// base URL asks
+
     host = host.strip("[]").lower()
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -31,6 +33,7 @@ def is_loopback(host: str) -> bool:
 
 
 def _resolves_to_loopback(host: str) -> bool:
+    import ipaddress
     import socket
 
     try:

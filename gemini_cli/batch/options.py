@@ -8,6 +8,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class BatchOptions:
+    """The options of one `gem batch` run."""
+
     source: str = "-"  # the input file, '-' for stdin
     jobs: int = 4
     rpm: float | None = None

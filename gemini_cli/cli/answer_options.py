@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import typer
-
+from gemini_cli.cli.declare import Option
 from gemini_cli.cli.option_group import OUTPUT_PANEL, OptionGroup
 from gemini_cli.cli.tool_options import TOOLS
 from gemini_cli.render.options import AnswerOptions
@@ -23,7 +22,7 @@ ANSWER = OptionGroup(
     {
         "sources": (
             bool | None,
-            typer.Option(
+            Option(
                 "--sources/--no-sources",
                 rich_help_panel=OUTPUT_PANEL,
                 show_default=False,
@@ -34,7 +33,7 @@ ANSWER = OptionGroup(
         ),
         "thoughts": (
             bool,
-            typer.Option(
+            Option(
                 "--thoughts",
                 rich_help_panel=OUTPUT_PANEL,
                 help="Print thought summaries on stderr (a new request asks for them).",

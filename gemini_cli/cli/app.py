@@ -7,62 +7,8 @@ from typer.core import TyperGroup
 
 from gemini_cli import __version__
 from gemini_cli.cli import typer_compat
-from gemini_cli.cli.command import GLOBAL_OPTIONS
-
-# Every command: name -> (module, the first paragraph of its help). A run imports only the
-# module of the command it runs; `gem --help` lists them all from this table (a test checks it
-# against the commands' own help). Each module registers its command on `app` when imported.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "batch": (
-        "gemini_cli.cli.batch",
-        "Run many requests from a JSON Lines file: one output line per item, resumable.",
-    ),
-    "cancel": (
-        "gemini_cli.cli.cancel",
-        "Cancel a running background interaction; exit 0 when the API accepted it.",
-    ),
-    "create": ("gemini_cli.cli.create", "Create an interaction and print its output."),
-    "delete": (
-        "gemini_cli.cli.delete",
-        "Delete a stored interaction; exit 0 when the API accepted it.",
-    ),
-    "emulator": (
-        "gemini_cli.cli.emulator",
-        "Serve a local, deterministic Interactions API (for offline use, CI and tests).",
-    ),
-    "get": (
-        "gemini_cli.cli.get",
-        "Fetch an interaction and print it; the exit code follows its status.",
-    ),
-    "history": (
-        "gemini_cli.cli.history",
-        "List the interactions gem created on the current back-end, newest first.",
-    ),
-    "poll": (
-        "gemini_cli.cli.poll",
-        "Wait until an interaction finishes, then print it; the exit code follows its status.",
-    ),
-    "research": (
-        "gemini_cli.cli.research",
-        "Research a question with the Deep Research agent and print its report (markdown).",
-    ),
-    "stream": (
-        "gemini_cli.cli.stream",
-        "Create an interaction and print its output as it is generated.",
-    ),
-    "config": (
-        "gemini_cli.cli.config",
-        "Show and change gem's settings (the YAML config file).",
-    ),
-    "files": (
-        "gemini_cli.cli.files",
-        "Upload, list, show and delete files (the Files API; files are kept 48 hours).",
-    ),
-    "stores": (
-        "gemini_cli.cli.stores",
-        "Create and fill File Search stores, for `--file-search STORE` (research over your files).",
-    ),
-}
+from gemini_cli.cli.catalog import COMMANDS
+from gemini_cli.cli.command import GLOBAL_OPTIONS, REGISTRY
 
 
 def command_tree() -> Any:
@@ -72,7 +18,15 @@ def command_tree() -> Any:
 
     for module, _ in COMMANDS.values():
         importlib.import_module(module)
+    for name in REGISTRY:
+        _put_on_app(name)
     return typer.main.get_command(app)
+
+
+def _put_on_app(name: str) -> None:
+    """A command registered with gem_command(ROOT, ...): on the Typer app, once."""
+    if name in REGISTRY and not any(c.name == name for c in app.registered_commands):
+        REGISTRY[name].register(app)
 
 
 class GemGroup(TyperGroup):
@@ -109,6 +63,7 @@ class GemGroup(TyperGroup):
             import importlib
 
             importlib.import_module(COMMANDS[cmd_name][0])  # registers it on `app`
+            _put_on_app(cmd_name)
             command = typer_compat.build_command(app, cmd_name)
             if command is not None:
                 self.commands[cmd_name] = command
@@ -202,7 +157,7 @@ def _install_root_globals() -> None:
                 key,
                 inspect.Parameter.KEYWORD_ONLY,
                 default=False if typ is bool else None,
-                annotation=Annotated[typ, option],
+                annotation=Annotated[typ, option.to_typer()],
             )
         )
 

@@ -3,12 +3,10 @@ and an exit code, never a traceback."""
 
 from __future__ import annotations
 
-import traceback
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
-
-import typer
 
 from gemini_cli.core.errors import (
     EXIT_INTERNAL,
@@ -47,12 +45,26 @@ def interrupted_handled() -> int:
     return interrupted_exit_code()  # 130, or 143 after SIGTERM
 
 
+class Outcome:
+    """What a run inside the boundary came to: its exit code."""
+
+    code = 0
+
+
+def _typer_exit(exc: BaseException) -> bool:
+    """Typer's own exit (a command of a Typer group may raise it): not an error of gem's."""
+    typer = sys.modules.get("typer")  # never imported for it: a fast-path run has none
+    return typer is not None and isinstance(exc, typer.Exit)
+
+
 @contextmanager
-def error_boundary(run: Runtime) -> Iterator[None]:
-    """Turn every exception into one line on stderr and an exit code: no tracebacks."""
+def error_boundary(run: Runtime) -> Iterator[Outcome]:
+    """Turn every exception into one line on stderr and an exit code (`Outcome.code`, read
+    after the block): no tracebacks."""
+    outcome = Outcome()
     code = 0
     try:
-        yield
+        yield outcome
         code = run.exit_code
     except GemError as exc:  # expected: one line (--debug already traced the HTTP exchange)
         code = run.report(exc)
@@ -67,10 +79,12 @@ def error_boundary(run: Runtime) -> Iterator[None]:
     except BrokenPipeError:
         silence_stdout()
         code = 0
-    except typer.Exit:
-        raise
     except Exception as exc:  # noqa: BLE001 - the last resort: a bug, reported as exit 70
+        if _typer_exit(exc):
+            raise
         if run.debug:
+            import traceback
+
             run.io.err(run._redact(traceback.format_exc().rstrip()))
         if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
             # a write gem could not do (disk full...): the environment, not a bug in gem
@@ -83,5 +97,4 @@ def error_boundary(run: Runtime) -> Iterator[None]:
     finally:
         with suppress(Exception):  # closing must never mask the real outcome
             run.close()
-    if code:
-        raise typer.Exit(code)
+    outcome.code = code

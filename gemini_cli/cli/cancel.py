@@ -1,7 +1,6 @@
 """`gem cancel ID`: stop a running background interaction."""
 
-from gemini_cli.cli.app import app
-from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.command import ROOT, gem_command
 from gemini_cli.cli.options import DryRun, InteractionId
 from gemini_cli.cli.prepare import dry_run
 from gemini_cli.cli.runtime import Runtime
@@ -18,7 +17,7 @@ Examples:
 """
 
 
-@gem_command(app, "cancel", help=HELP)
+@gem_command(ROOT, "cancel", help=HELP)
 def cancel(
     run: Runtime,
     interaction_id: InteractionId,

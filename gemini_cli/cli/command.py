@@ -1,15 +1,16 @@
 """The command decorator: option groups, the global options every command takes, the boundary."""
 
-import functools
-import inspect
+from __future__ import annotations
+
 import sys
-from collections.abc import Callable
-from typing import Annotated, Any, NoReturn
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import typer
-
-from gemini_cli.cli import typer_compat
+from gemini_cli.cli.declare import Declared, Option
 from gemini_cli.core.errors import EXIT_USAGE
+
+if TYPE_CHECKING:
+    import inspect
 
 GLOBAL_PANEL = "Global options"
 
@@ -27,10 +28,10 @@ def _complete_format(ctx: Any, incomplete: str) -> list[str]:
 
 
 # Options every command accepts, before or after the subcommand name (scripts write both).
-GLOBAL_OPTIONS: dict[str, tuple[Any, Any]] = {
+GLOBAL_OPTIONS: dict[str, tuple[Any, Declared]] = {
     "base_url": (
         str | None,
-        typer.Option(
+        Option(
             "--base-url",
             metavar="URL",
             rich_help_panel=GLOBAL_PANEL,
@@ -40,7 +41,7 @@ GLOBAL_OPTIONS: dict[str, tuple[Any, Any]] = {
     ),
     "api_version": (
         str | None,
-        typer.Option(
+        Option(
             "--api-version",
             metavar="VER",
             rich_help_panel=GLOBAL_PANEL,
@@ -49,7 +50,7 @@ GLOBAL_OPTIONS: dict[str, tuple[Any, Any]] = {
     ),
     "timeout": (
         float | None,
-        typer.Option(
+        Option(
             "--timeout",
             metavar="SECONDS",
             rich_help_panel=GLOBAL_PANEL,
@@ -59,7 +60,7 @@ GLOBAL_OPTIONS: dict[str, tuple[Any, Any]] = {
     ),
     "max_retries": (
         int | None,
-        typer.Option(
+        Option(
             "--max-retries",
             metavar="N",
             rich_help_panel=GLOBAL_PANEL,
@@ -68,7 +69,7 @@ GLOBAL_OPTIONS: dict[str, tuple[Any, Any]] = {
     ),
     "format": (
         str | None,
-        typer.Option(
+        Option(
             "--format",
             "-f",
             metavar="FORMAT",
@@ -79,11 +80,11 @@ GLOBAL_OPTIONS: dict[str, tuple[Any, Any]] = {
     ),
     "json_": (
         bool,
-        typer.Option("--json", rich_help_panel=GLOBAL_PANEL, help="Short for --format json."),
+        Option("--json", rich_help_panel=GLOBAL_PANEL, help="Short for --format json."),
     ),
     "debug": (
         bool,
-        typer.Option(
+        Option(
             "--debug",
             rich_help_panel=GLOBAL_PANEL,
             help="Trace requests and responses on stderr (API key redacted) [env: GEM_DEBUG=1].",
@@ -91,13 +92,13 @@ GLOBAL_OPTIONS: dict[str, tuple[Any, Any]] = {
     ),
     "quiet": (
         bool,
-        typer.Option(
+        Option(
             "--quiet", "-q", rich_help_panel=GLOBAL_PANEL, help="No hints, warnings or progress."
         ),
     ),
     "no_log": (
         bool,
-        typer.Option(
+        Option(
             "--no-log",
             rich_help_panel=GLOBAL_PANEL,
             help="Keep this run out of the local history ('gem history', -c, last) "
@@ -108,9 +109,10 @@ GLOBAL_OPTIONS: dict[str, tuple[Any, Any]] = {
 DEFAULTS = {"json_": False, "debug": False, "quiet": False, "no_log": False}
 
 
-def merged_options(ctx: Any, local: dict[str, Any]) -> dict[str, Any]:
-    """Options given after the subcommand win over those given before it."""
-    root = dict((ctx.obj or {}).get("globals", {})) if isinstance(ctx.obj, dict) else {}
+def merged_options(obj: Mapping[str, Any], local: dict[str, Any]) -> dict[str, Any]:
+    """Options given after the subcommand win over those given before it (`obj["globals"]`,
+    the root's options)."""
+    root = dict(obj.get("globals", {}))
     merged = dict(root)
     for key, value in local.items():
         if value is not None and value != DEFAULTS.get(key):
@@ -122,8 +124,155 @@ def merged_options(ctx: Any, local: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+# Global options that only matter to commands talking to the API.
+NETWORK_OPTIONS = ("base_url", "api_version", "timeout", "max_retries")
+
+NO_DEFAULT = object()  # a parameter without a default (or an annotation), in own_declared
+
+# gem_command's target for a top-level command: kept in REGISTRY and put on the Typer app only
+# when Typer runs (cli/app.py), so that the fast parser (cli/fastpath.py) runs it without Typer.
+ROOT = "gem"
+
+
+class CommandSpec:
+    """One command: its function, option groups, formats and the global options it takes."""
+
+    def __init__(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        *,
+        groups: tuple[Any, ...],
+        formats: tuple[str, ...],
+        uses_settings: bool,
+        own_globals: dict[str, tuple[Any, Declared]],
+        typer_kwargs: dict[str, Any],
+    ) -> None:
+        self.name = name
+        self.fn = fn
+        self.groups = groups
+        self.formats = formats
+        self.uses_settings = uses_settings
+        self.own_globals = own_globals
+        self.typer_kwargs = typer_kwargs
+
+    def own_parameters(self) -> list[inspect.Parameter]:
+        """fn's own parameters on the command line (not `run`, not the groups)."""
+        import inspect
+
+        group_names = {g.name for g in self.groups}
+        own = list(inspect.signature(self.fn).parameters.values())[1:]
+        return [p for p in own if p.name not in group_names]
+
+    def own_declared(self) -> list[tuple[str, Any, Any]]:
+        """(name, annotation, default or NO_DEFAULT) of each of fn's own parameters on the
+        command line, read off the function itself: what `own_parameters` gives, without
+        importing inspect (the fast parser's start-up)."""
+        fn = self.fn
+        code = fn.__code__
+        names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+        positional = names[: code.co_argcount]
+        defaults = fn.__defaults__ or ()
+        given = dict(zip(positional[len(positional) - len(defaults) :], defaults, strict=True))
+        given.update(fn.__kwdefaults__ or {})
+        group_names = {g.name for g in self.groups}
+        return [
+            (name, fn.__annotations__.get(name, NO_DEFAULT), given.get(name, NO_DEFAULT))
+            for name in names[1:]
+            if name not in group_names
+        ]
+
+    def declared_options(self) -> list[tuple[str, Any, Declared, Any]]:
+        """(name, type, declaration, default) of each group's options, then of the global
+        options."""
+        declared = [
+            (key, typ, option, default)
+            for group in self.groups
+            for key, (typ, option, default) in group.options.items()
+        ]
+        declared += [
+            (key, typ, option, DEFAULTS.get(key)) for key, (typ, option) in self.own_globals.items()
+        ]
+        return declared
+
+    def parameters(self) -> list[inspect.Parameter]:
+        """The command line's parameters as Typer reads a signature: fn's own, then the
+        declared options (annotated `Annotated[T, Declared]`)."""
+        import inspect
+        from typing import Annotated
+
+        params = self.own_parameters()
+        for key, typ, option, default in self.declared_options():
+            params.append(
+                inspect.Parameter(
+                    key,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=default,
+                    annotation=Annotated[typ, option],
+                )
+            )
+        return params
+
+    def run(self, kw: dict[str, Any], obj: dict[str, Any]) -> int:
+        """One run with the parsed values `kw` (global options among them) and the root's
+        context object `obj` (its "globals"); the exit code."""
+        # Imported when a command runs, not when it is registered (`gem --help`).
+        from gemini_cli.cli.boundary import error_boundary
+        from gemini_cli.cli.runtime import Runtime
+        from gemini_cli.core.envflags import check_flags
+        from gemini_cli.core.termio import IO
+
+        kw = dict(kw)
+        PARAMS.clear()
+        PARAMS.update(kw)
+        local = {key: kw.pop(key, DEFAULTS.get(key)) for key in GLOBAL_OPTIONS}
+        kw.update(_group_values(self.groups, kw))
+        run = Runtime(IO.from_sys(obj.get("tty")), merged_options(obj, local), self.formats, obj)
+        run.uses_settings = self.uses_settings
+        with error_boundary(run) as outcome:
+            _ = run.format  # validates --format before any work is done
+            check_flags()  # and GEM_DEBUG/GEM_NO_LOG: a bad value is exit 2, nothing sent
+            self.fn(run, **kw)
+        return outcome.code
+
+    def register(self, app: Any) -> Any:
+        """Put this command on a Typer app (Typer is imported by now)."""
+        import functools
+        import inspect
+
+        import typer
+
+        from gemini_cli.cli import typer_compat
+        from gemini_cli.cli.declare import typer_annotation, typer_default
+        from gemini_cli.cli.help_panels import PanelCommand
+
+        @functools.wraps(self.fn)
+        def wrapper(**kw: Any) -> None:
+            ctx = kw.pop("gem_ctx", None)
+            obj = ctx.obj if ctx is not None and isinstance(ctx.obj, dict) else {}
+            code = self.run(kw, obj)
+            if code:
+                raise typer.Exit(code)
+
+        params = [
+            p.replace(annotation=typer_annotation(p.annotation), default=typer_default(p.default))
+            for p in self.parameters()
+        ]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        params.append(inspect.Parameter("gem_ctx", keyword, annotation=typer.Context))
+        typer_compat.with_signature(wrapper, params)
+        # a function attribute (Typer copies it to its callback): what --format completes to
+        wrapper.gem_formats = self.formats  # type: ignore[attr-defined]
+        return app.command(self.name, **{"cls": PanelCommand, **self.typer_kwargs})(wrapper)
+
+
+# The values of the command being run (references.py asks whether it is a --dry-run).
+PARAMS: dict[str, Any] = {}
+REGISTRY: dict[str, CommandSpec] = {}
+
+
 def gem_command(
-    app: typer.Typer,
+    target: Any,
     name: str,
     *,
     formats: tuple[str, ...] = ("text", "json", "yaml", "id"),
@@ -134,54 +283,59 @@ def gem_command(
     **kwargs: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `fn(run, ...)` as a command with option groups, the global options and the
-    error boundary. Each group's values reach `fn` as one dataclass named after the group.
-    `omit`: global options that do nothing for this command (e.g. NETWORK_OPTIONS), left out
-    of it and its help; -f/--json list only `formats`; `global_help`: a global option's help
-    where this command gives it another meaning."""
-    from gemini_cli.cli.help_panels import PanelCommand, global_options
-
-    kwargs.setdefault("cls", PanelCommand)
+    error boundary. `target`: ROOT for a top-level command (put on the Typer app on demand), or
+    a Typer app (a group's subcommand, registered at once). Each group's values reach `fn` as
+    one dataclass named after the group. `omit`: global options that do nothing for this
+    command (e.g. NETWORK_OPTIONS), left out of it and its help; -f/--json list only
+    `formats`; `global_help`: a global option's help where this command gives it another
+    meaning."""
     own_globals = global_options(GLOBAL_OPTIONS, formats, omit, global_help)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kw: Any) -> Any:
-            _run_command(fn, args, kw, groups=groups, formats=formats, uses_settings=uses_settings)
-
-        typer_compat.with_signature(wrapper, _parameters(fn, groups, own_globals))
-        # a function attribute (Typer copies it to its callback): what --format completes to
-        wrapper.gem_formats = formats  # type: ignore[attr-defined]
-        return app.command(name, **kwargs)(wrapper)
+        spec = CommandSpec(
+            name,
+            fn,
+            groups=groups,
+            formats=formats,
+            uses_settings=uses_settings,
+            own_globals=own_globals,
+            typer_kwargs=kwargs,
+        )
+        if target == ROOT:
+            REGISTRY[name] = spec
+            return fn
+        spec.register(target)
+        return fn
 
     return decorate
 
 
-def _run_command(
-    fn: Callable[..., Any],
-    args: tuple[Any, ...],
-    kw: dict[str, Any],
-    *,
-    groups: tuple[Any, ...],
-    formats: tuple[str, ...],
-    uses_settings: bool,
-) -> None:
-    """One command run: its Runtime from the global options, then `fn` inside the boundary."""
-    # Imported when a command runs, not when it is registered (`gem --help`).
-    from gemini_cli.cli.boundary import error_boundary
-    from gemini_cli.cli.runtime import Runtime
-    from gemini_cli.core.envflags import check_flags
-    from gemini_cli.core.termio import IO
+def _listed(formats: tuple[str, ...]) -> str:
+    return formats[0] if len(formats) == 1 else f"{', '.join(formats[:-1])} or {formats[-1]}"
 
-    ctx = kw.pop("gem_ctx", None)
-    local = {key: kw.pop(key, DEFAULTS.get(key)) for key in GLOBAL_OPTIONS}
-    kw.update(_group_values(groups, kw))
-    obj = ctx.obj if ctx is not None and isinstance(ctx.obj, dict) else {}
-    run = Runtime(IO.from_sys(obj.get("tty")), merged_options(ctx, local), formats, obj)
-    run.uses_settings = uses_settings
-    with error_boundary(run):
-        _ = run.format  # validates --format before any work is done
-        check_flags()  # and GEM_DEBUG/GEM_NO_LOG: a bad value is exit 2, nothing sent
-        fn(run, *args, **kw)
+
+def global_options(
+    options: dict[str, tuple[Any, Declared]],
+    formats: tuple[str, ...],
+    omit: tuple[str, ...],
+    helps: Mapping[str, str] | None = None,
+) -> dict[str, tuple[Any, Declared]]:
+    """The global options one command declares: without `omit`, without -f/--json when the
+    command has one format (--json when it has no json), -f's help naming its formats;
+    `helps`: option -> the help it has in this command (batch's per-request --timeout)."""
+    left_out = set(omit)
+    if len(formats) < 2:
+        left_out |= {"format", "json_"}
+    if "json" not in formats:
+        left_out.add("json_")
+    kept = {key: value for key, value in options.items() if key not in left_out}
+    if "format" in kept:
+        typ, option = kept["format"]
+        kept["format"] = (typ, option.replace(help=f"Output format: {_listed(formats)}."))
+    for key, text in (helps or {}).items():
+        typ, option = kept[key]
+        kept[key] = (typ, option.replace(help=text))
+    return kept
 
 
 def _group_values(groups: tuple[Any, ...], kw: dict[str, Any]) -> dict[str, Any]:
@@ -198,37 +352,14 @@ def _group_values(groups: tuple[Any, ...], kw: dict[str, Any]) -> dict[str, Any]
     return built
 
 
-def _parameters(
-    fn: Callable[..., Any], groups: tuple[Any, ...], own_globals: dict[str, tuple[Any, Any]]
-) -> list[inspect.Parameter]:
-    """What Typer sees: fn's own parameters (not `run`, not the groups), each group's options,
-    the global options and the Click context."""
-    group_names = {g.name for g in groups}
-    params = [
-        p for p in list(inspect.signature(fn).parameters.values())[1:] if p.name not in group_names
-    ]
-    extra = [
-        (key, typ, option, default)
-        for group in groups
-        for key, (typ, option, default) in group.options.items()
-    ]
-    extra += [(key, typ, option, DEFAULTS.get(key)) for key, (typ, option) in own_globals.items()]
-    for key, typ, option, default in extra:
-        params.append(
-            inspect.Parameter(key, KEYWORD_ONLY, default=default, annotation=Annotated[typ, option])
-        )
-    params.append(inspect.Parameter("gem_ctx", KEYWORD_ONLY, annotation=typer.Context))
-    return params
-
-
-KEYWORD_ONLY = inspect.Parameter.KEYWORD_ONLY
-
-
 def _is_list(typ: Any) -> bool:
     return "list[" in str(typ)
 
 
 def exit_code_of_usage(message: str) -> NoReturn:
-    """Print a usage error as one line and exit 2 (for checks outside the boundary)."""
+    """Print a usage error as one line and exit 2 (for checks outside the boundary; Typer
+    runs by then)."""
+    import typer
+
     sys.stderr.write(f"gem: error: {message}\n")
     raise typer.Exit(EXIT_USAGE)

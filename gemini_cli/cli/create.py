@@ -1,8 +1,7 @@
 """`gem create`: one interaction from arguments, stdin and files."""
 
 from gemini_cli.cli.answer_options import ANSWER
-from gemini_cli.cli.app import app
-from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.command import ROOT, gem_command
 from gemini_cli.cli.options import DRY_RUN_OPTION, INPUT, REQUEST, USAGE_OPTION
 from gemini_cli.cli.prepare import dry_run, prepare_request
 from gemini_cli.cli.runtime import Runtime
@@ -32,7 +31,7 @@ Examples:
 
 
 @gem_command(
-    app,
+    ROOT,
     "create",
     groups=(INPUT, REQUEST, TOOLS, ANSWER),
     help=HELP,

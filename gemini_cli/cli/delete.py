@@ -3,8 +3,7 @@
 import json
 from typing import Any
 
-from gemini_cli.cli.app import app
-from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.command import ROOT, gem_command
 from gemini_cli.cli.options import DryRun, InteractionId
 from gemini_cli.cli.prepare import dry_run
 from gemini_cli.cli.runtime import Runtime
@@ -24,7 +23,7 @@ Examples:
 """
 
 
-@gem_command(app, "delete", help=HELP)
+@gem_command(ROOT, "delete", help=HELP)
 def delete(
     run: Runtime,
     interaction_id: InteractionId,

@@ -1,10 +1,8 @@
 """`gem get ID`: fetch an interaction and print it like `create` does."""
 
-import typer
-
 from gemini_cli.cli.answer_options import ANSWER, ANSWER_FORMATS, MEDIA, check_media
-from gemini_cli.cli.app import app
-from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.command import ROOT, gem_command
+from gemini_cli.cli.declare import Option
 from gemini_cli.cli.options import USAGE_OPTION, DryRun, InteractionId
 from gemini_cli.cli.prepare import dry_run
 from gemini_cli.cli.runtime import Runtime
@@ -22,13 +20,13 @@ Examples:
 """
 
 
-@gem_command(app, "get", groups=(ANSWER, MEDIA), formats=ANSWER_FORMATS, help=HELP)
+@gem_command(ROOT, "get", groups=(ANSWER, MEDIA), formats=ANSWER_FORMATS, help=HELP)
 def get(
     run: Runtime,
     answer: AnswerOptions,
     tools: ToolOptions,
     interaction_id: InteractionId,
-    include_input: bool = typer.Option(
+    include_input: bool = Option(
         False, "--include-input", help="Include the request input in the response."
     ),
     dry: DryRun = False,

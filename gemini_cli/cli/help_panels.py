@@ -4,7 +4,6 @@ type names, wrapped only between words."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
 from typing import Any
 
 from typer.core import TyperCommand
@@ -94,41 +93,3 @@ def write_rows(formatter: Any, rows: list[tuple[str, str]], first_col: int) -> N
             formatter.write(f"{indent}{name}\n{indent}{' ' * column}{lines[0]}\n")
         for line in lines[1:]:
             formatter.write(f"{indent}{' ' * column}{line}\n")
-
-
-# Global options that only matter to commands talking to the API.
-NETWORK_OPTIONS = ("base_url", "api_version", "timeout", "max_retries")
-
-
-def _listed(formats: tuple[str, ...]) -> str:
-    return formats[0] if len(formats) == 1 else f"{', '.join(formats[:-1])} or {formats[-1]}"
-
-
-def global_options(
-    options: dict[str, tuple[Any, Any]],
-    formats: tuple[str, ...],
-    omit: tuple[str, ...],
-    helps: Mapping[str, str] | None = None,
-) -> dict[str, tuple[Any, Any]]:
-    """The global options one command declares: without `omit`, without -f/--json when the
-    command has one format (--json when it has no json), -f's help naming its formats;
-    `helps`: option -> the help it has in this command (batch's per-request --timeout)."""
-    import copy
-
-    left_out = set(omit)
-    if len(formats) < 2:
-        left_out |= {"format", "json_"}
-    if "json" not in formats:
-        left_out.add("json_")
-    kept = {key: value for key, value in options.items() if key not in left_out}
-    if "format" in kept:
-        typ, option = kept["format"]
-        option = copy.copy(option)
-        option.help = f"Output format: {_listed(formats)}."
-        kept["format"] = (typ, option)
-    for key, text in (helps or {}).items():
-        typ, option = kept[key]
-        option = copy.copy(option)
-        option.help = text
-        kept[key] = (typ, option)
-    return kept

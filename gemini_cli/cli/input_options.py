@@ -1,7 +1,6 @@
 """The INPUT option group (prompt words, stdin, --attach), as create, stream and research use it."""
 
-import typer
-
+from gemini_cli.cli.declare import Argument, Option
 from gemini_cli.cli.option_group import INPUT_PANEL, OptionGroup
 from gemini_cli.request.inputs import InputOptions
 
@@ -11,7 +10,7 @@ INPUT = OptionGroup(
     {
         "words": (
             list[str] | None,
-            typer.Argument(
+            Argument(
                 metavar="PROMPT",
                 show_default=False,
                 help="The prompt. Text piped on stdin comes first; '-' reads stdin explicitly.",
@@ -20,7 +19,7 @@ INPUT = OptionGroup(
         ),
         "no_stdin": (
             bool,
-            typer.Option(
+            Option(
                 "--no-stdin",
                 rich_help_panel=INPUT_PANEL,
                 help="Do not read stdin even when it is a pipe (for loops reading stdin).",
@@ -29,7 +28,7 @@ INPUT = OptionGroup(
         ),
         "mime_type": (
             str | None,
-            typer.Option(
+            Option(
                 "--mime-type",
                 metavar="TYPE",
                 rich_help_panel=INPUT_PANEL,
@@ -42,7 +41,7 @@ INPUT = OptionGroup(
             # str, not Path: a Path turns `https://x//y` into `https:/x/y` (the shells
             # still complete file names: a value with no completions gets them).
             list[str] | None,
-            typer.Option(
+            Option(
                 "--attach",
                 "-a",
                 metavar="PATH",
@@ -55,7 +54,7 @@ INPUT = OptionGroup(
         ),
         "no_upload": (
             bool,
-            typer.Option(
+            Option(
                 "--no-upload",
                 rich_help_panel=INPUT_PANEL,
                 help="Refuse an --attach file too big to send inline instead of uploading it.",

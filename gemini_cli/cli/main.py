@@ -14,6 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     output that cannot be written (`--help >/dev/full`) is exit 2, a reader gone is exit 0."""
     import signal
 
+    from gemini_cli.core.deferred import defer
+
+    defer()  # inspect and ipaddress: imported on first use, not on every start
     from gemini_cli.cli import terminate
 
     on_sigint = signal.getsignal(signal.SIGINT)
@@ -72,12 +75,24 @@ def _main(argv: list[str] | None) -> int:
         return 0
     if args in (["--help"], ["-h"]) and _static_root_help():
         return 0
-    from gemini_cli.cli.app import app
     from gemini_cli.cli.boundary import OWN_PROCESS
 
     OWN_PROCESS[0] = True  # the real process: it may ignore a second Ctrl-C while exiting
+    return dispatch(args)
 
-    code = app(args=args, prog_name="gem", standalone_mode=False)
+
+def dispatch(args: list[str], obj: dict[str, object] | None = None) -> int:
+    """Run `gem ARGS`: parsed by gem itself when it is sure how (cli/fastpath.py: no Typer
+    import), else by Typer; the exit code. `obj`: the root context's object (tests)."""
+    if not _prints_help_or_version(args):
+        from gemini_cli.cli import fastpath
+
+        fast = fastpath.run(args, obj)
+        if fast is not None:
+            return fast
+    from gemini_cli.cli.app import app
+
+    code = app(args=args, prog_name="gem", standalone_mode=False, obj=obj)
     return code if isinstance(code, int) else 0
 
 

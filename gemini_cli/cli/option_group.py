@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Annotated, Any
 
-import typer
+from gemini_cli.cli.declare import Argument, Option
 
 INPUT_PANEL = "Input"
 REQUEST_PANEL = "Request"
@@ -25,7 +25,7 @@ def choices(*values: str) -> Callable[[str], list[str]]:
 # The ID argument and --dry-run, as every command that names an interaction declares them.
 InteractionId = Annotated[
     str,
-    typer.Argument(
+    Argument(
         metavar="ID",
         show_default=False,
         help="The interaction id; 'last' for the newest one gem created, '-' to read it from stdin.",
@@ -35,10 +35,10 @@ _DRY_RUN: dict[str, Any] = {
     "rich_help_panel": REQUEST_PANEL,
     "help": "Print the request as JSON (key redacted); send nothing.",
 }
-DryRun = Annotated[bool, typer.Option("--dry-run", **_DRY_RUN)]
+DryRun = Annotated[bool, Option("--dry-run", **_DRY_RUN)]
 # As defaults (`dry: bool = DRY_RUN_OPTION`): they work in modules with postponed annotations.
-DRY_RUN_OPTION: Any = typer.Option(False, "--dry-run", **_DRY_RUN)
-USAGE_OPTION: Any = typer.Option(
+DRY_RUN_OPTION: Any = Option(False, "--dry-run", **_DRY_RUN)
+USAGE_OPTION: Any = Option(
     False, "--usage", rich_help_panel=OUTPUT_PANEL, help="Print token usage on stderr."
 )
 
@@ -49,7 +49,7 @@ class OptionGroup:
     def __init__(self, name: str, factory: type, options: dict[str, tuple[Any, Any, Any]]):
         self.name = name
         self.factory = factory
-        self.options = options  # field -> (type, typer.Option/Argument, default)
+        self.options = options  # field -> (type, Option/Argument (cli/declare.py), default)
 
     def without(self, *names: str) -> "OptionGroup":
         kept = {k: v for k, v in self.options.items() if k not in names}
@@ -57,22 +57,16 @@ class OptionGroup:
 
     def with_argument(self, name: str, metavar: str, help: str) -> "OptionGroup":
         """The same group with argument `name` shown as `metavar` (research says QUERY)."""
-        import copy
-
         typ, argument, default = self.options[name]
-        argument = copy.copy(argument)
-        argument.metavar, argument.help = metavar, help
+        argument = argument.replace(metavar=metavar, help=help)
         return OptionGroup(
             self.name, self.factory, {**self.options, name: (typ, argument, default)}
         )
 
     def with_help(self, name: str, help: str) -> "OptionGroup":
         """The same group with option `name` described differently (batch runs no tools)."""
-        import copy
-
         typ, option, default = self.options[name]
-        option = copy.copy(option)
-        option.help = help
+        option = option.replace(help=help)
         return OptionGroup(self.name, self.factory, {**self.options, name: (typ, option, default)})
 
     def build(self, values: dict[str, Any]) -> Any:

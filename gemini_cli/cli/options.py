@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-import typer
-
+from gemini_cli.cli.declare import Option
 from gemini_cli.cli.input_options import INPUT, RESEARCH_INPUT
 from gemini_cli.cli.option_group import (
     DRY_RUN_OPTION,
@@ -52,7 +51,7 @@ REQUEST = OptionGroup(
     {
         "model": (
             str | None,
-            typer.Option(
+            Option(
                 "--model",
                 "-m",
                 metavar="MODEL",
@@ -64,7 +63,7 @@ REQUEST = OptionGroup(
         ),
         "agent": (
             str | None,
-            typer.Option(
+            Option(
                 "--agent",
                 metavar="AGENT",
                 rich_help_panel=REQUEST_PANEL,
@@ -74,7 +73,7 @@ REQUEST = OptionGroup(
         ),
         "system": (
             str | None,
-            typer.Option(
+            Option(
                 "--system",
                 "-s",
                 metavar="TEXT",
@@ -85,7 +84,7 @@ REQUEST = OptionGroup(
         ),
         "system_file": (
             Path | None,
-            typer.Option(
+            Option(
                 "--system-file",
                 metavar="PATH",
                 rich_help_panel=REQUEST_PANEL,
@@ -95,7 +94,7 @@ REQUEST = OptionGroup(
         ),
         "previous": (
             str | None,
-            typer.Option(
+            Option(
                 "--previous",
                 "-p",
                 metavar="ID",
@@ -106,7 +105,7 @@ REQUEST = OptionGroup(
         ),
         "continue_last": (
             bool,
-            typer.Option(
+            Option(
                 "--continue",
                 "-c",
                 rich_help_panel=REQUEST_PANEL,
@@ -116,7 +115,7 @@ REQUEST = OptionGroup(
         ),
         "fresh": (
             bool,
-            typer.Option(
+            Option(
                 "--fresh",
                 rich_help_panel=REQUEST_PANEL,
                 help="With -c/-p: send only what this command line says (a follow-up otherwise "
@@ -127,7 +126,7 @@ REQUEST = OptionGroup(
         ),
         "background": (
             bool,
-            typer.Option(
+            Option(
                 "--background",
                 rich_help_panel=REQUEST_PANEL,
                 help="Run in the background: print the id at once; wait with 'gem poll ID'.",
@@ -136,7 +135,7 @@ REQUEST = OptionGroup(
         ),
         "no_store": (
             bool,
-            typer.Option(
+            Option(
                 "--no-store",
                 rich_help_panel=REQUEST_PANEL,
                 help="Ask the server not to keep the interaction (store: false).",
@@ -145,7 +144,7 @@ REQUEST = OptionGroup(
         ),
         "labels": (
             list[str] | None,
-            typer.Option(
+            Option(
                 "--label",
                 metavar="KEY=VALUE",
                 rich_help_panel=REQUEST_PANEL,
@@ -155,7 +154,7 @@ REQUEST = OptionGroup(
         ),
         "body": (
             str | None,
-            typer.Option(
+            Option(
                 "--body",
                 metavar="FILE|-",
                 rich_help_panel=REQUEST_PANEL,
@@ -165,7 +164,7 @@ REQUEST = OptionGroup(
         ),
         "sets": (
             list[str] | None,
-            typer.Option(
+            Option(
                 "--set",
                 metavar="KEY.PATH=VALUE",
                 rich_help_panel=REQUEST_PANEL,
@@ -175,7 +174,7 @@ REQUEST = OptionGroup(
         ),
         "thinking": (
             str | None,
-            typer.Option(
+            Option(
                 "--thinking",
                 metavar="LEVEL",
                 rich_help_panel=GENERATION_PANEL,
@@ -186,7 +185,7 @@ REQUEST = OptionGroup(
         ),
         "thinking_summaries": (
             bool,
-            typer.Option(
+            Option(
                 "--thinking-summaries",
                 rich_help_panel=GENERATION_PANEL,
                 help="Ask for thought summaries (thinking_summaries: auto).",
@@ -195,7 +194,7 @@ REQUEST = OptionGroup(
         ),
         "max_tokens": (
             int | None,
-            typer.Option(
+            Option(
                 "--max-tokens",
                 metavar="N",
                 rich_help_panel=GENERATION_PANEL,
@@ -205,14 +204,12 @@ REQUEST = OptionGroup(
         ),
         "seed": (
             int | None,
-            typer.Option(
-                "--seed", metavar="N", rich_help_panel=GENERATION_PANEL, help="Sampling seed."
-            ),
+            Option("--seed", metavar="N", rich_help_panel=GENERATION_PANEL, help="Sampling seed."),
             None,
         ),
         "stop": (
             list[str] | None,
-            typer.Option(
+            Option(
                 "--stop",
                 metavar="TEXT",
                 rich_help_panel=GENERATION_PANEL,
@@ -222,7 +219,7 @@ REQUEST = OptionGroup(
         ),
         "temperature": (
             float | None,
-            typer.Option(
+            Option(
                 "--temperature",
                 metavar="T",
                 rich_help_panel=GENERATION_PANEL,
@@ -232,7 +229,7 @@ REQUEST = OptionGroup(
         ),
         "top_p": (
             float | None,
-            typer.Option(
+            Option(
                 "--top-p",
                 metavar="P",
                 rich_help_panel=GENERATION_PANEL,

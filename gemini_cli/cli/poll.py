@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import typer
-
 from gemini_cli.api.errors import StillRunningError
 from gemini_cli.cli.answer_options import ANSWER, ANSWER_FORMATS, MEDIA, check_media
-from gemini_cli.cli.app import app
-from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.command import ROOT, gem_command
+from gemini_cli.cli.declare import Argument, Option
 from gemini_cli.cli.options import USAGE_OPTION
 from gemini_cli.cli.runtime import Runtime
 from gemini_cli.cli.tool_options import ToolOptions
@@ -35,7 +33,7 @@ Examples:
   gem poll last --timeout 300 || echo "not done yet"
 """
 
-MAX_INTERVAL_OPTION = typer.Option(
+MAX_INTERVAL_OPTION = Option(
     15.0,
     "--max-interval",
     metavar="SECONDS",
@@ -51,12 +49,12 @@ def check_max_interval(value: float) -> float:
     return value
 
 
-@gem_command(app, "poll", groups=(ANSWER, MEDIA), formats=ANSWER_FORMATS, help=HELP)
+@gem_command(ROOT, "poll", groups=(ANSWER, MEDIA), formats=ANSWER_FORMATS, help=HELP)
 def poll(
     run: Runtime,
     answer: AnswerOptions,
     tools: ToolOptions,
-    interaction_id: str = typer.Argument(
+    interaction_id: str = Argument(
         ..., metavar="ID", help="The interaction id, 'last', or '-' to read it from stdin."
     ),
     max_interval: float = MAX_INTERVAL_OPTION,

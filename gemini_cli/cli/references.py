@@ -27,9 +27,9 @@ def attachments(run: Runtime, no_upload: bool) -> Iterator[None]:
 
 def _dry_run() -> bool:
     """Whether the command runs with --dry-run (then nothing is looked up or uploaded)."""
-    from gemini_cli.cli.typer_compat import current_params
+    from gemini_cli.cli.command import PARAMS
 
-    return bool(current_params().get("dry"))
+    return bool(PARAMS.get("dry"))
 
 
 class RunResolver:

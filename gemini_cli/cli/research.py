@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-import typer
-
 from gemini_cli.cli.answer_options import ANSWER, ANSWER_FORMATS, check_media
-from gemini_cli.cli.app import app
-from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.command import ROOT, gem_command
+from gemini_cli.cli.declare import Option
 from gemini_cli.cli.options import (
     DRY_RUN_OPTION,
     REQUEST,
@@ -110,7 +108,7 @@ RESEARCH = OptionGroup(
     {
         "agent": (
             str | None,
-            typer.Option(
+            Option(
                 "--agent",
                 metavar="AGENT",
                 rich_help_panel=RESEARCH_PANEL,
@@ -121,7 +119,7 @@ RESEARCH = OptionGroup(
         ),
         "max_": (
             bool,
-            typer.Option(
+            Option(
                 "--max",
                 rich_help_panel=RESEARCH_PANEL,
                 help=f"Deep Research Max ({MAX_AGENT}): slower, more exhaustive.",
@@ -130,7 +128,7 @@ RESEARCH = OptionGroup(
         ),
         "thinking_summaries": (
             str | None,
-            typer.Option(
+            Option(
                 "--thinking-summaries",
                 metavar="auto|none",
                 autocompletion=choices("auto", "none"),
@@ -142,7 +140,7 @@ RESEARCH = OptionGroup(
         ),
         "visualization": (
             str | None,
-            typer.Option(
+            Option(
                 "--visualization",
                 metavar="auto|off",
                 autocompletion=choices("auto", "off"),
@@ -153,7 +151,7 @@ RESEARCH = OptionGroup(
         ),
         "plan": (
             bool,
-            typer.Option(
+            Option(
                 "--plan",
                 rich_help_panel=RESEARCH_PANEL,
                 help="Collaborative planning: print the agent's plan and stop; approve or edit it "
@@ -163,7 +161,7 @@ RESEARCH = OptionGroup(
         ),
         "bigquery": (
             bool,
-            typer.Option(
+            Option(
                 "--bigquery",
                 rich_help_panel=RESEARCH_PANEL,
                 help="Enable the BigQuery tool (enable_bigquery_tool).",
@@ -174,10 +172,10 @@ RESEARCH = OptionGroup(
 )
 
 
-NO_WAIT_OPTION = typer.Option(
+NO_WAIT_OPTION = Option(
     False, "--no-wait", help="Print the id at once and exit 0; wait later with gem poll."
 )
-CANCEL_ON_INTERRUPT_OPTION = typer.Option(
+CANCEL_ON_INTERRUPT_OPTION = Option(
     False,
     "--cancel-on-interrupt",
     help="Ctrl-C cancels the research instead of leaving it running.",
@@ -189,7 +187,7 @@ NO_WAIT_SAVE = (
 
 
 @gem_command(
-    app,
+    ROOT,
     "research",
     groups=(RESEARCH_INPUT, RESEARCH_REQUEST, RESEARCH, RESEARCH_TOOLS, ANSWER),
     formats=ANSWER_FORMATS,

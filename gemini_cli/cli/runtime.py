@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ from gemini_cli.core.termio import IO
 if TYPE_CHECKING:
     from gemini_cli.api.client import InteractionsClient
     from gemini_cli.api.models import Interaction
-    from gemini_cli.api.retry import Clock
+    from gemini_cli.core.clock import Clock
     from gemini_cli.settings.config import Settings
 
 
@@ -79,7 +78,7 @@ class Runtime:
 
     @property
     def clock(self) -> Clock:
-        from gemini_cli.api.retry import Clock
+        from gemini_cli.core.clock import Clock
 
         clock: Clock = self.hooks.get("clock") or Clock()  # tests inject a FakeClock
         return clock
@@ -199,6 +198,8 @@ class Runtime:
             write(*args)
         except Exception as exc:  # noqa: BLE001 - any failure here must not fail the command
             if self.debug:
+                import traceback
+
                 self.io.err(traceback.format_exc().rstrip())
             from gemini_cli.history.store import write_failure
 

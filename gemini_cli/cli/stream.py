@@ -6,10 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-import typer
-
-from gemini_cli.cli.app import app
-from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.command import ROOT, gem_command
+from gemini_cli.cli.declare import Option
 from gemini_cli.cli.options import DRY_RUN_OPTION, INPUT, REQUEST, USAGE_OPTION
 from gemini_cli.cli.prepare import PreparedRequest, dry_run, prepare_body, prepare_request
 from gemini_cli.cli.runtime import Runtime
@@ -38,35 +36,35 @@ Examples:
 FORMATS = ("text", "ndjson", "json", "yaml", "id", "markdown")
 
 
-THOUGHTS_OPTION = typer.Option(
+THOUGHTS_OPTION = Option(
     False, "--thoughts", help="Show thought summaries on stderr (asks for them)."
 )
-SOURCES_OPTION = typer.Option(
+SOURCES_OPTION = Option(
     None,
     "--sources/--no-sources",
     show_default=False,
     help="List the answer's sources after it [default: on for agents' answers].",
 )
-IDLE_TIMEOUT_OPTION = typer.Option(
+IDLE_TIMEOUT_OPTION = Option(
     60.0,
     "--idle-timeout",
     metavar="SECONDS",
     help="Re-attach when no data arrives for this long.",
 )
-FOLLOW_OPTION = typer.Option(
+FOLLOW_OPTION = Option(
     None,
     "--follow",
     metavar="ID",
     help="Stream an existing interaction (e.g. a --background one) instead of creating one; "
     "'--attach ID' works too when ID is not a file.",
 )
-LAST_EVENT_ID_OPTION = typer.Option(
+LAST_EVENT_ID_OPTION = Option(
     None,
     "--last-event-id",
     metavar="EVENT_ID",
     help="With --follow: start after this event (from a Ctrl-C hint or NDJSON event_id).",
 )
-CANCEL_ON_INTERRUPT_OPTION = typer.Option(
+CANCEL_ON_INTERRUPT_OPTION = Option(
     False, "--cancel-on-interrupt", help="On Ctrl-C, cancel the interaction before exiting."
 )
 
@@ -85,7 +83,7 @@ class Plan:
     prepared: PreparedRequest | None = None  # a new request's tool commands and JSON check
 
 
-@gem_command(app, "stream", formats=FORMATS, groups=(INPUT, REQUEST, TOOLS), help=HELP)
+@gem_command(ROOT, "stream", formats=FORMATS, groups=(INPUT, REQUEST, TOOLS), help=HELP)
 def stream(
     run: Runtime,
     inputs: InputOptions,

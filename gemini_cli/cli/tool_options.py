@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import typer
-
+from gemini_cli.cli.declare import Option
 from gemini_cli.cli.option_group import OUTPUT_PANEL, OptionGroup
 from gemini_cli.core.errors import UsageError
 
@@ -40,7 +39,7 @@ class ToolOptions:
 
 
 def _opt(*names: str, panel: str = TOOLS_PANEL, **kw: Any) -> Any:
-    return typer.Option(*names, rich_help_panel=panel, **kw)
+    return Option(*names, rich_help_panel=panel, **kw)
 
 
 TOOLS = OptionGroup(

@@ -103,12 +103,6 @@ def plain_command(name: str, help_text: str, hidden: bool = False) -> Any:
     return TyperCommand(name=name, help=help_text, hidden=hidden)
 
 
-def current_params() -> dict[str, Any]:
-    """The parameters of the command being run ({} outside one): `dry` for --dry-run."""
-    ctx = _click_module("globals").get_current_context(silent=True)
-    return dict(ctx.params) if ctx is not None else {}
-
-
 def shell_name() -> str | None:
     """The shell gem runs under, as Typer detects it (None when it cannot tell)."""
     from typer import _completion_shared

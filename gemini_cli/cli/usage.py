@@ -3,7 +3,6 @@
 import sys
 from typing import Any
 
-from gemini_cli.cli.typer_compat import Abort, ClickException
 from gemini_cli.core import envflags
 from gemini_cli.core.envflags import env_flag_or
 from gemini_cli.core.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
@@ -12,6 +11,8 @@ from gemini_cli.core.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 def run_group_main(
     main: Any, args: tuple[Any, ...], kwargs: dict[str, Any], standalone_mode: bool
 ) -> Any:
+    from gemini_cli.cli.typer_compat import Abort, ClickException
+
     argv = kwargs.get("args") if "args" in kwargs else (args[0] if args else None)
     from gemini_cli.cli.boundary import INTERRUPT_REPORTED
 
@@ -23,7 +24,7 @@ def run_group_main(
     except Abort:
         code = EXIT_INTERRUPTED  # reported just below
     except Exception as exc:  # noqa: BLE001 - a bug outside a command's boundary: still no traceback
-        code = _internal(exc, argv)
+        code = internal_error(exc, argv)
     else:
         code = result if isinstance(result, int) else 0
     if code == EXIT_INTERRUPTED and not _interrupt_reported():
@@ -40,7 +41,8 @@ def _interrupt_reported() -> bool:
     return INTERRUPT_REPORTED[0]
 
 
-def _internal(exc: Exception, argv: Any) -> int:
+def internal_error(exc: Exception, argv: Any) -> int:
+    """A bug outside a command's boundary: one line (the traceback with --debug), exit 70."""
     import traceback
 
     argv = list(argv if argv is not None else sys.argv[1:])

@@ -14,13 +14,14 @@ TOOL_OUTPUT_BYTES = ("GEM_MAX_TOOL_OUTPUT_BYTES", 1 * MIB)
 # A failing tool's stderr becomes its error message: a screenful is plenty.
 TOOL_STDERR_BYTES = 64 * 1024
 
-_SIZE = re.compile(r"\s*(\d+)\s*([kmg]i?b?)?\s*", re.IGNORECASE)
+# A string: `re` compiles (and caches) it on first use, only when a limit variable is set.
+_SIZE = r"\s*(\d+)\s*([kmg]i?b?)?\s*"
 _UNITS = {"": 1, "k": 1024, "m": MIB, "g": 1024 * MIB}
 
 
 def parse_size(text: str) -> int | None:
     """`123`, `64M`, `64MiB`, `1g` (binary units) as bytes; None when it is not a size."""
-    match = _SIZE.fullmatch(text)
+    match = re.fullmatch(_SIZE, text, re.IGNORECASE)
     if not match:
         return None
     unit = (match.group(2) or "")[:1].lower()

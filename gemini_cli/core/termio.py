@@ -14,6 +14,8 @@ from typing import Any, NoReturn, TextIO
 
 @dataclass
 class IO:
+    """The run's streams and whether each is a terminal (tests swap them)."""
+
     stdin: TextIO | None  # None when fd 0 is closed
     stdout: TextIO
     stderr: TextIO

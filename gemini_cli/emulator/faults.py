@@ -37,6 +37,8 @@ class FaultSpecError(ValueError):
 
 @dataclass(frozen=True)
 class FaultSpec:
+    """One injected fault: its kind, its value and the operation it applies to."""
+
     kind: str
     value: float
     operation: str | None = None
@@ -49,6 +51,8 @@ class FaultSpec:
 
 @dataclass
 class ErrorReply:
+    """An error answer a fault sends instead of the real one."""
+
     status: int
     headers: dict[str, str]
     body: bytes
@@ -56,12 +60,16 @@ class ErrorReply:
 
 @dataclass
 class StreamFaults:
+    """Where a stream is cut or garbled (event counts)."""
+
     drop_after: int | None = None
     malformed_after: int | None = None
 
 
 @dataclass
 class _Counters:
+    """How often each fault has fired."""
+
     used: dict[tuple[str, int], int] = field(default_factory=dict)
 
 

@@ -22,6 +22,8 @@ THOUGHT_OVERHEAD_TOKENS = 16
 
 @dataclass
 class Reply:
+    """What the engine answers with: steps, status, usage, summaries, extra fields."""
+
     steps: list[JSONObject]
     status: str
     usage: JSONObject

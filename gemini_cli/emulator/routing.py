@@ -25,6 +25,8 @@ SSE_HEADERS = {"content-type": "text/event-stream", "cache-control": "no-cache"}
 
 @dataclass
 class Response:
+    """One HTTP answer of the emulator: a body, or SSE frames."""
+
     status: int
     headers: dict[str, str]
     body: bytes = b""
@@ -35,6 +37,8 @@ class Response:
 
 @dataclass
 class Route:
+    """What a request asks for: the operation, its id, streaming, the query."""
+
     operation: str  # create | get | cancel | delete
     interaction_id: str | None = None
     streaming: bool = False

@@ -3,7 +3,6 @@ approval, or the whole turn as Markdown; json, yaml and id as render_interaction
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from contextlib import suppress
 
@@ -184,6 +183,8 @@ def _agent_flag(agent: str) -> str:
     """` --agent AGENT` (` --max`) unless it is research's default: `gem research` sends its
     own agent, so the one that made the plan must be named to be kept."""
     # Imported here: the ids live with the research command, and this runs on exit 9 only.
+    import shlex
+
     from gemini_cli.cli.research import DEFAULT_AGENT, MAX_AGENT
 
     if not agent or agent == DEFAULT_AGENT:

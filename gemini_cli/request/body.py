@@ -16,8 +16,9 @@ from gemini_cli.request.localread import Stdin, read_attachment
 from gemini_cli.request.setpath import apply_set
 
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
-LABEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-LABEL_VALUE_RE = re.compile(r"^[a-z0-9_-]{0,63}$")
+# Patterns as strings: `re` compiles (and caches) them on first use, only when --label is given.
+LABEL_KEY = r"^[a-z][a-z0-9_-]{0,62}$"
+LABEL_VALUE = r"^[a-z0-9_-]{0,63}$"
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def parse_labels(labels: list[str]) -> dict[str, str]:
     out = {}
     for item in labels:
         key, sep, value = item.partition("=")
-        if not sep or not LABEL_RE.match(key) or not LABEL_VALUE_RE.match(value):
+        if not sep or not re.match(LABEL_KEY, key) or not re.match(LABEL_VALUE, value):
             raise UsageError(
                 f"--label {item!r}: expected key=value, lowercase letters, digits, _ or -, "
                 "the key starting with a letter, at most 63 characters each"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +46,8 @@ def block_from_bytes(
     kind = mime.block_type(detected)
     if kind is None:
         raise UsageError(f"{name}: MIME type {detected} cannot be sent as input")
+    import base64  # here: only media is sent as base64
+
     return {"type": kind, "mime_type": detected, "data": base64.b64encode(data).decode("ascii")}
 
 

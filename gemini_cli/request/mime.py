@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import mimetypes
 
 DOCUMENT_MIME_TYPES = {
     "application/pdf",
@@ -120,6 +119,8 @@ def from_name(name: str) -> str | None:
     for ext, mime in _EXTRA_EXTENSIONS.items():
         if lower.endswith(ext):
             return mime
+    import mimetypes  # here: only a file (not a prompt) is typed by its name
+
     guessed, _ = mimetypes.guess_type(name)
     return guessed
 
@@ -140,6 +141,8 @@ def extension(mime: str | None) -> str:
     known = EXTENSIONS.get(mime.lower().split(";")[0].strip())
     if known:
         return known
+    import mimetypes
+
     guessed = mimetypes.guess_extension(mime.split(";")[0].strip())
     return guessed.lstrip(".") if guessed else "bin"
 

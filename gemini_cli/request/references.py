@@ -20,9 +20,10 @@ from gemini_cli.request import mime
 # bigger, the API takes 100 MB per request (50 MB of PDF), and a big inline request is sent
 # again whole on every retry, while an upload resumes.
 INLINE_MAX_BYTES = 20 * 1024 * 1024
-_FILE_NAME = re.compile(r"^files/[a-z0-9][a-z0-9-]{0,39}$")
-_OTHER_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_FILE_URI_PATH = re.compile(r"^(?:/.*)?/v\d+[a-z0-9]*/files/(?P<id>[a-z0-9][a-z0-9-]{0,39})$")
+# Patterns as strings: `re` compiles (and caches) them on the first -a that needs them.
+_FILE_NAME = r"^files/[a-z0-9][a-z0-9-]{0,39}$"
+_OTHER_URL = r"^[A-Za-z][A-Za-z0-9+.-]*://"
+_FILE_URI_PATH = r"^(?:/.*)?/v\d+[a-z0-9]*/files/(?P<id>[a-z0-9][a-z0-9-]{0,39})$"
 
 
 class Resolver(Protocol):
@@ -61,14 +62,14 @@ def reference_block(spec: str, mime_type: str | None) -> JSONObject | None:
         if size is None or size <= INLINE_MAX_BYTES:
             return None
         return _resolver(spec).upload_block(Path(spec), size, mime_type)
-    if _FILE_NAME.match(spec):
+    if re.match(_FILE_NAME, spec):
         return _resolver(spec).file_block(spec, None, mime_type)
     if not spec.lower().startswith(("https://", "http://")):
-        if _OTHER_URL.match(spec):
+        if re.match(_OTHER_URL, spec):
             raise UsageError(f"{spec}: only http(s) URLs can be sent by reference")
         return None
     parts = urlsplit(spec)
-    found = _FILE_URI_PATH.match(parts.path)
+    found = re.match(_FILE_URI_PATH, parts.path)
     if found and not parts.query and _resolver(spec).serves_files(parts.netloc):
         return _resolver(spec).file_block(f"files/{found['id']}", spec, mime_type)
     return uri_block(spec, mime_type or mime.from_name(parts.path), spec)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-import shlex
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,7 +14,8 @@ from gemini_cli.core.jsontypes import JSONObject, JSONValue
 from gemini_cli.request.document import parse_document
 from gemini_cli.request.localread import read_attachment
 
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$")
+# A string: `re` compiles (and caches) it on first use, only for --function/--function-schema.
+NAME_RE = r"^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$"
 MCP_KEYS = ("name", "header", "tool")
 
 
@@ -79,6 +78,8 @@ def command_argv(command: JSONValue, where: str) -> list[str]:
     if isinstance(command, list) and command and all(isinstance(a, str) for a in command):
         return list(command)
     if isinstance(command, str):
+        import shlex  # here: a plain create splits no commands
+
         try:
             argv = shlex.split(command)
         except ValueError as exc:
@@ -180,7 +181,7 @@ def _default_mcp_name(host: str | None) -> str:
 def parse_assignment(value: str, flag: str, what: str) -> tuple[str, str]:
     name, sep, rest = value.partition("=")
     name = name.strip()
-    if not sep or not rest.strip() or not NAME_RE.match(name):
+    if not sep or not rest.strip() or not re.match(NAME_RE, name):
         raise UsageError(f"{flag} {value!r}: expected NAME={what}")
     return name, rest.strip()
 
@@ -222,6 +223,8 @@ def add_functions(toolset: ToolSet, functions: list[str], schemas: list[str]) ->
 
 def check_commands(commands: dict[str, list[str]]) -> None:
     """Fail before anything is sent when a local command cannot be found."""
+    import shutil  # here (it loads archive modules): only --run-tools checks its commands
+
     for name, argv in commands.items():
         if shutil.which(argv[0]) is not None:
             continue

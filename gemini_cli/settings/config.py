@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gemini_cli.api.errors import AuthError
 from gemini_cli.core.errors import UsageError
-from gemini_cli.settings.key_command import run_key_command
 from gemini_cli.settings.paths import config_path
 
 DEFAULT_MODEL = "gemini-3-flash-preview"
@@ -22,7 +20,8 @@ DEFAULT_MAX_RETRIES = 4
 DEPRECATED_MODEL_PREFIXES = ("gemini-1.5-", "gemini-2.0-")
 FORMATS = ("text", "json", "yaml", "id", "ndjson", "paths", "markdown")
 # A path segment (or a few: `v1beta1/projects/P/locations/L`), never `..` or an empty segment.
-API_VERSION_RE = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
+# (A string: `re` compiles it on first use, only when an api_version is given.)
+API_VERSION_RE = r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$"
 CONFIG_KEYS = {
     "model",
     "base_url",
@@ -58,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
 
 @dataclass
 class Settings:
+    """gem's settings once resolved (flag > env > config file > default)."""
+
     model: str = DEFAULT_MODEL
     base_url: str = DEFAULT_BASE_URL
     api_version: str = DEFAULT_API_VERSION
@@ -87,6 +88,8 @@ class Settings:
 
                 check_api_key(self._api_key, self.sources["api_key"])
         if required and not self._api_key:
+            from gemini_cli.api.errors import AuthError  # here: only a missing key needs it
+
             raise AuthError(
                 "no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or api_key in "
                 f"{self.config_file or config_path()}",
@@ -147,6 +150,8 @@ def resolve_api_key(
         raise UsageError("api_key_command in the config file must be a string (a shell command)")
     command = command.strip()
     if command:
+        from gemini_cli.settings.key_command import run_key_command  # subprocess only here
+
         return run_key_command(command, timeout), "config api_key_command"
     return None, "unset"
 
@@ -208,7 +213,7 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
     if not isinstance(value, str):
         raise UsageError(f"{key} from {origin} must be a string, got {value!r}")
     value = value.strip()
-    if key == "api_version" and not API_VERSION_RE.match(value):
+    if key == "api_version" and not re.match(API_VERSION_RE, value):
         raise UsageError(
             f"api_version from {origin} must be a path segment such as v1, v1beta "
             f"or v1beta1/projects/P/locations/L, got {value!r}"

@@ -45,6 +45,8 @@ class Capped:
 
 @dataclass
 class Captured:
+    """A tool command's stdout and stderr, each capped."""
+
     stdout: Capped
     stderr: Capped
 

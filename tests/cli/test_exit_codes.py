@@ -219,12 +219,21 @@ def test_130_with_json_is_a_json_error(invoke, get_route, monkeypatch):
     assert json.loads(result.stderr)["error"]["type"] == "interrupted"
 
 
-def test_70_for_a_bug_outside_any_command(invoke, monkeypatch):
+@pytest.mark.parametrize(
+    ("broken_part", "args"),
+    [
+        # gem's own parser (cli/fastpath.py) takes this command line
+        ("gemini_cli.cli.fastpath._parse", ["--timeout", "5", "get", IID]),
+        # Typer parses this one (gem's parser does not know --bogus)
+        ("gemini_cli.cli.typer_compat.install_plain_coercion", ["get", "--bogus", IID]),
+    ],
+)
+def test_70_for_a_bug_outside_any_command(invoke, monkeypatch, broken_part, args):
     def broken(*args, **kwargs):
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr("gemini_cli.cli.typer_compat.install_plain_coercion", broken)
-    result = invoke(["--timeout", "5", "get", IID])
+    monkeypatch.setattr(broken_part, broken)
+    result = invoke(args)
     assert result.exit_code == 70
     assert result.stderr == (
         "gem: internal error: RuntimeError: parser bug (run with --debug for details)\n"
@@ -259,20 +268,29 @@ def test_a_body_that_cannot_be_decoded_is_exit_6(invoke, api, api_key):
     assert "unreadable response" in result.stderr
 
 
-def test_an_interrupt_before_the_app_runs_is_130_without_traceback(monkeypatch, capsys):
+@pytest.mark.parametrize(
+    ("module", "args"),
+    [
+        ("gemini_cli.cli.fastpath", ["create", "hi"]),  # gem's own parser
+        ("gemini_cli.cli.app", ["create", "--bogus", "hi"]),  # Typer (gem's parser is unsure)
+    ],
+)
+def test_an_interrupt_before_the_app_runs_is_130_without_traceback(
+    monkeypatch, capsys, module, args
+):
     import builtins
 
     from gemini_cli.cli import main as entry
 
     real_import = builtins.__import__
 
-    def interrupted_import(name, *args, **kwargs):
-        if name == "gemini_cli.cli.app":
+    def interrupted_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if module in (name, *(f"{name}.{item}" for item in fromlist or ())):
             raise KeyboardInterrupt
-        return real_import(name, *args, **kwargs)
+        return real_import(name, globals, locals, fromlist, level)
 
     monkeypatch.setattr(builtins, "__import__", interrupted_import)
-    assert entry.main(["create", "hi"]) == 130
+    assert entry.main(args) == 130
     assert capsys.readouterr().err == "gem: error: interrupted\n"
 
 

@@ -25,7 +25,8 @@ from gemini_cli.cli.main import main
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \\
         contextlib.suppress(SystemExit):
     main(sys.argv[1:])
-print(json.dumps(sorted(sys.modules)))
+from gemini_cli.core.deferred import is_placeholder
+print(json.dumps(sorted(n for n, m in sys.modules.items() if not is_placeholder(m))))
 """
 
 
@@ -139,11 +140,16 @@ def test_the_pre_rendered_root_help_is_fresh() -> None:
 def test_dry_run_imports_only_its_command_and_no_http_models_or_rich() -> None:
     modules = imported_by("create", "--no-stdin", "--dry-run", "hi")
     assert COMMAND_MODULES & modules == {"gemini_cli.cli.create"}
-    assert not loads(modules, "httpx", "pydantic", "rich", "yaml")
+    assert not loads(modules, "typer", "httpx", "pydantic", "rich", "yaml")
+    # imported by dataclasses and urllib.parse, never used: placeholders (core/deferred.py)
+    assert not loads(modules, "inspect", "ipaddress", "tokenize", "ast", "dis")
     # nor the renderers, the sending turns or the media and response-format code it does not use
     renderers = ("gemini_cli.render.report", "gemini_cli.render.output", "gemini_cli.cli.turns")
     unused = ("gemini_cli.turns.media", "gemini_cli.request.response_format")
     assert not loads(modules, *renderers, *unused)
+    # stdlib modules only rare cases need (a key command, --run-tools, media, a retry, a label)
+    rare = ("subprocess", "shutil", "platform", "shlex", "random", "mimetypes", "base64")
+    assert not loads(modules, *rare, "gemini_cli.settings.key_command")
 
 
 @pytest.mark.e2e
@@ -152,7 +158,8 @@ def test_a_one_shot_create_imports_no_pydantic_rich_or_tool_runner(scripted_serv
     scripted_server.json(200, json.dumps(reply))
     modules = imported_by("create", "--no-stdin", "hi", GEM_BASE_URL=scripted_server.url)
     assert scripted_server.requests, "the create was not sent"
-    assert not loads(modules, "pydantic", "rich", "yaml", "gemini_cli.turns.toolrun")
+    assert not loads(modules, "typer", "pydantic", "rich", "yaml", "gemini_cli.turns.toolrun")
+    assert not loads(modules, "subprocess", "platform", "shlex")  # no key command, no quoting
     assert COMMAND_MODULES & modules == {"gemini_cli.cli.create"}
 
 
@@ -163,7 +170,24 @@ def test_a_stream_imports_only_its_command_and_no_media_code(scripted_server) ->
     modules = imported_by("stream", "--no-stdin", "hi", GEM_BASE_URL=scripted_server.url)
     assert scripted_server.requests, "the stream was not opened"
     assert COMMAND_MODULES & modules == {"gemini_cli.cli.stream"}
-    assert not loads(modules, "pydantic", "rich", "yaml", "gemini_cli.turns.media")
+    assert not loads(modules, "typer", "pydantic", "rich", "yaml", "gemini_cli.turns.media")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("command", ["get", "poll", "cancel", "delete"])
+def test_the_id_commands_run_without_typer(scripted_server, command) -> None:
+    reply = {"id": "v1_a", "status": "completed", "steps": []}
+    scripted_server.json(200, json.dumps(reply))
+    modules = imported_by(command, "v1_a", GEM_BASE_URL=scripted_server.url)
+    assert scripted_server.requests, f"{command} sent nothing"
+    assert COMMAND_MODULES & modules == {f"gemini_cli.cli.{command}"}
+    assert not loads(modules, "typer", "pydantic", "rich", "yaml")
+
+
+@pytest.mark.e2e
+def test_a_command_line_gem_cannot_parse_goes_to_typer() -> None:
+    modules = imported_by("create", "--no-stdin", "--bogus", "hi")
+    assert loads(modules, "typer")  # and Typer's message: tests/cli/test_fastpath.py
 
 
 # -- Typer compatibility ------------------------------------------------------------------------
@@ -180,6 +204,7 @@ def test_options_parse_alike_with_and_without_the_coercion_bypass(
 ) -> None:
     if not plain:
         monkeypatch.setattr(typer_compat, "_INSTALL", None)  # as on a Typer without the hook
+    monkeypatch.setattr("gemini_cli.cli.fastpath.parse", lambda args: None)  # Typer parses
     args = ["--base-url", "emulator:", "create", "--no-stdin", "--dry-run"]
     good = invoke([*args, "--max-tokens", "5", "--temperature", "0.5", "hi"])
     assert good.exit_code == 0, good.stderr
