@@ -140,7 +140,23 @@ def test_only_the_commands_run_in_loops_are_parsed_by_gem():
     assert set(FAST) <= set(REGISTRY)
 
 
-VALUES = ["x", "-", "--", "-x", "--model", "a=b", "", "1", "-1", "+3", "0.5", "1e3", " 2", "é", "-h"]
+VALUES = [
+    "x",
+    "-",
+    "--",
+    "-x",
+    "--model",
+    "a=b",
+    "",
+    "1",
+    "-1",
+    "+3",
+    "0.5",
+    "1e3",
+    " 2",
+    "é",
+    "-h",
+]
 WORDS = ["hi", "-", "two words", "--", "-q", "ID", "last", "=", "--json"]
 
 
