@@ -156,18 +156,10 @@ class CommandSpec:
         self.own_globals = own_globals
         self.typer_kwargs = typer_kwargs
 
-    def own_parameters(self) -> list[inspect.Parameter]:
-        """fn's own parameters on the command line (not `run`, not the groups)."""
-        import inspect
-
-        group_names = {g.name for g in self.groups}
-        own = list(inspect.signature(self.fn).parameters.values())[1:]
-        return [p for p in own if p.name not in group_names]
-
     def own_declared(self) -> list[tuple[str, Any, Any]]:
         """(name, annotation, default or NO_DEFAULT) of each of fn's own parameters on the
-        command line, read off the function itself: what `own_parameters` gives, without
-        importing inspect (the fast parser's start-up)."""
+        command line (not `run`, not the groups), read off the function itself: inspect is not
+        imported on the fast parser's start-up."""
         fn = self.fn
         code = fn.__code__
         names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
@@ -201,7 +193,16 @@ class CommandSpec:
         import inspect
         from typing import Annotated
 
-        params = self.own_parameters()
+        empty = inspect.Parameter.empty
+        params = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=empty if default is NO_DEFAULT else default,
+                annotation=empty if annotation is NO_DEFAULT else annotation,
+            )
+            for name, annotation, default in self.own_declared()
+        ]
         for key, typ, option, default in self.declared_options():
             params.append(
                 inspect.Parameter(

@@ -12,6 +12,7 @@ command line, with its messages and help. A test holds both parsers to the same 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -210,7 +211,10 @@ def _to_int(text: str) -> int:
     body = text[1:] if text[:1] in "+-" else text
     if not (body.isascii() and body.isdigit()):
         raise Unsure(text)  # Typer's message for it
-    return int(text)
+    try:
+        return int(text)
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        raise Unsure(text) from None
 
 
 def _to_float(text: str) -> float:
@@ -228,14 +232,14 @@ def _parse(
     positional on when not `interspersed`, as a group reads its own options)."""
     given: dict[str, Any] = {}
     positional: list[str] = []
-    rest = list(args)
+    rest = deque(args)  # taken from the left, a value put back there (`-mVALUE`): linear
     while rest:
-        arg = rest.pop(0)
+        arg = rest.popleft()
         if arg == "--":
             if not interspersed:
                 raise Unsure(arg)
             positional.extend(rest)
-            rest = []
+            rest.clear()
         elif arg[:1] == "-" and len(arg) > 1:
             _option(table, arg, rest, given)
         elif interspersed:
@@ -245,7 +249,7 @@ def _parse(
     return _values(table, given, positional), []
 
 
-def _option(table: Table, arg: str, rest: list[str], given: dict[str, Any]) -> None:
+def _option(table: Table, arg: str, rest: deque[str], given: dict[str, Any]) -> None:
     if not arg.startswith("--"):
         _short_options(table, arg, rest, given)
         return
@@ -258,13 +262,13 @@ def _option(table: Table, arg: str, rest: list[str], given: dict[str, Any]) -> N
             _store(param, flag_value, given)
             return
         if eq:
-            rest.insert(0, explicit)
+            rest.appendleft(explicit)
         _store(param, _take(rest, arg), given)
         return
     raise Unsure(arg)  # no such option: Typer suggests the right one
 
 
-def _short_options(table: Table, arg: str, rest: list[str], given: dict[str, Any]) -> None:
+def _short_options(table: Table, arg: str, rest: deque[str], given: dict[str, Any]) -> None:
     """`-qc`, `-mMODEL`, `-m=x` (the value is `=x`, as Click has it)."""
     for index in range(1, len(arg)):
         entry = table.names.get("-" + arg[index])
@@ -275,15 +279,15 @@ def _short_options(table: Table, arg: str, rest: list[str], given: dict[str, Any
             _store(param, flag_value, given)
             continue
         if index + 1 < len(arg):
-            rest.insert(0, arg[index + 1 :])
+            rest.appendleft(arg[index + 1 :])
         _store(param, _take(rest, arg), given)
         return
 
 
-def _take(rest: list[str], arg: str) -> str:
+def _take(rest: deque[str], arg: str) -> str:
     if not rest:
         raise Unsure(arg)  # "requires an argument"
-    return rest.pop(0)
+    return rest.popleft()
 
 
 def _store(param: Param, value: Any, given: dict[str, Any]) -> None:
@@ -317,14 +321,14 @@ def _arguments(table: Table, positional: list[str]) -> dict[str, Any]:
     variadic = [a for a in table.arguments if a.variadic]
     if len(variadic) > 1:
         raise Unsure("two variadic arguments")
-    left = list(positional)
+    left = deque(positional)
     for index, argument in enumerate(table.arguments):
         if argument.variadic:
             count = max(len(left) - (len(table.arguments) - index - 1), 0)
-            taken, left = left[:count], left[count:]
-            values[argument.key] = [str(v) for v in taken] if taken else argument.default
+            taken = [argument.convert(left.popleft()) for _ in range(count)]
+            values[argument.key] = taken or argument.default
         elif left:
-            values[argument.key] = argument.convert(left.pop(0))
+            values[argument.key] = argument.convert(left.popleft())
         elif argument.required:
             raise Unsure(argument.key)  # "missing argument": Typer's message
         else:

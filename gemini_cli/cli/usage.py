@@ -5,7 +5,7 @@ from typing import Any
 
 from gemini_cli.core import envflags
 from gemini_cli.core.envflags import env_flag_or
-from gemini_cli.core.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
+from gemini_cli.core.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE
 
 
 def run_group_main(
@@ -27,9 +27,14 @@ def run_group_main(
         code = internal_error(exc, argv)
     else:
         code = result if isinstance(result, int) else 0
-    if code == EXIT_INTERRUPTED and not _interrupt_reported():
-        # Ctrl-C while Typer parsed the options: it exits 130 without a word; say it.
-        sys.stderr.write("gem: error: interrupted\n")
+    if code == EXIT_INTERRUPTED:  # Typer's own exit for an interrupt while it parses
+        from gemini_cli.cli.terminate import interrupted_exit_code
+
+        code = interrupted_exit_code()  # 143 when it was SIGTERM
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED) and not _interrupt_reported():
+        # Ctrl-C or SIGTERM while Typer parsed the options: it stops without a word; say it.
+        word = "terminated" if code == EXIT_TERMINATED else "interrupted"
+        sys.stderr.write(f"gem: error: {word}\n")
     if standalone_mode:
         sys.exit(code)
     return code

@@ -314,6 +314,19 @@ def test_ctrl_c_while_options_are_parsed_still_says_so(invoke, monkeypatch):
     assert result.stderr == "gem: error: interrupted\n"
 
 
+def test_sigterm_while_typer_parses_the_options_is_143(invoke, monkeypatch):
+    from gemini_cli.cli import terminate
+
+    def terminated(*_args, **_kwargs):
+        terminate.RECEIVED[0] = True  # what the SIGTERM handler does before raising
+        raise terminate.Terminated
+
+    monkeypatch.setattr(terminate, "RECEIVED", [False])
+    monkeypatch.setattr("gemini_cli.cli.typer_compat.install_plain_coercion", terminated)
+    result = invoke(["history"])
+    assert (result.exit_code, result.stderr) == (143, "gem: error: terminated\n")
+
+
 def test_ctrl_c_in_a_command_is_reported_once(invoke, api_key, monkeypatch):
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt

@@ -205,3 +205,21 @@ def test_gems_parser_agrees_with_typer_on_random_command_lines(command):
     rng = random.Random(f"gem-{command}")
     taken = sum(agree(random_line(rng, command)) for _ in range(200))
     assert taken > 20  # most lines hold something Typer must judge, but many are plain
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["create", "--dry-run", "--max-tokens", "1" * 5000, "hi"],
+        ["--max-retries", "9" * 4301, "get", "--dry-run", "ID"],
+    ],
+    ids=["create --max-tokens", "--max-retries get"],
+)
+def test_an_integer_too_long_for_int_is_typers_usage_error_not_an_internal_error(invoke, args):
+    # int() refuses more digits than sys.get_int_max_str_digits(): Typer says "not a valid
+    # integer" (exit 2); the fast parser must leave it to Typer, not crash (exit 70).
+    assert fast_parse(args) is None
+    result = invoke(["--base-url", "emulator:", *args])
+    assert result.exit_code == 2
+    assert "is not a valid integer" in result.stderr
+    assert "internal error" not in result.stderr
