@@ -54,9 +54,10 @@ HEAVY = (
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "gem --version": ("typer", "click", "rich", "httpx", "pydantic", "yaml"),
     "gem --help": ("typer", "click", "rich", "httpx", "pydantic", "yaml"),  # pre-rendered
+    # (ipaddress is allowed: the base URL here is http:// on loopback, which gem checks)
     "gem create --dry-run": (
         *("typer", "click", "httpx", "pydantic", "rich", "yaml"),
-        *("inspect", "ipaddress", "subprocess", "shutil", "platform", "shlex", "random"),
+        *("inspect", "subprocess", "shutil", "platform", "shlex", "random"),
     ),
     # stdout is a pipe: nothing to colour; a plain create runs no local tools
     "gem create (loopback)": (
