@@ -8,7 +8,8 @@ from typer.core import TyperGroup
 from gemini_cli import __version__
 from gemini_cli.cli import typer_compat
 from gemini_cli.cli.catalog import COMMANDS
-from gemini_cli.cli.command import GLOBAL_OPTIONS, REGISTRY
+from gemini_cli.cli.command import REGISTRY
+from gemini_cli.cli.global_options import GLOBAL_OPTIONS
 
 
 def command_tree() -> Any:

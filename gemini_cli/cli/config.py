@@ -6,7 +6,8 @@ from typing import Any
 import typer
 
 from gemini_cli.cli.app import app
-from gemini_cli.cli.command import NETWORK_OPTIONS, gem_command
+from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.global_options import NETWORK_OPTIONS
 from gemini_cli.cli.runtime import Runtime
 
 config_app = typer.Typer(

@@ -32,16 +32,13 @@ class Declared:
     def to_typer(self) -> Any:
         import typer
 
-        maker = typer.Option if isinstance(self, DeclaredOption) else typer.Argument
+        maker = typer.Option if self.kind == "option" else typer.Argument
         return maker(*self.args, **self.kwargs)
 
     def names(self, as_default: bool) -> tuple[str, ...]:
         """The option's names as declared (`--sources/--no-sources` kept whole); used as a
         default value, the first positional argument is the default, not a name."""
         return tuple(self.args[1:] if as_default else self.args)
-
-    def default(self, as_default: bool, fallback: Any) -> Any:
-        return self.args[0] if as_default and self.args else fallback
 
     def plain(self) -> bool:
         """Whether only help and completion keywords are given (the fast parser's domain)."""

@@ -5,7 +5,8 @@ from pathlib import Path
 import typer
 
 from gemini_cli.cli.app import app
-from gemini_cli.cli.command import NETWORK_OPTIONS, gem_command
+from gemini_cli.cli.command import gem_command
+from gemini_cli.cli.global_options import NETWORK_OPTIONS
 from gemini_cli.cli.runtime import Runtime
 
 HELP = """Serve a local, deterministic Interactions API (for offline use, CI and tests).

@@ -16,8 +16,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from gemini_cli.cli.command import GLOBAL_OPTIONS, NO_DEFAULT, REGISTRY, CommandSpec
+from gemini_cli.cli.command import NO_DEFAULT, REGISTRY, CommandSpec
 from gemini_cli.cli.declare import Declared, declared_in, unwrap_optional
+from gemini_cli.cli.global_options import GLOBAL_OPTIONS
 
 # Keyword arguments of a command's registration that change nothing in how it parses.
 _PARSE_NEUTRAL = frozenset({"help", "short_help", "epilog", "hidden", "rich_help_panel"})
@@ -46,7 +47,7 @@ class Table:
     def __init__(self) -> None:
         self.names: dict[str, tuple[Param, bool]] = {}
         self.arguments: list[Param] = []
-        self.params: list[Param] = []
+        self.options: list[Param] = []
 
 
 def run(args: list[str], obj: dict[str, object] | None = None) -> int | None:
@@ -74,19 +75,13 @@ def parse(args: list[str]) -> tuple[CommandSpec, dict[str, Any], dict[str, Any]]
     if "_GEM_COMPLETE" in os.environ:  # shell completion: Typer's
         return None
     try:
-        root_values, rest = _parse_root(args)
+        root_values, rest = _parse(_root_table(), args, interspersed=False)
         spec = _command(rest[0]) if rest else None
         if spec is None:
             return None
         return spec, _parse(_table(spec), rest[1:], interspersed=True)[0], root_values
     except Unsure:
         return None
-
-
-def _parse_root(args: list[str]) -> tuple[dict[str, Any], list[str]]:
-    """The global options before the command name; the command line from its name on."""
-    values, rest = _parse(_root_table(), args, interspersed=False)
-    return values, rest
 
 
 def _command(name: str) -> CommandSpec | None:
@@ -124,17 +119,19 @@ def _table(spec: CommandSpec) -> Table:
 
 def _build(spec: CommandSpec) -> Table:
     table = Table()
-    for name, annotation, given in spec.own_declared():
-        if isinstance(annotation, str):  # postponed: the function's module resolves it
-            from typing import get_type_hints
+    own = spec.own_declared()
+    hints: dict[str, Any] = {}
+    if any(isinstance(annotation, str) for _, annotation, _ in own):
+        from typing import get_type_hints  # postponed annotations: the module resolves them
 
-            annotation = get_type_hints(spec.fn, include_extras=True).get(name)
-        typ, declared = declared_in(annotation)
+        hints = get_type_hints(spec.fn, include_extras=True)
+    for name, annotation, given in own:
+        typ, declared = declared_in(hints.get(name, annotation))
         default = None if given is NO_DEFAULT else given
         as_default = isinstance(given, Declared)
         if as_default:
             declared = given
-            default = given.default(True, None)
+            default = given.args[0] if given.args else None
         if declared is None or not declared.plain():
             raise Unsure(name)
         if given is NO_DEFAULT or default is ...:
@@ -167,7 +164,6 @@ def _add(
     param = Param(key, _converter(typ), default)
     param.multiple = multiple
     param.flag = typ is bool
-    table.params.append(param)
     names = declared.names(as_default)
     if declared.kind == "argument":
         if names or param.flag:
@@ -175,6 +171,7 @@ def _add(
         param.variadic = multiple
         table.arguments.append(param)
         return
+    table.options.append(param)
     if not names or (param.flag and multiple):
         raise Unsure(key)
     for spelled in names:
@@ -300,9 +297,7 @@ def _store(param: Param, value: Any, given: dict[str, Any]) -> None:
 def _values(table: Table, given: dict[str, Any], positional: list[str]) -> dict[str, Any]:
     """Every parameter's value, converted, defaults for those not given."""
     values = _arguments(table, positional)
-    for param in table.params:
-        if param in table.arguments:
-            continue
+    for param in table.options:
         if param.key not in given:
             values[param.key] = param.default
         elif param.flag:
